@@ -1,0 +1,31 @@
+"""gdviz: turn gradient descent into pictures that move.
+
+Record, then render: `train` (or a `Recorder` in your own loop) makes a `Run` of numpy arrays;
+`animate` turns runs into matplotlib animations saved as GIF, MP4, HTML or PNG.
+
+Importing gdviz is cheap: torch loads only when training starts, matplotlib only when drawing.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from gdviz.errors import GdvizError
+from gdviz.run import Run, load
+
+__version__ = "0.1.0"
+__all__ = ["GdvizError", "Recorder", "Run", "animate", "load", "train"]
+
+_LAZY = {"train": "gdviz.train", "Recorder": "gdviz.recorder", "animate": "gdviz.animation"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'gdviz' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_LAZY])

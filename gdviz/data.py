@@ -1,0 +1,160 @@
+"""The data: the tutorials' presets, generated or shipped in the package, and CSV files."""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from gdviz.errors import GdvizError
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A tutorial's data set with the setup it was trained with."""
+
+    name: str
+    title: str
+    source: str
+    model: str
+    loss: str
+    optimizer: str
+    lr: float
+    steps: int
+    init: tuple[float, ...]
+    x_label: str = "x"
+    y_label: str = "y"
+
+    def data(self, seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The preset's ``(x, y)``; ``seed`` changes generated data (None: the preset's own)."""
+        return _MAKERS[self.name](seed)
+
+
+def _synthetic(seed):
+    # fastai lesson2-sgd: x ~ U(-1, 1), y = x @ (3, 2) + U(0, 1), n = 100
+    rng = np.random.default_rng(0 if seed is None else seed)
+    x = rng.uniform(-1.0, 1.0, 100)
+    return x, 3.0 * x + 2.0 + rng.uniform(0.0, 1.0, 100)
+
+
+# Deep Learning with PyTorch, ch. 5: Celsius readings and an unknown thermometer's. The book
+# scales the readings by 0.1 in float32; doing the same keeps its printed table reproducible.
+_T_C = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]
+_T_U = [35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4]
+
+
+def _thermometer(seed):
+    x = np.float32(0.1) * np.array(_T_U, dtype=np.float32)
+    return x.astype(np.float64), np.array(_T_C, dtype=np.float64)
+
+
+def _single_point(seed):
+    return np.array([2.0]), np.array([3.0])
+
+
+_MAKERS = {"synthetic": _synthetic, "thermometer": _thermometer, "single-point": _single_point}
+
+PRESETS = {
+    p.name: p
+    for p in (
+        Preset(
+            "synthetic",
+            "y = 3x + 2 + noise",
+            "fastai course-v3, lesson2-sgd",
+            "line",
+            "mse",
+            "gd",
+            0.1,
+            100,
+            (-1.0, 1.0),
+        ),
+        Preset(
+            "thermometer",
+            "Celsius from an unknown thermometer",
+            "Deep Learning with PyTorch, ch. 5",
+            "line",
+            "mse",
+            "gd",
+            1e-2,
+            5000,
+            (1.0, 0.0),
+            x_label="reading / 10 (unknown units)",
+            y_label="temperature (°C)",
+        ),
+        Preset(
+            "single-point",
+            "one point, one parameter",
+            "gradient computation four ways",
+            "proportional",
+            "mse",
+            "gd",
+            0.1,
+            30,
+            (1.0,),
+        ),
+    )
+}
+
+
+def as_xy(x, y) -> tuple[np.ndarray, np.ndarray]:
+    """Check and convert user data to two 1-D float arrays of the same length."""
+    try:
+        xa = np.asarray(x, dtype=np.float64)
+        ya = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise GdvizError(f"data must be numbers: {exc}") from None
+    if xa.ndim != 1 or ya.ndim != 1:
+        raise GdvizError(f"x and y must be 1-D, got shapes {xa.shape} and {ya.shape}")
+    if len(xa) != len(ya):
+        raise GdvizError(f"x and y differ in length: {len(xa)} and {len(ya)}")
+    if len(xa) == 0:
+        raise GdvizError("the data has no points")
+    if not (np.isfinite(xa).all() and np.isfinite(ya).all()):
+        raise GdvizError("the data holds values that are not finite (nan or inf)")
+    return xa, ya
+
+
+def read_csv(path: str | os.PathLike, x: str, y: str) -> tuple[np.ndarray, np.ndarray]:
+    """Read columns ``x`` and ``y`` of a CSV file with a header row, as floats.
+
+    Every problem (no such file or column, an empty cell, text, no rows) is a `GdvizError`
+    naming the file, line and column.
+    """
+    path = Path(path)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            rows = [(n, r) for n, r in enumerate(csv.reader(fh), 1) if any(c.strip() for c in r)]
+    except FileNotFoundError:
+        raise GdvizError(f"CSV file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise GdvizError(f"cannot read CSV file {path}: {exc}") from None
+    if not rows:
+        raise GdvizError(f"CSV file {path} is empty (a header row naming the columns is needed)")
+    header = [h.strip() for h in rows[0][1]]
+    columns = []
+    for name in (x, y):
+        if name not in header:
+            raise GdvizError(
+                f"CSV file {path} has no column {name!r} (it has: {', '.join(header)})"
+            )
+        columns.append(header.index(name))
+    if len(rows) < 2:
+        raise GdvizError(f"CSV file {path} has a header but no data rows")
+    values = np.empty((len(rows) - 1, 2))
+    for i, (line, row) in enumerate(rows[1:]):
+        for j, (name, col) in enumerate(zip((x, y), columns)):
+            cell = row[col].strip() if col < len(row) else ""
+            where = f"CSV file {path}, line {line}, column {name!r}"
+            if not cell:
+                raise GdvizError(f"{where} is empty")
+            try:
+                values[i, j] = float(cell)
+            except ValueError:
+                raise GdvizError(f"{where} holds {cell!r}, not a number") from None
+            if not math.isfinite(values[i, j]):
+                raise GdvizError(f"{where} holds {cell!r}, not a finite number")
+    return values[:, 0], values[:, 1]

@@ -1,0 +1,57 @@
+"""The built-in models and losses, written once for numpy arrays and torch tensors alike.
+
+Each formula uses only arithmetic, indexing and ``.mean(-1)``, so the trainer runs it on tensors
+(autograd sees every operation) and the views run it on numpy grids (no torch needed). Parameters
+come as a sequence indexed along the first axis, so ``p[0]`` may be a scalar or a whole grid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Model:
+    """A named model: its parameters, its formula and how to print it."""
+
+    name: str
+    param_names: tuple[str, ...]
+    predict: Callable[[Any, Any], Any]
+    formula: str
+
+
+MODELS = {
+    m.name: m
+    for m in (
+        Model("line", ("m", "b"), lambda p, x: p[0] * x + p[1], "m·x + b"),
+        Model("proportional", ("theta",), lambda p, x: p[0] * x, "θ·x"),
+        Model(
+            "quadratic",
+            ("a", "b", "c"),
+            lambda p, x: p[0] * x**2 + p[1] * x + p[2],
+            "a·x² + b·x + c",
+        ),
+    )
+}
+
+
+def mse(pred, y):
+    return ((pred - y) ** 2).mean(-1)
+
+
+def rmse(pred, y):
+    return mse(pred, y) ** 0.5
+
+
+def mae(pred, y):
+    return abs(pred - y).mean(-1)
+
+
+LOSSES = {"mse": mse, "rmse": rmse, "mae": mae}
+LOSS_TITLES = {
+    "mse": "mean squared error",
+    "rmse": "root mean squared error",
+    "mae": "mean absolute error",
+}

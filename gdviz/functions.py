@@ -1,0 +1,136 @@
+"""Classic 2-D test functions for optimisers, with the start points and rates the classic pictures use.
+
+Like `gdviz.formulas`, each function is plain arithmetic on ``p[0]`` and ``p[1]``, so it runs on
+tensors (training) and on numpy grids (the contour view) alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TestFunction:
+    """A 2-D function to minimise, with its known minima and a classic setup."""
+
+    __test__ = False  # not a pytest class
+
+    name: str
+    f: Callable[[Any], Any]
+    formula: str
+    minima: tuple[tuple[float, float], ...]
+    init: tuple[float, float]
+    steps: int
+    lr: dict[str, float] = field(default_factory=dict)
+    source: str = ""
+
+    def rate(self, optimizer: str) -> float:
+        """The learning rate this function's classic picture uses for ``optimizer``."""
+        return self.lr.get(optimizer, self.lr["gd"])
+
+
+def _rosenbrock(p):
+    return (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2
+
+
+def _beale(p):
+    x, y = p[0], p[1]
+    return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2
+
+
+def _himmelblau(p):
+    return (p[0] ** 2 + p[1] - 11) ** 2 + (p[0] + p[1] ** 2 - 7) ** 2
+
+
+def _saddle(p):
+    return p[0] ** 2 - p[1] ** 2
+
+
+FUNCTIONS = {
+    f.name: f
+    for f in (
+        TestFunction(
+            "rosenbrock",
+            _rosenbrock,
+            "(1 − x)² + 100·(y − x²)²",
+            minima=((1.0, 1.0),),
+            init=(-1.5, 1.5),
+            steps=2000,
+            lr={
+                "gd": 1e-3,
+                "sgd": 1e-3,
+                "momentum": 1e-4,
+                "nesterov": 1e-4,
+                "adagrad": 0.5,
+                "rmsprop": 1e-2,
+                "adam": 5e-2,
+                "adamw": 5e-2,
+            },
+            source="Rosenbrock (1960)",
+        ),
+        TestFunction(
+            "beale",
+            _beale,
+            "(1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²",
+            minima=((3.0, 0.5),),
+            init=(1.0, 1.5),
+            steps=1000,
+            lr={
+                "gd": 1e-2,
+                "sgd": 1e-2,
+                "momentum": 1e-3,
+                "nesterov": 1e-3,
+                "adagrad": 0.5,
+                "rmsprop": 1e-2,
+                "adam": 5e-2,
+                "adamw": 5e-2,
+            },
+            source="Beale (1958)",
+        ),
+        TestFunction(
+            "himmelblau",
+            _himmelblau,
+            "(x² + y − 11)² + (x + y² − 7)²",
+            minima=(
+                (3.0, 2.0),
+                (-2.805118, 3.131312),
+                (-3.779310, -3.283186),
+                (3.584428, -1.848126),
+            ),
+            init=(-0.27, -0.92),
+            steps=300,
+            lr={
+                "gd": 1e-2,
+                "sgd": 1e-2,
+                "momentum": 2e-3,
+                "nesterov": 2e-3,
+                "adagrad": 1.0,
+                "rmsprop": 5e-2,
+                "adam": 1e-1,
+                "adamw": 1e-1,
+            },
+            source="Himmelblau (1972)",
+        ),
+        TestFunction(
+            "saddle",
+            _saddle,
+            "x² − y²",
+            minima=(),
+            init=(-1.0, 1e-3),
+            steps=100,
+            lr={
+                "gd": 0.05,
+                "sgd": 0.05,
+                "momentum": 0.01,
+                "nesterov": 0.01,
+                "adagrad": 0.2,
+                "rmsprop": 0.01,
+                "adam": 0.05,
+                "adamw": 0.05,
+            },
+            source="the saddle point at the origin",
+        ),
+    )
+}

@@ -1,0 +1,41 @@
+"""The optimisers gdviz knows by name (torch-free, so the CLI can list them without importing torch)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """A name for `torch.optim.<cls>` with fixed options, or ``cls=None`` for the hand-written step."""
+
+    name: str
+    cls: str | None
+    options: dict[str, Any] = field(default_factory=dict)
+    # Learning rate relative to plain gradient descent's, for races with no --lr: momentum 0.9
+    # multiplies the effective step by ten, so it gets a tenth; adaptive methods take steps
+    # of about lr in parameter units whatever the gradient, so they get a fixed rate instead.
+    gd_factor: float | None = 1.0
+    fixed_lr: float | None = None
+
+
+OPTIMIZERS = {
+    o.name: o
+    for o in (
+        OptimizerSpec("gd", None),
+        OptimizerSpec("sgd", "SGD"),
+        OptimizerSpec("momentum", "SGD", {"momentum": 0.9}, gd_factor=0.1),
+        OptimizerSpec("nesterov", "SGD", {"momentum": 0.9, "nesterov": True}, gd_factor=0.1),
+        OptimizerSpec("adagrad", "Adagrad", gd_factor=None, fixed_lr=0.5),
+        OptimizerSpec("rmsprop", "RMSprop", gd_factor=None, fixed_lr=0.01),
+        OptimizerSpec("adam", "Adam", gd_factor=None, fixed_lr=0.1),
+        OptimizerSpec("adamw", "AdamW", gd_factor=None, fixed_lr=0.1),
+    )
+}
+
+
+def default_lr(optimizer: str, gd_lr: float) -> float:
+    """The learning rate ``optimizer`` gets on a problem where plain gradient descent uses ``gd_lr``."""
+    spec = OPTIMIZERS[optimizer]
+    return spec.fixed_lr if spec.gd_factor is None else spec.gd_factor * gd_lr

@@ -1,0 +1,177 @@
+"""A `Run`: one recorded optimisation, a snapshot per evaluation of the loss, as numpy arrays."""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gdviz.errors import GdvizError
+from gdviz.files import atomic_path
+
+FORMAT_VERSION = 1
+
+
+@dataclass(eq=False)
+class Run:
+    """One recorded optimisation.
+
+    Parameters
+    ----------
+    params, grads : ndarray of shape (S, P)
+        Parameter values at each snapshot, and the gradient held in ``.grad`` there (the one the
+        update after it uses).
+    loss : ndarray of shape (S,)
+        The loss at each snapshot.
+    param_names : tuple of str
+        One name per parameter column, e.g. ``("m", "b")``.
+    x, y : ndarray or None
+        The data, for runs fitted to data.
+    diverged_at : int or None
+        The first snapshot whose loss or parameters were not finite; it is not recorded.
+    meta : dict
+        What re-rendering needs: ``model``, ``loss``, ``optimizer``, ``lr``, ``source`` and labels.
+        JSON-serialisable.
+    extras : dict of str to ndarray
+        Arrays computed at training time that views need and cannot compute without torch,
+        such as the predictions of a ``torch.nn.Module`` (saved and loaded with the run).
+
+    Examples
+    --------
+    >>> run = gdviz.train("single-point", steps=1)
+    >>> run.params[:, 0]
+    array([1. , 1.4])
+    """
+
+    params: np.ndarray
+    grads: np.ndarray
+    loss: np.ndarray
+    param_names: tuple[str, ...]
+    x: np.ndarray | None = None
+    y: np.ndarray | None = None
+    diverged_at: int | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.params = np.asarray(self.params, dtype=np.float64).reshape(len(self.params), -1)
+        self.grads = np.asarray(self.grads, dtype=np.float64).reshape(self.params.shape)
+        self.loss = np.asarray(self.loss, dtype=np.float64).reshape(-1)
+        self.param_names = tuple(str(n) for n in self.param_names)
+        if self.x is not None:
+            self.x = np.asarray(self.x, dtype=np.float64)
+        if self.y is not None:
+            self.y = np.asarray(self.y, dtype=np.float64)
+        self.extras = {k: np.asarray(v) for k, v in self.extras.items()}
+        if len(self.loss) != len(self.params):
+            raise GdvizError(
+                f"a run needs one loss per snapshot: {len(self.loss)} losses "
+                f"for {len(self.params)} snapshots"
+            )
+        if len(self.param_names) != self.params.shape[1]:
+            raise GdvizError(
+                f"a run needs one name per parameter: {len(self.param_names)} names "
+                f"for {self.params.shape[1]} parameters"
+            )
+
+    @property
+    def steps(self) -> int:
+        """The number of updates recorded (snapshots less one)."""
+        return len(self.loss) - 1
+
+    @property
+    def label(self) -> str:
+        """A short name for legends: the optimiser and its learning rate."""
+        if "label" in self.meta:
+            return str(self.meta["label"])
+        opt, lr = self.meta.get("optimizer"), self.meta.get("lr")
+        if opt is None:
+            return "run"
+        return f"{opt}, lr {lr:g}" if lr is not None else str(opt)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Run):
+            return NotImplemented
+
+        def same(a, b):
+            if a is None or b is None:
+                return a is b
+            return a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
+
+        return (
+            all(
+                same(getattr(self, k), getattr(other, k))
+                for k in ("params", "grads", "loss", "x", "y")
+            )
+            and self.param_names == other.param_names
+            and self.diverged_at == other.diverged_at
+            and self.meta == other.meta
+            and self.extras.keys() == other.extras.keys()
+            and all(same(v, other.extras[k]) for k, v in self.extras.items())
+        )
+
+    def __repr__(self) -> str:
+        tail = f", diverged_at={self.diverged_at}" if self.diverged_at is not None else ""
+        return (
+            f"Run({self.label!r}, steps={self.steps}, params={self.param_names}, "
+            f"loss {self.loss[0]:.4g} -> {self.loss[-1]:.4g}{tail})"
+        )
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the run to an ``.npz`` file (arrays plus JSON metadata; no pickle), atomically."""
+        path = Path(path)
+        header = {
+            "format": "gdviz.run",
+            "version": FORMAT_VERSION,
+            "param_names": list(self.param_names),
+            "diverged_at": self.diverged_at,
+            "meta": self.meta,
+        }
+        arrays = {"params": self.params, "grads": self.grads, "loss": self.loss}
+        if self.x is not None:
+            arrays["x"] = self.x
+        if self.y is not None:
+            arrays["y"] = self.y
+        arrays.update({f"extra.{k}": v for k, v in self.extras.items()})
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            np.savez_compressed(fh, header=np.array(json.dumps(header)), **arrays)
+        return path
+
+
+def load(path: str | os.PathLike) -> Run:
+    """Read a run written by `Run.save`.
+
+    Raises `GdvizError` with one line naming the file when it is missing or not a gdviz run.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise GdvizError(f"run file {path} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            contents = {k: npz[k] for k in npz.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise GdvizError(f"{path} is not a gdviz run file ({exc})") from None
+    try:
+        header = json.loads(str(contents["header"]))
+        if header.get("format") != "gdviz.run":
+            raise KeyError("format")
+        return Run(
+            params=contents["params"],
+            grads=contents["grads"],
+            loss=contents["loss"],
+            param_names=tuple(header["param_names"]),
+            x=contents.get("x"),
+            y=contents.get("y"),
+            diverged_at=header.get("diverged_at"),
+            meta=header.get("meta", {}),
+            extras={k[6:]: v for k, v in contents.items() if k.startswith("extra.")},
+        )
+    except GdvizError as exc:
+        raise GdvizError(f"{path} is not a valid gdviz run: {exc}") from None
+    except (KeyError, ValueError, TypeError) as exc:
+        raise GdvizError(f"{path} is not a gdviz run file (missing or bad {exc})") from None
