@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Mapping, Sequence
 
@@ -77,7 +78,7 @@ class Recorder:
             loss[: self._n] = self._loss[: self._n]
         self._params, self._grads, self._loss = params, grads, loss
         offsets = np.cumsum([0] + [t.numel() for t in self._tensors])
-        self._slices = [slice(int(a), int(b)) for a, b in zip(offsets[:-1], offsets[1:])]
+        self._slices = [slice(int(a), int(b)) for a, b in itertools.pairwise(offsets)]
 
     def __len__(self) -> int:
         return self._n
