@@ -1,0 +1,26 @@
+"""The views: each draws runs onto an Axes once and moves only what changes from frame to frame.
+
+No view imports torch: views read a `Run`'s numpy arrays and nothing else.
+"""
+
+from __future__ import annotations
+
+from matplotlib.figure import Figure
+
+from gdviz.errors import GdvizError
+from gdviz.run import Run
+from gdviz.views.base import View
+from gdviz.views.fit import FitView
+
+VIEWS: dict[str, type[View]] = {"fit": FitView}
+NAMES = (*VIEWS,)
+
+__all__ = ["NAMES", "VIEWS", "FitView", "View", "build"]
+
+
+def build(fig: Figure, runs: list[Run], name: str) -> list[View]:
+    """Lay out the view called ``name`` on ``fig`` and draw it at step 0."""
+    if name not in NAMES:
+        raise GdvizError(f"unknown view {name!r}: use one of {', '.join(NAMES)}")
+    view = VIEWS[name](runs)
+    return [view.plot(fig.add_subplot(), step=0)]

@@ -1,0 +1,90 @@
+"""What every view shares: the colours, the Display pattern, and reading a run at a step.
+
+A view follows scikit-learn's Display objects: the constructor takes the runs and computes what
+drawing needs (limits, grids) once; ``plot(ax)`` draws onto an Axes and keeps the artists it made
+(``ax_``, ``figure_``, and the moving ones in ``moving_``); ``update(step)`` moves those artists to
+a snapshot and returns them, so an animation redraws only what moves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from gdviz.run import Run
+
+# Okabe & Ito's colour-blind-safe palette (blue, vermilion, green, purple, orange, sky, black).
+COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+DATA_COLOR = "#555555"
+
+
+def as_runs(run_or_runs) -> list[Run]:
+    """A run or a sequence of runs, as a non-empty list of runs."""
+    runs = [run_or_runs] if isinstance(run_or_runs, Run) else list(run_or_runs)
+    from gdviz.errors import GdvizError
+
+    if not runs:
+        raise GdvizError("nothing to draw: no runs given")
+    for r in runs:
+        if not isinstance(r, Run):
+            raise GdvizError(f"expected gdviz Run objects, got {type(r).__name__}")
+    return runs
+
+
+def at(run: Run, step: int) -> int:
+    """The snapshot of ``run`` shown at ``step``: a run that ended early stays at its last one."""
+    return min(step, len(run.loss) - 1)
+
+
+def color(i: int) -> str:
+    return COLORS[i % len(COLORS)]
+
+
+def padded(lo: float, hi: float, pad: float = 0.05) -> tuple[float, float]:
+    """The interval [lo, hi] widened by ``pad`` of its width on each side (never empty)."""
+    width = hi - lo
+    if not np.isfinite(width) or width <= 0:
+        width = max(abs(lo), 1.0)
+    return lo - pad * width, hi + pad * width
+
+
+def new_axes(figsize=(6.4, 4.8), dpi=100) -> Axes:
+    """An Axes on a fresh pyplot-free Figure, for ``plot()`` called without ``ax``."""
+    fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+    return fig.add_subplot()
+
+
+class View:
+    """Base class of the views: draws runs onto an Axes and moves them step by step."""
+
+    name = "view"
+
+    def __init__(self, run_or_runs):
+        self.runs: list[Run] = as_runs(run_or_runs)
+        self.ax_: Axes | None = None
+        self.figure_: Figure | None = None
+        self.moving_: list[Artist] = []
+
+    @property
+    def last_step(self) -> int:
+        return max(len(r.loss) for r in self.runs) - 1
+
+    def plot(self, ax: Axes | None = None, *, step: int | None = None) -> View:
+        """Draw the view onto ``ax`` (a new figure if None) at ``step`` (default: the last)."""
+        ax = new_axes() if ax is None else ax
+        self.ax_, self.figure_ = ax, ax.figure
+        self.moving_ = list(self._draw(ax))
+        self.update(self.last_step if step is None else step)
+        return self
+
+    def update(self, step: int) -> Sequence[Artist]:
+        """Move the artists to snapshot ``step``; return the artists that changed."""
+        raise NotImplementedError
+
+    def _draw(self, ax: Axes) -> Sequence[Artist]:
+        """Draw the static parts once; create and return the moving artists."""
+        raise NotImplementedError
