@@ -1,0 +1,479 @@
+"""The command line: parses options into a small config and calls the library. No click below here."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import re
+import signal
+import sys
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from gdviz.data import PRESETS, read_csv
+from gdviz.errors import GdvizError
+from gdviz.formulas import LOSSES, MODELS
+from gdviz.functions import FUNCTIONS
+from gdviz.optimizers import OPTIMIZERS
+
+VIEW_NAMES = ("fit", "contour", "loss", "dashboard")
+SUFFIXES = (".gif", ".mp4", ".html", ".png")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the runs come from: a preset, a CSV file, a test function or a saved run."""
+
+    kind: str  # "dataset" | "csv" | "function" | "run"
+    name: str  # the preset or function name, or the file's stem
+    path: Path | None = None
+    x: str | None = None
+    y: str | None = None
+
+
+@dataclass(frozen=True)
+class AnimateConfig:
+    """Everything `gdviz animate` was asked to do, checked."""
+
+    source: Source
+    model: str | None
+    loss: str | None
+    optimizers: tuple[str | None, ...]
+    lrs: tuple[float | None, ...]
+    steps: int | None
+    init: tuple[float, ...] | None
+    seed: int | None
+    zero_grad: bool
+    view: str
+    frames: int | None
+    fps: float | None
+    size: tuple[int, int] | None
+    dpi: float
+    out: Path
+    save_run: Path | None
+    quiet: bool
+
+
+# -- option types -------------------------------------------------------------------------------
+
+
+class CommaList(click.ParamType):
+    """A comma-separated list, each item checked by ``convert_one``."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        items = [s.strip() for s in str(value).split(",")]
+        if not all(items):
+            self.fail(f"{value!r} has an empty item", param, ctx)
+        return tuple(self.convert_one(s, param, ctx) for s in items)
+
+
+class Optimizers(CommaList):
+    name = "optimizer[,optimizer...]"
+
+    def convert_one(self, s, param, ctx):
+        if s not in OPTIMIZERS:
+            self.fail(f"{s!r} is not one of {', '.join(OPTIMIZERS)}", param, ctx)
+        return s
+
+
+class Rates(CommaList):
+    name = "lr[,lr...]"
+
+    def convert_one(self, s, param, ctx):
+        try:
+            lr = float(s)
+        except ValueError:
+            self.fail(f"{s!r} is not a number", param, ctx)
+        if not (lr > 0 and lr != float("inf")):
+            self.fail(f"{s!r} must be a positive number", param, ctx)
+        return lr
+
+
+class Floats(CommaList):
+    name = "v,v,..."
+
+    def convert_one(self, s, param, ctx):
+        try:
+            v = float(s)
+        except ValueError:
+            self.fail(f"{s!r} is not a number", param, ctx)
+        if v != v or v in (float("inf"), float("-inf")):
+            self.fail(f"{s!r} is not a finite number", param, ctx)
+        return v
+
+
+class Size(click.ParamType):
+    name = "WxH"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        m = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", str(value))
+        if not m or min(int(m[1]), int(m[2])) < 100 or max(int(m[1]), int(m[2])) > 8000:
+            self.fail(
+                f"{value!r} is not a size like 640x480 (100 to 8000 pixels a side)", param, ctx
+            )
+        return int(m[1]), int(m[2])
+
+
+def _output(ctx, param, value):
+    if value is None:
+        return None
+    path = Path(value)
+    if path.suffix.lower() not in SUFFIXES:
+        raise click.BadParameter(
+            f"{value!r} has no known format suffix: use one of {', '.join(SUFFIXES)}", ctx, param
+        )
+    return path
+
+
+def _run_file(ctx, param, value):
+    if value is not None and Path(value).suffix.lower() != ".npz":
+        raise click.BadParameter(f"{value!r} must end in .npz", ctx, param)
+    return None if value is None else Path(value)
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gdviz")
+def cli():
+    """gdviz: turn gradient descent into pictures that move."""
+
+
+@cli.command()
+@click.option(
+    "--dataset",
+    type=click.Choice(list(PRESETS)),
+    help="A tutorial's data set (see `gdviz datasets`).",
+)
+@click.option(
+    "--csv",
+    "csv_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Fit columns of a CSV file with a header row.",
+)
+@click.option("--x", "x_col", metavar="COL", help="The CSV column for x.")
+@click.option("--y", "y_col", metavar="COL", help="The CSV column for y.")
+@click.option(
+    "--function", type=click.Choice(list(FUNCTIONS)), help="Minimise a classic 2-D test function."
+)
+@click.option(
+    "--run",
+    "run_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Re-render a run saved with --save-run.",
+)
+@click.option(
+    "--model",
+    type=click.Choice(list(MODELS)),
+    help="The model to fit [default: the dataset's, else line].",
+)
+@click.option(
+    "--loss", type=click.Choice(list(LOSSES)), help="The loss [default: the dataset's, else mse]."
+)
+@click.option(
+    "--optimizer",
+    type=Optimizers(),
+    help="One or more, comma-separated: " + ", ".join(OPTIMIZERS) + ".",
+)
+@click.option(
+    "--lr",
+    type=Rates(),
+    help="Learning rate(s), comma-separated [default: the problem's own for each optimizer].",
+)
+@click.option(
+    "--steps", type=click.IntRange(min=1), help="Number of updates [default: the problem's]."
+)
+@click.option("--init", type=Floats(), help="Starting parameters, comma-separated.")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed for torch and the synthetic data.")
+@click.option(
+    "--no-zero-grad",
+    is_flag=True,
+    help="Never zero the gradients: they accumulate (the classic bug).",
+)
+@click.option(
+    "--view",
+    type=click.Choice(VIEW_NAMES),
+    help="What to draw [default: fit, or contour for a function].",
+)
+@click.option(
+    "--frames",
+    type=click.IntRange(min=2),
+    help="Number of frames [default: every step up to 200, else 200].",
+)
+@click.option(
+    "--fps",
+    type=click.FloatRange(min=0, min_open=True, max=100),
+    default=20,
+    show_default=True,
+    help="Frames per second.",
+)
+@click.option(
+    "--size", type=Size(), default="640x480", show_default=True, help="Picture size in pixels."
+)
+@click.option(
+    "--dpi",
+    type=click.FloatRange(min=20, max=600),
+    default=100,
+    show_default=True,
+    help="Dots per inch: scales text and lines.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    callback=_output,
+    help="Output file: .gif .mp4 .html or .png [default: SOURCE-VIEW.gif].",
+)
+@click.option(
+    "--save-run",
+    type=click.Path(dir_okay=False),
+    callback=_run_file,
+    help="Also save the recorded run(s) to this .npz file.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def animate(
+    dataset,
+    csv_file,
+    x_col,
+    y_col,
+    function,
+    run_file,
+    model,
+    loss,
+    optimizer,
+    lr,
+    steps,
+    init,
+    seed,
+    no_zero_grad,
+    view,
+    frames,
+    fps,
+    size,
+    dpi,
+    out,
+    save_run,
+    quiet,
+):
+    """Train (or load) runs and write an animation of them."""
+    given = [
+        n
+        for n, v in (
+            ("--dataset", dataset),
+            ("--csv", csv_file),
+            ("--function", function),
+            ("--run", run_file),
+        )
+        if v
+    ]
+    if len(given) > 1:
+        raise click.UsageError(f"give one source, not {' and '.join(given)}")
+    if csv_file and not (x_col and y_col):
+        raise click.UsageError("--csv needs --x COL and --y COL naming its columns")
+    if (x_col or y_col) and not csv_file:
+        raise click.UsageError("--x and --y name CSV columns; give --csv FILE too")
+    if run_file:
+        source = Source("run", Path(run_file).stem, Path(run_file))
+        training = {
+            "--model": model,
+            "--loss": loss,
+            "--optimizer": optimizer,
+            "--lr": lr,
+            "--steps": steps,
+            "--init": init,
+            "--seed": seed,
+            "--no-zero-grad": no_zero_grad,
+        }
+        extra = [k for k, v in training.items() if v]
+        if extra:
+            raise click.UsageError(
+                f"--run re-renders a recorded run; {', '.join(extra)} cannot change it"
+            )
+    elif function:
+        source = Source("function", function)
+        if model or loss:
+            raise click.UsageError(
+                f"--function {function} has no data: --model and --loss do not apply"
+            )
+        if view == "fit":
+            raise click.UsageError(
+                f"--function {function} has no data to fit: use --view contour, loss or dashboard"
+            )
+    elif csv_file:
+        source = Source("csv", Path(csv_file).stem, Path(csv_file), x_col, y_col)
+    else:
+        source = Source("dataset", dataset or "synthetic")
+    view = view or ("contour" if function else "fit")
+    config = AnimateConfig(
+        source=source,
+        model=model,
+        loss=loss,
+        optimizers=optimizer or (None,),
+        lrs=lr or (None,),
+        steps=steps,
+        init=init,
+        seed=seed,
+        zero_grad=not no_zero_grad,
+        view=view,
+        frames=frames,
+        fps=fps,
+        size=size,
+        dpi=dpi,
+        out=out or Path(f"{source.name}-{view}.gif"),
+        save_run=save_run,
+        quiet=quiet,
+    )
+    run_animate(config)
+
+
+@cli.command()
+def datasets():
+    """List the data sets and test functions, with their sources and defaults."""
+    click.echo("Data sets (--dataset NAME):")
+    for p in PRESETS.values():
+        init = ",".join(f"{v:g}" for v in p.init)
+        click.echo(f"  {p.name:<13} {p.title}  [{p.source}]")
+        click.echo(
+            f"  {'':<13} model {p.model}, loss {p.loss}, optimizer {p.optimizer}, "
+            f"lr {p.lr:g}, steps {p.steps}, init {init}"
+        )
+    click.echo("\nTest functions (--function NAME):")
+    for f in FUNCTIONS.values():
+        init = ",".join(f"{v:g}" for v in f.init)
+        minima = "; ".join(f"({a:g}, {b:g})" for a, b in f.minima) or "none (unbounded below)"
+        click.echo(f"  {f.name:<13} {f.formula}")
+        click.echo(
+            f"  {'':<13} start {init}, steps {f.steps}, lr {f.lr['gd']:g} (gd), minima {minima}"
+        )
+
+
+# -- doing the work -----------------------------------------------------------------------------
+
+
+def run_animate(config: AnimateConfig) -> None:
+    """Make the runs, draw them, write the file(s) and say where."""
+    from gdviz.export import check_target  # before any work: a bad target fails fast
+
+    check_target(config.out)
+    if config.save_run is not None:
+        from gdviz.files import check_writable
+
+        check_writable(config.save_run)
+    runs = make_runs(config)
+    say = (lambda *a: None) if config.quiet else click.echo
+    for run in runs:
+        if run.diverged_at is not None:
+            click.echo(
+                f"gdviz: {run.label}: diverged at step {run.diverged_at}; "
+                f"rendering the {run.steps + 1} snapshots recorded before it",
+                err=True,
+            )
+    if config.save_run is not None and config.source.kind != "run":
+        for path, run in zip(_run_paths(config.save_run, runs), runs):
+            run.save(path)
+            say(f"saved run {path}")
+
+    from gdviz.animation import animate
+
+    anim = animate(
+        runs,
+        view=config.view,
+        frames=config.frames,
+        fps=config.fps,
+        size=config.size,
+        dpi=config.dpi,
+    )
+    anim.save(config.out, progress=False if config.quiet else None)
+    say(str(config.out))
+
+
+def make_runs(config: AnimateConfig) -> list:
+    source = config.source
+    if source.kind == "run":
+        from gdviz.run import load
+
+        return [load(source.path)]
+
+    from gdviz.train import train  # torch is imported here, and only when training
+
+    if source.kind == "csv":
+        data = read_csv(source.path, source.x, source.y)
+    else:
+        data = source.name
+    runs = []
+    for optimizer, lr in itertools.product(config.optimizers, config.lrs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # divergence is reported once, above
+            run = train(
+                data,
+                model=config.model,
+                loss=config.loss,
+                optimizer=optimizer,
+                lr=lr,
+                steps=config.steps,
+                init=config.init,
+                seed=config.seed,
+                zero_grad=config.zero_grad,
+            )
+        if source.kind == "csv":
+            run.meta.update(source=source.name, x_label=source.x, y_label=source.y)
+        runs.append(run)
+    return runs
+
+
+def _run_paths(path: Path, runs: list) -> list[Path]:
+    if len(runs) == 1:
+        return [path]
+    slugs = [re.sub(r"[^A-Za-z0-9.]+", "-", r.label).strip("-") for r in runs]
+    return [path.with_name(f"{path.stem}-{slug}{path.suffix}") for slug in slugs]
+
+
+# -- entry point --------------------------------------------------------------------------------
+
+
+def _terminate(signum, frame):
+    # SIGTERM ends the program through the same clean-up path as Ctrl-C: no half-written file.
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 ok, 1 failure at run time, 2 usage)."""
+    signal.signal(signal.SIGTERM, _terminate)
+    logging.basicConfig(level=logging.WARNING, format="gdviz: %(message)s")
+    try:
+        status = cli.main(args=argv, prog_name="gdviz", standalone_mode=False)
+        return status if isinstance(status, int) else 0
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo("gdviz: interrupted; nothing was written", err=True)
+        return 130
+    except GdvizError as exc:
+        click.echo(f"gdviz: error: {exc}", err=True)
+        return 1
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(f"gdviz: error: {exc.strerror or exc}{where}", err=True)
+        return 1
+    except Exception as exc:  # a bug: still one line, the traceback on request
+        if os.environ.get("GDVIZ_DEBUG"):
+            raise
+        click.echo(
+            f"gdviz: internal error: {type(exc).__name__}: {exc} "
+            "(set GDVIZ_DEBUG=1 for the traceback)",
+            err=True,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
