@@ -1,0 +1,225 @@
+"""`gdviz.Recorder`: what it records from a user's loop, checked against copies taken by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import gdviz
+from gdviz import GdvizError
+from gdviz.data import PRESETS
+
+
+def fit_line(rec, m, b, x, y, steps, lr=0.1):
+    """A hand-written MSE loop that records through ``rec`` and keeps its own copies."""
+    seen = []
+    for _ in range(steps):
+        loss = ((m * x + b - y) ** 2).mean()
+        loss.backward()
+        assert rec.record(loss) == loss.item()
+        seen.append((m.item(), b.item(), m.grad.item(), b.grad.item(), loss.item()))
+        with torch.no_grad():
+            m -= lr * m.grad
+            b -= lr * b.grad
+        m.grad = None
+        b.grad = None
+    return np.array(seen)
+
+
+@pytest.fixture
+def xy():
+    x = torch.linspace(-1.0, 1.0, 21)
+    return x, 3.0 * x + 2.0
+
+
+def test_dict_of_tensors(xy):
+    m = torch.tensor([0.0], requires_grad=True)
+    b = torch.tensor([0.0], requires_grad=True)
+    rec = gdviz.Recorder({"m": m, "b": b})
+    seen = fit_line(rec, m, b, *xy, steps=25)
+    assert len(rec) == 25
+    run = rec.to_run()
+    assert run.param_names == ("m", "b")
+    np.testing.assert_array_equal(run.params, seen[:, :2])
+    np.testing.assert_array_equal(run.grads, seen[:, 2:4])
+    np.testing.assert_array_equal(run.loss, seen[:, 4])
+    assert run.diverged_at is None
+    assert run.x is None and run.y is None
+
+
+def test_module_parameters_keep_their_names():
+    torch.manual_seed(0)
+    module = torch.nn.Linear(2, 1)
+    rec = gdviz.Recorder(module)
+    assert rec.param_names == ("weight[0,0]", "weight[0,1]", "bias")
+    inputs = torch.tensor([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]])
+    target = torch.tensor([[1.0], [0.0], [2.0]])
+    opt = torch.optim.SGD(module.parameters(), lr=0.05)
+    expected = []
+    for _ in range(5):
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(module(inputs), target)
+        loss.backward()
+        rec.record(loss)
+        weight, bias = module.weight, module.bias
+        expected.append([*weight.reshape(-1).tolist(), bias.item()])
+        expected[-1] += [*weight.grad.reshape(-1).tolist(), bias.grad.item()]
+        opt.step()
+    run = rec.to_run()
+    expected = np.array(expected)
+    np.testing.assert_array_equal(run.params, expected[:, :3])
+    np.testing.assert_array_equal(run.grads, expected[:, 3:])
+
+
+def test_list_of_tensors_and_names():
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    c = torch.tensor(5.0, requires_grad=True)
+    assert gdviz.Recorder([a, c]).param_names == ("p0[0]", "p0[1]", "p1")
+    rec = gdviz.Recorder([a, c], names=("u", "v", "w"))
+    (a.sum() * c).backward()
+    rec.record(a.sum() * c)
+    run = rec.to_run()
+    assert run.param_names == ("u", "v", "w")
+    np.testing.assert_array_equal(run.params, [[1.0, 2.0, 5.0]])
+    np.testing.assert_array_equal(run.grads, [[5.0, 5.0, 3.0]])  # d(c(a0+a1))/d(a0, a1, c)
+    np.testing.assert_array_equal(run.loss, [15.0])
+
+
+@pytest.mark.parametrize(
+    ("params", "names", "named"),
+    [
+        ({}, None, "at least one"),
+        ([], None, "at least one"),
+        ({"m": 1.0}, None, "'m'"),
+        ([torch.zeros(2)], ("a",), "1 names"),
+    ],
+)
+def test_bad_recorder_arguments(params, names, named):
+    with pytest.raises(GdvizError, match=named):
+        gdviz.Recorder(params, names=names)
+
+
+def test_grows_past_its_initial_capacity():
+    w = torch.zeros(3, requires_grad=True)
+    rec = gdviz.Recorder([w])
+    n = 2500  # past 1024 and 2048: two doublings
+    for i in range(n):
+        with torch.no_grad():
+            w.copy_(torch.tensor([i, -i, 0.5 * i]))
+        w.grad = torch.tensor([1.0, 2.0, 3.0]) * i
+        rec.record(float(i) ** 0.5)
+    run = rec.to_run()
+    i = np.arange(n, dtype=float)
+    np.testing.assert_array_equal(run.params, np.stack([i, -i, 0.5 * i], axis=1))
+    np.testing.assert_array_equal(run.grads, np.outer(i, [1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(run.loss, i**0.5)
+
+
+def test_records_copies_not_views():
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    rec = gdviz.Recorder([w])
+    w.grad = torch.tensor([0.5, 0.25])
+    rec.record(torch.tensor(9.0))
+    with torch.no_grad():
+        w.mul_(10)
+    w.grad.mul_(10)
+    run = rec.to_run()
+    np.testing.assert_array_equal(run.params, [[1.0, 2.0]])
+    np.testing.assert_array_equal(run.grads, [[0.5, 0.25]])
+
+
+def test_a_missing_grad_is_recorded_as_zero():
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    rec = gdviz.Recorder([w])
+    rec.record(1.0)  # before any backward(): .grad is None
+    w.grad = torch.tensor([3.0, 4.0])
+    rec.record(2.0)
+    w.grad = None
+    rec.record(3.0)
+    np.testing.assert_array_equal(rec.to_run().grads, [[0.0, 0.0], [3.0, 4.0], [0.0, 0.0]])
+
+
+def test_to_run_takes_data_model_and_loss(xy):
+    x, y = xy
+    m = torch.tensor([0.0], requires_grad=True)
+    b = torch.tensor([0.0], requires_grad=True)
+    rec = gdviz.Recorder({"m": m, "b": b})
+    fit_line(rec, m, b, x, y, steps=3)
+    run = rec.to_run(x=x, y=y, model="line", loss="mse", title="mine")
+    assert run.x.dtype == run.y.dtype == np.float64
+    np.testing.assert_array_equal(run.x, x.numpy())
+    np.testing.assert_array_equal(run.y, y.numpy())
+    assert run.meta["model"] == "line"
+    assert run.meta["loss"] == "mse"
+    assert run.meta["title"] == "mine"
+    # Numpy data is taken as is.
+    run = rec.to_run(x=x.numpy().astype(np.float64), y=[1.0] * 21)
+    np.testing.assert_array_equal(run.y, np.ones(21))
+
+
+def test_to_run_with_nothing_recorded():
+    rec = gdviz.Recorder([torch.zeros(1, requires_grad=True)])
+    with pytest.raises(GdvizError, match="nothing was recorded"):
+        rec.to_run()
+
+
+def test_a_recording_that_diverges_is_cut_before_the_first_non_finite_snapshot():
+    w = torch.tensor([1.0], requires_grad=True)
+    rec = gdviz.Recorder([w])
+    for value in (4.0, 2.0, float("inf"), 1.0):
+        rec.record(value)
+    with pytest.warns(RuntimeWarning, match="diverged at step 2"):
+        run = rec.to_run()
+    assert run.diverged_at == 2
+    np.testing.assert_array_equal(run.loss, [4.0, 2.0])
+    # A non-finite parameter counts too.
+    rec = gdviz.Recorder([w])
+    rec.record(4.0)
+    with torch.no_grad():
+        w.fill_(float("nan"))
+    rec.record(3.0)
+    with pytest.warns(RuntimeWarning, match="diverged at step 1"):
+        assert rec.to_run().diverged_at == 1
+
+
+def test_the_screen_time_loop_equals_train_with_rmse():
+    # Seed 000's final loop, word for word, on the synthetic preset's data (its own data set is
+    # not published): RMSE, lr 0.02, 10,000 iterations, m and b from zero, grads set to None.
+    screentime, sleep = PRESETS["synthetic"].data()
+    # Initialize m and b
+    m = torch.tensor([0], requires_grad=True, dtype=torch.float32)
+    b = torch.tensor([0], requires_grad=True, dtype=torch.float32)
+    # Convert sleep and screentime to tensors
+    x = torch.from_numpy(screentime)
+    y = torch.from_numpy(sleep)
+    rec = gdviz.Recorder({"m": m, "b": b})
+    # Run 10K iterations
+    for _ in range(10_000):
+        # Calculate yhat
+        yhat = m * x + b
+        # Calculate the loss
+        loss = torch.sqrt(torch.mean((yhat - y) ** 2))
+        # "Reverse mode differentiation"
+        loss.backward()
+        rec.record(loss)
+        # Update m and b (gradient step)
+        with torch.no_grad():
+            m -= 0.02 * m.grad
+            b -= 0.02 * b.grad
+        # Zero out the gradients
+        m.grad = None
+        b.grad = None
+    run = rec.to_run(x=x, y=y, model="line", loss="rmse")
+
+    # 10,000 records are the snapshots before each update: steps = 9,999.
+    ref = gdviz.train("synthetic", loss="rmse", lr=0.02, init=(0.0, 0.0), steps=9_999)
+    assert run.params.shape == ref.params.shape == (10_000, 2)
+    np.testing.assert_array_equal(run.params[0], [0.0, 0.0])
+    # torch.from_numpy keeps the data float64, so the tutorial's loss is computed in float64
+    # (float32 m, b promote) while gdviz computes in float32: they agree to float32 rounding.
+    np.testing.assert_allclose(run.params, ref.params, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(run.loss, ref.loss, rtol=1e-6)
+    np.testing.assert_allclose(run.grads, ref.grads, rtol=1e-5, atol=2e-6)
+    # And the loop has converged to the least-squares line's neighbourhood (3, 2.5).
+    np.testing.assert_allclose(run.params[-1], [3.0, 2.5], atol=0.2)
