@@ -355,6 +355,44 @@ def datasets():
         )
 
 
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Folder for the site.")
+@click.option(
+    "--source",
+    type=click.Path(exists=True, file_okay=False),
+    help="Folder of example scripts [default: gdviz's gallery/].",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1, max=64),
+    default=2,
+    show_default=True,
+    help="Examples run at once, each in its own process.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def gallery(out, source, jobs, quiet):
+    """Run every gallery example and write a static site (index.html) into OUT."""
+    from gdviz.gallery import build
+
+    def report(result, done, total):
+        if quiet and not result.error:
+            return
+        status = f"failed: {result.error}" if result.error else ", ".join(result.media)
+        click.echo(
+            f"[{done}/{total}] {result.example.name} ({result.seconds:.1f} s): {status}", err=True
+        )
+
+    results = build(Path(out), source=Path(source) if source else None, jobs=jobs, on_result=report)
+    failed = [r.example.name for r in results if r.error]
+    if failed:
+        raise GdvizError(
+            f"{len(failed)} of {len(results)} examples failed: {', '.join(failed)} "
+            f"(the site in {out} shows the others)"
+        )
+    if not quiet:
+        click.echo(str(Path(out) / "index.html"))
+
+
 # -- doing the work -----------------------------------------------------------------------------
 
 

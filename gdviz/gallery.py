@@ -1,0 +1,202 @@
+"""The gallery: runs every example script and writes a static site of their animations."""
+
+from __future__ import annotations
+
+import ast
+import html
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from gdviz.errors import GdvizError
+from gdviz.files import atomic_path
+
+MEDIA = (".gif", ".mp4", ".png", ".html")
+TIMEOUT = 600  # seconds for one example
+
+
+@dataclass(frozen=True)
+class Example:
+    """One gallery script: its title and paragraph come from its docstring."""
+
+    path: Path
+    title: str
+    description: str
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+
+@dataclass
+class Result:
+    """What running one example produced."""
+
+    example: Example
+    media: list[str]
+    seconds: float
+    error: str | None = None
+
+
+def default_source() -> Path:
+    """The gallery/ folder beside the package (a source checkout), else ./gallery."""
+    beside = Path(__file__).resolve().parent.parent / "gallery"
+    return beside if beside.is_dir() else Path("gallery")
+
+
+def examples(source: Path) -> list[Example]:
+    """The example scripts in ``source``, sorted by name; each must open with a docstring."""
+    if not source.is_dir():
+        raise GdvizError(f"gallery folder {source} does not exist")
+    found = []
+    for path in sorted(source.glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        try:
+            doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+        except SyntaxError as exc:
+            raise GdvizError(f"gallery example {path.name} is not valid Python: {exc}") from None
+        title, _, rest = doc.strip().partition("\n")
+        if not title:
+            raise GdvizError(
+                f"gallery example {path.name} has no docstring (a title and a paragraph)"
+            )
+        found.append(Example(path, title.strip(), " ".join(rest.split())))
+    if not found:
+        raise GdvizError(f"gallery folder {source} holds no example scripts")
+    return found
+
+
+def run_example(example: Example, media_dir: Path) -> Result:
+    """Run one script in a scratch folder; move the animations it wrote into ``media_dir``."""
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix=f"gdviz-{example.name}-") as scratch:
+        env = dict(os.environ, MPLBACKEND="Agg")
+        try:
+            proc = subprocess.run(
+                [sys.executable, str(example.path.resolve())],
+                cwd=scratch,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT,
+            )
+        except subprocess.TimeoutExpired:
+            return Result(example, [], time.perf_counter() - start, f"took over {TIMEOUT} s")
+        seconds = time.perf_counter() - start
+        if proc.returncode != 0:
+            lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+            return Result(example, [], seconds, lines[-1] if lines else f"exit {proc.returncode}")
+        made = sorted(p for p in Path(scratch).iterdir() if p.suffix.lower() in MEDIA)
+        if not made:
+            return Result(example, [], seconds, "wrote no animation (.gif, .mp4, .png or .html)")
+        names = []
+        for p in made:
+            target = media_dir / p.name
+            shutil.move(str(p), target)
+            names.append(target.name)
+        return Result(example, names, seconds)
+
+
+def build(
+    out: Path,
+    *,
+    source: Path | None = None,
+    jobs: int = 2,
+    on_result: Callable[[Result, int, int], None] | None = None,
+) -> list[Result]:
+    """Run every example (``jobs`` at a time) and write ``out/index.html`` with a card for each.
+
+    A failing example gets a card saying so and does not stop the others. Links are relative,
+    so the site opens from the file system or any static host.
+    """
+    items = examples(source or default_source())
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "media").mkdir(exist_ok=True)
+    (out / "src").mkdir(exist_ok=True)
+    results: dict[str, Result] = {}
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [pool.submit(run_example, ex, out / "media") for ex in items]
+        for done, future in enumerate(as_completed(futures), 1):
+            result = future.result()
+            results[result.example.name] = result
+            if on_result is not None:
+                on_result(result, done, len(items))
+    ordered = [results[ex.name] for ex in items]
+    for ex in items:
+        shutil.copyfile(ex.path, out / "src" / ex.path.name)
+    with atomic_path(out / "index.html") as tmp:
+        tmp.write_text(page(ordered), encoding="utf-8")
+    return ordered
+
+
+def _media_tag(name: str, title: str) -> str:
+    src, alt = html.escape(f"media/{name}"), html.escape(title)
+    if name.endswith(".mp4"):
+        return f'<video src="{src}" controls loop muted playsinline preload="metadata"></video>'
+    if name.endswith(".html"):
+        return f'<p><a href="{src}">open the animation</a></p>'
+    return f'<img src="{src}" alt="{alt}" loading="lazy">'
+
+
+def _card(result: Result) -> str:
+    ex = result.example
+    if result.error:
+        body = f'<p class="failed">This example failed to build: {html.escape(result.error)}</p>'
+    else:
+        body = "\n".join(_media_tag(n, ex.title) for n in result.media)
+    source = html.escape(ex.path.read_text(encoding="utf-8"))
+    return f"""<article class="card" id="{html.escape(ex.name)}">
+<h2><a href="#{html.escape(ex.name)}">{html.escape(ex.title)}</a></h2>
+{body}
+<p>{html.escape(ex.description)}</p>
+<details><summary>Source: <a href="src/{html.escape(ex.path.name)}">{html.escape(ex.path.name)}</a></summary>
+<pre><code>{source}</code></pre></details>
+</article>"""
+
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 1400px; padding: 1rem 2rem;
+       color: #222; background: #fafafa; }
+header p { max-width: 60rem; }
+main { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 1.5rem; }
+.card { background: white; border: 1px solid #ddd; border-radius: 8px; padding: 1rem; }
+.card h2 { font-size: 1.1rem; margin: 0 0 .5rem; }
+.card h2 a { color: inherit; text-decoration: none; }
+.card img, .card video { width: 100%; height: auto; display: block; }
+.failed { color: #b00020; }
+pre { overflow-x: auto; background: #f4f4f4; padding: .75rem; font-size: .8rem; }
+"""
+
+
+def page(results: list[Result]) -> str:
+    """The gallery's index.html."""
+    cards = "\n".join(_card(r) for r in results)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>gdviz gallery</title>
+<link rel="icon" href="data:,">
+<style>{STYLE}</style>
+</head>
+<body>
+<header>
+<h1>gdviz gallery</h1>
+<p>Gradient descent, pictured. Each example is a short script using gdviz's public API; open its
+source under the animation and run it with <code>python NAME.py</code>.</p>
+</header>
+<main>
+{cards}
+</main>
+</body>
+</html>
+"""
