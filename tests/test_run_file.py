@@ -1,0 +1,204 @@
+"""Run files: `Run.save` and `gdviz.load` round trips, plain-numpy readability, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import gdviz
+from gdviz import GdvizError, Run
+
+
+def assert_same_run(a: Run, b: Run) -> None:
+    """Field by field, with numpy (not Run.__eq__, which is under test too)."""
+    for name in ("params", "grads", "loss", "x", "y"):
+        left, right = getattr(a, name), getattr(b, name)
+        if left is None or right is None:
+            assert left is None and right is None, name
+        else:
+            assert left.dtype == right.dtype, name
+            np.testing.assert_array_equal(left, right, err_msg=name)
+    assert a.param_names == b.param_names
+    assert a.diverged_at == b.diverged_at
+    assert a.meta == b.meta
+    assert sorted(a.extras) == sorted(b.extras)
+    for key in a.extras:
+        np.testing.assert_array_equal(a.extras[key], b.extras[key], err_msg=key)
+
+
+def diverged_run():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return gdviz.train("single-point", lr=1.0, steps=100)
+
+
+def recorded_run():
+    w = torch.tensor([1.0, -1.0], requires_grad=True)
+    rec = gdviz.Recorder({"w": w})
+    for _ in range(4):
+        loss = (w**2).sum()
+        loss.backward()
+        rec.record(loss)
+        with torch.no_grad():
+            w -= 0.1 * w.grad
+        w.grad = None
+    return rec.to_run()
+
+
+RUNS = {
+    "preset": lambda: gdviz.train("synthetic", steps=20),
+    "options": lambda: gdviz.train("thermometer", optimizer="adam", betas=(0.8, 0.9), steps=5),
+    "module": lambda: gdviz.train(
+        "synthetic",
+        model=torch.nn.Sequential(torch.nn.Linear(1, 2), torch.nn.Linear(2, 1)),
+        steps=5,
+    ),
+    "function": lambda: gdviz.train("rosenbrock", steps=10),
+    "diverged": diverged_run,
+    "recorded": recorded_run,
+}
+
+
+@pytest.mark.parametrize("kind", RUNS)
+def test_save_then_load_gives_an_equal_run(tmp_path, kind):
+    run = RUNS[kind]()
+    path = tmp_path / "run.npz"
+    run.save(path)
+    loaded = gdviz.load(path)
+    assert_same_run(loaded, run)
+    assert loaded == run
+    assert os.listdir(tmp_path) == ["run.npz"]  # no temporary file left behind
+
+
+def test_load_takes_a_str_path(tmp_path):
+    run = gdviz.train("single-point", steps=3)
+    run.save(str(tmp_path / "a.npz"))
+    assert_same_run(gdviz.load(str(tmp_path / "a.npz")), run)
+
+
+def test_equality_sees_a_changed_array_or_meta(tmp_path):
+    # Guards the round-trip test's `loaded == run`.
+    run = gdviz.train("single-point", steps=3)
+    run.save(tmp_path / "a.npz")
+    loaded = gdviz.load(tmp_path / "a.npz")
+    loaded.loss[2] += 1e-12
+    assert loaded != run
+    loaded = gdviz.load(tmp_path / "a.npz")
+    loaded.meta["lr"] = 0.2
+    assert loaded != run
+
+
+def test_file_is_plain_numpy_without_pickle(tmp_path):
+    run = gdviz.train("synthetic", steps=10)
+    run.save(tmp_path / "run.npz")
+    with np.load(tmp_path / "run.npz", allow_pickle=False) as npz:
+        assert {"params", "grads", "loss", "x", "y"} <= set(npz.files)
+        np.testing.assert_array_equal(npz["params"], run.params)
+        np.testing.assert_array_equal(npz["grads"], run.grads)
+        np.testing.assert_array_equal(npz["loss"], run.loss)
+        np.testing.assert_array_equal(npz["x"], run.x)
+        np.testing.assert_array_equal(npz["y"], run.y)
+        texts = [str(npz[k]) for k in npz.files if npz[k].dtype.kind == "U"]
+    # The metadata is JSON text, and holds what re-rendering needs.
+    assert texts
+    header = json.loads(texts[0])
+    flat = json.dumps(header)
+    for needed in ('"line"', '"mse"', '"gd"', "0.1", '"synthetic"'):
+        assert needed in flat
+
+
+def test_function_run_has_no_data_arrays(tmp_path):
+    gdviz.train("rosenbrock", steps=3).save(tmp_path / "f.npz")
+    with np.load(tmp_path / "f.npz", allow_pickle=False) as npz:
+        assert "x" not in npz.files and "y" not in npz.files
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o027, 0o002])
+def test_saved_file_permissions_follow_the_umask(tmp_path, mask):
+    old = os.umask(mask)
+    try:
+        path = gdviz.train("single-point", steps=2).save(tmp_path / "run.npz")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "run.npz").st_mode) == 0o666 & ~mask
+    assert os.fspath(path) == os.fspath(tmp_path / "run.npz")
+
+
+def test_save_replaces_an_existing_file(tmp_path):
+    path = tmp_path / "run.npz"
+    gdviz.train("single-point", steps=2).save(path)
+    second = gdviz.train("single-point", steps=5)
+    second.save(path)
+    assert_same_run(gdviz.load(path), second)
+    assert os.listdir(tmp_path) == ["run.npz"]
+
+
+def test_interrupted_save_leaves_the_old_file_and_no_temp(tmp_path, monkeypatch):
+    path = tmp_path / "run.npz"
+    first = gdviz.train("single-point", steps=2)
+    first.save(path)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez_compressed", interrupted)
+    monkeypatch.setattr(np, "savez", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        gdviz.train("single-point", steps=5).save(path)
+    monkeypatch.undo()
+    assert os.listdir(tmp_path) == ["run.npz"]
+    assert_same_run(gdviz.load(path), first)
+
+
+def test_save_into_a_missing_folder(tmp_path):
+    run = gdviz.train("single-point", steps=2)
+    with pytest.raises(GdvizError, match="nope"):
+        run.save(tmp_path / "nope" / "run.npz")
+
+
+# -- loading what is not a run ----------------------------------------------------------------
+
+
+def bad_files(folder):
+    text = folder / "notes.npz"
+    text.write_text("these are not the arrays you are looking for\n")
+    headless = folder / "headless.npz"
+    np.savez(headless, params=np.zeros((2, 1)), grads=np.zeros((2, 1)), loss=np.zeros(2))
+    foreign = folder / "foreign.npz"
+    np.savez(foreign, header=np.array(json.dumps({"format": "something.else"})), loss=np.zeros(2))
+    armless = folder / "armless.npz"
+    header = {"format": "gdviz.run", "version": 1, "param_names": ["m"], "meta": {}}
+    np.savez(armless, header=np.array(json.dumps(header)), loss=np.zeros(2))
+    garbled = folder / "garbled.npz"
+    np.savez(garbled, header=np.array("{not json"), params=np.zeros((2, 1)))
+    empty = folder / "empty.npz"
+    empty.write_bytes(b"")
+    return {
+        "missing": folder / "missing.npz",
+        "text": text,
+        "no header": headless,
+        "foreign header": foreign,
+        "no params": armless,
+        "bad json": garbled,
+        "empty": empty,
+        "folder": folder,
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["missing", "text", "no header", "foreign header", "no params", "bad json", "empty", "folder"],
+)
+def test_loading_what_is_not_a_run_is_one_line_naming_the_file(tmp_path, case):
+    path = bad_files(tmp_path)[case]
+    with pytest.raises(GdvizError) as info:
+        gdviz.load(path)
+    message = str(info.value)
+    assert str(path) in message
+    assert "\n" not in message
