@@ -100,14 +100,21 @@ def test_bad_recorder_arguments(params, names, named):
         gdviz.Recorder(params, names=names)
 
 
-def test_grows_past_its_initial_capacity():
-    w = torch.zeros(3, requires_grad=True)
-    rec = gdviz.Recorder([w])
+@pytest.mark.parametrize("shapes", [[(3,)], [(), (1,), (1, 1)], [(2,), ()]])
+def test_grows_past_its_initial_capacity(shapes):
+    # Three numbers, held in one tensor, in three one-number tensors, or in a mix.
+    tensors = [torch.zeros(shape, requires_grad=True) for shape in shapes]
+    rec = gdviz.Recorder(tensors)
+    assert len(rec.param_names) == 3
     n = 2500  # past 1024 and 2048: two doublings
+    sizes = [t.numel() for t in tensors]
     for i in range(n):
-        with torch.no_grad():
-            w.copy_(torch.tensor([i, -i, 0.5 * i]))
-        w.grad = torch.tensor([1.0, 2.0, 3.0]) * i
+        values = torch.tensor([i, -i, 0.5 * i]).split(sizes)
+        grads = (torch.tensor([1.0, 2.0, 3.0]) * i).split(sizes)
+        for t, v, g in zip(tensors, values, grads):
+            with torch.no_grad():
+                t.copy_(v.reshape(t.shape))
+            t.grad = g.reshape(t.shape)
         rec.record(float(i) ** 0.5)
     run = rec.to_run()
     i = np.arange(n, dtype=float)
@@ -223,3 +230,17 @@ def test_the_screen_time_loop_equals_train_with_rmse():
     np.testing.assert_allclose(run.grads, ref.grads, rtol=1e-5, atol=2e-6)
     # And the loop has converged to the least-squares line's neighbourhood (3, 2.5).
     np.testing.assert_allclose(run.params[-1], [3.0, 2.5], atol=0.2)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("shape", [(), (2, 2)])
+def test_other_dtypes_are_recorded_as_float64(dtype, shape):
+    w = torch.full(shape, 1.5, dtype=dtype, requires_grad=True)
+    w.grad = torch.full(shape, -0.25, dtype=dtype)
+    rec = gdviz.Recorder([w])
+    rec.record(torch.tensor(2.0, dtype=dtype))
+    run = rec.to_run()
+    n = w.numel()
+    np.testing.assert_array_equal(run.params, np.full((1, n), 1.5))
+    np.testing.assert_array_equal(run.grads, np.full((1, n), -0.25))
+    np.testing.assert_array_equal(run.loss, [2.0])
