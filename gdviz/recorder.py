@@ -62,15 +62,18 @@ class Recorder:
         if names is not None and len(names) != len(derived):
             raise GdvizError(f"{len(names)} names given for {len(derived)} recorded numbers")
         self.param_names = tuple(names) if names is not None else tuple(derived)
+        self._scalars = all(t.numel() == 1 for t in self._tensors)
         self._n = 0
         self._grow(1024)
 
     def _grow(self, capacity: int) -> None:
         # Preallocated float64 buffers, doubled when full: one copy per tensor per step and no
-        # per-step Python lists (measured: lists of clones cost about twice as much).
+        # per-step Python lists (measured: lists of clones cost about twice as much). They are
+        # numpy arrays because indexing and assigning into a torch tensor costs microseconds a
+        # call, as much as a whole small training step (benchmarks/recording.py).
         width = len(self.param_names)
-        params = torch.empty((capacity, width), dtype=torch.float64)
-        grads = torch.zeros((capacity, width), dtype=torch.float64)
+        params = np.empty((capacity, width))
+        grads = np.zeros((capacity, width))
         loss = np.empty(capacity)
         if self._n:
             params[: self._n] = self._params[: self._n]
@@ -90,12 +93,15 @@ class Recorder:
             self._grow(2 * i)
         value = loss.item() if isinstance(loss, torch.Tensor) else float(loss)
         self._loss[i] = value
-        prow, grow = self._params[i], self._grads[i]
-        with torch.no_grad():
+        if self._scalars:  # the tutorials' m and b: a float each, no tensor copied at all
+            self._params[i] = [t.item() for t in self._tensors]
+            self._grads[i] = [0.0 if t.grad is None else t.grad.item() for t in self._tensors]
+        else:
+            prow, grow = self._params[i], self._grads[i]
             for t, s in zip(self._tensors, self._slices):
-                prow[s] = t.reshape(-1)
+                prow[s] = _flat(t)
                 if t.grad is not None:
-                    grow[s] = t.grad.reshape(-1)
+                    grow[s] = _flat(t.grad)
         self._n = i + 1
         return value
 
@@ -110,8 +116,8 @@ class Recorder:
         n = self._n
         if n == 0:
             raise GdvizError("nothing was recorded: call record(loss) in the loop first")
-        params = self._params[:n].numpy().copy()
-        grads = self._grads[:n].numpy().copy()
+        params = self._params[:n].copy()
+        grads = self._grads[:n].copy()
         losses = self._loss[:n].copy()
         bad = ~(np.isfinite(losses) & np.isfinite(params).all(axis=1))
         diverged_at = int(np.argmax(bad)) if bad.any() else None
@@ -134,6 +140,17 @@ class Recorder:
             diverged_at=diverged_at,
             meta=meta,
         )
+
+
+def _flat(t: torch.Tensor):
+    """The tensor's values as a float or a flat numpy array, copied off any device."""
+    if t.numel() == 1:
+        return t.item()  # the common scalar parameter: ten times cheaper than a tensor copy
+    t = t.detach().cpu()
+    try:
+        return t.numpy().reshape(-1)
+    except TypeError:  # a dtype numpy lacks, such as bfloat16
+        return t.double().numpy().reshape(-1)
 
 
 def _numpy(a) -> np.ndarray:
