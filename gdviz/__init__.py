@@ -16,7 +16,7 @@ from gdviz.run import Run, load
 __version__ = "0.1.0"
 __all__ = ["GdvizError", "Recorder", "Run", "animate", "load", "train"]
 
-_LAZY = {"train": "gdviz.train", "Recorder": "gdviz.recorder", "animate": "gdviz.animation"}
+_LAZY = {"train": "gdviz.training", "Recorder": "gdviz.recorder", "animate": "gdviz.animation"}
 
 
 def __getattr__(name: str):

@@ -440,7 +440,7 @@ def make_runs(config: AnimateConfig) -> list:
 
         return [load(source.path)]
 
-    from gdviz.train import train  # torch is imported here, and only when training
+    from gdviz.training import train  # torch is imported here, and only when training
 
     if source.kind == "csv":
         data = read_csv(source.path, source.x, source.y)

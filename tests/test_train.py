@@ -346,10 +346,6 @@ def test_import_gdviz_loads_neither_torch_nor_pyplot():
     assert out.stdout.strip() == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: importing the submodule gdviz.train (cli.py does) rebinds gdviz.train to it",
-)
 def test_public_names_survive_importing_every_submodule():
     # Python sets a package attribute for each submodule imported; a submodule named like a
     # public function replaces that function (gdviz.train then is a module, not callable).
