@@ -149,8 +149,10 @@ def load(path: str | os.PathLike) -> Run:
     Raises `GdvizError` with one line naming the file when it is missing or not a gdviz run.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise GdvizError(f"run file {path} does not exist")
+    if not path.is_file():
+        raise GdvizError(f"run file {path} is not a file")
     try:
         with np.load(path, allow_pickle=False) as npz:
             contents = {k: npz[k] for k in npz.files}

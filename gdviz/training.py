@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -118,7 +119,11 @@ def train(
         zero_grad=bool(zero_grad),
         options=_jsonable(optimizer_options),
     )
-    run = rec.to_run(x=problem.x, y=problem.y, **meta)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # said again below, at the caller's line
+        run = rec.to_run(x=problem.x, y=problem.y, **meta)
+    if run.diverged_at is not None:
+        warnings.warn(f"diverged at step {run.diverged_at}", RuntimeWarning, stacklevel=2)
     if problem.module is not None:
         run.extras.update(_module_curves(problem, params, run))
     return run
