@@ -1,0 +1,113 @@
+"""Export: animations into files, the format chosen by the suffix, written whole or not at all.
+
+Every format has one writer behind one small protocol (`Writer`: open, ``append`` each frame,
+``close``). Frames stream from the renderer to the writer as they are made, so memory does not
+grow with the number of frames.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from gdviz.errors import GdvizError
+from gdviz.export.gif import GifWriter
+from gdviz.export.html import HtmlWriter, html_fragment
+from gdviz.export.mp4 import Mp4Writer, ffmpeg_exe
+from gdviz.export.png import PngWriter
+from gdviz.export.stream import Progress, render
+from gdviz.export.writer import Writer
+from gdviz.files import atomic_path, check_writable
+
+__all__ = [
+    "FORMATS",
+    "GifWriter",
+    "HtmlWriter",
+    "Mp4Writer",
+    "PngWriter",
+    "Progress",
+    "Writer",
+    "check_target",
+    "html_fragment",
+    "notebook_html",
+    "save",
+]
+
+FORMATS: dict[str, type[Writer]] = {
+    w.suffix: w for w in (GifWriter, Mp4Writer, HtmlWriter, PngWriter)
+}
+
+
+def check_target(path: str | os.PathLike) -> Path:
+    """Check, before any work, that ``path`` can be written: a known suffix, its encoder, its folder.
+
+    Raises
+    ------
+    GdvizError
+        One line naming the problem: an unknown suffix (listing the formats), a missing
+        encoder (saying what to install), a folder that is missing or not writable.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        known = ", ".join(f"{s} ({w.description})" for s, w in FORMATS.items())
+        what = f"unknown format {suffix!r}" if suffix else "no suffix to tell the format"
+        raise GdvizError(f"cannot write {path}: {what}; use one of {known}")
+    if suffix == ".mp4":
+        ffmpeg_exe()
+    return check_writable(path)
+
+
+def save(animation, path: str | os.PathLike, *, progress: bool | None = None) -> Path:
+    """Write ``animation`` to ``path`` in the format its suffix names.
+
+    Parameters
+    ----------
+    animation : gdviz.animation.Animation
+        Anything with ``frames()`` (fresh (height, width, 3) uint8 RGB arrays), ``n_frames``,
+        ``fps`` and ``last_frame()``.
+    path : str or path-like
+        ``.gif`` (loops forever), ``.mp4`` (H.264), ``.html`` (a page with the video embedded)
+        or ``.png`` (the final frame).
+    progress : bool or None
+        A progress bar on stderr; None shows it only when stderr is a terminal.
+
+    Returns
+    -------
+    Path
+        ``path``, written whole: the frames go to a temporary file beside it, renamed onto it
+        only on success. On an error or Ctrl-C neither the target nor the temporary file is left.
+
+    Examples
+    --------
+    >>> save(gdviz.animate(run), "fit.gif")
+    PosixPath('fit.gif')
+    """
+    path = check_target(path)
+    suffix = path.suffix.lower()
+    writer = FORMATS[suffix]
+    if suffix == ".gif":
+        from gdviz.export import gif_process  # not imported with the package: it is also a script
+
+        if gif_process.pays(animation.n_frames):
+            writer = gif_process.GifProcess  # the same file, encoded on a second core
+    with atomic_path(path) as tmp:
+        if writer.final_frame_only:
+            frame = animation.last_frame()
+            size = (frame.shape[1], frame.shape[0])
+            with writer(tmp, fps=animation.fps, size=size) as still:
+                still.append(frame)
+        else:
+            options = writer.options(animation, path)
+            render(
+                animation,
+                lambda size: writer(tmp, fps=animation.fps, size=size, **options),
+                label=f"writing {path.name}",
+                progress=progress,
+            )
+    return path
+
+
+def notebook_html(animation) -> str:
+    """The markup a notebook shows for ``animation``: `html_fragment`, without a progress bar."""
+    return html_fragment(animation, progress=False)

@@ -1,0 +1,62 @@
+"""The one small protocol every format's writer follows: open, append frames, close."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+
+class Writer:
+    """Streams frames into one file: ``Writer(path, fps=..., size=(width, height))``.
+
+    ``append`` takes each (height, width, 3) uint8 RGB frame as it is made and keeps no more
+    of it than the format needs; ``close`` finishes the file; ``abort`` stops at once and
+    releases what the writer holds (the caller removes the file). As a context manager it
+    closes on success and aborts on any exception, Ctrl-C included.
+    """
+
+    suffix: str = ""
+    description: str = ""
+    final_frame_only = False  # True: the format shows one still, so only the last frame is sent
+
+    def __init__(self, path: str | os.PathLike, *, fps: float, size: tuple[int, int]):
+        self.path = Path(path)
+        self.fps = float(fps)
+        self.size = (int(size[0]), int(size[1]))
+        self.n_frames = 0
+
+    @classmethod
+    def options(cls, animation, target: Path) -> dict:
+        """Extra keyword arguments `gdviz.export.save` passes when writing ``animation``."""
+        return {}
+
+    def append(self, frame: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        """Stop without finishing the file; the default has nothing to release."""
+
+    def _check(self, frame: np.ndarray) -> np.ndarray:
+        frame = np.asarray(frame)
+        width, height = self.size
+        if frame.shape != (height, width, 3) or frame.dtype != np.uint8:
+            raise ValueError(
+                f"frame {self.n_frames} is {frame.dtype} {frame.shape}, "
+                f"expected uint8 {(height, width, 3)}"
+            )
+        self.n_frames += 1
+        return frame
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
