@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 EXACT_COLOURS = 32  # the most common colours of the plot, kept exact in the palette
 EXACT_SHARE = 1e-4  # ... if each covers at least this share of the pixels
-MISFIT_LEVEL = 48  # a pixel misfits when a channel is off by more than this after quantising
+MISFIT_LEVEL = 32  # a pixel misfits when a channel is off by more than this after quantising
 MISFIT_PIXELS = 24  # more misfits than this since the palette was fitted: fit a new one
 CLEAR = 255  # the palette index kept for transparent pixels ("as in the frame before")
 

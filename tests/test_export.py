@@ -1,0 +1,470 @@
+"""Export: every format decoded by a real decoder, files written whole or not at all, flat memory.
+
+Most tests use `Sweep`, a small blitted animation with a known picture; a few go end to end
+through `gdviz.animate`. No test asserts on time: speed lives in benchmarks/export.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+import psutil
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+from gdviz.errors import GdvizError
+from gdviz.export import (
+    FORMATS,
+    GifWriter,
+    Mp4Writer,
+    Progress,
+    check_target,
+    html_fragment,
+    notebook_html,
+    save,
+)
+from gdviz.export.gif_process import GifProcess
+
+TESTS = Path(__file__).resolve().parent
+WHITE = (255, 255, 255)
+RED = (255, 0, 0)
+
+
+class Sweep:
+    """A line sweeping over filled contours, a red path growing, a caption counting frames.
+
+    The same interface as `gdviz.animation.Animation`: ``frames()``, ``last_frame()``,
+    ``n_frames``, ``fps``, ``fig``. Rendered by blitting, like the real one.
+    """
+
+    def __init__(self, n_frames=12, *, size=(160, 120), fps=20, fail_at=None, path=True):
+        self.n_frames, self.fps, self.fail_at = n_frames, fps, fail_at
+        self.fig = Figure(figsize=(size[0] / 100, size[1] / 100), dpi=100)
+        FigureCanvasAgg(self.fig)
+        ax = self.fig.add_axes((0.1, 0.1, 0.85, 0.8))
+        grid = np.linspace(-1, 1, 60)
+        ax.contourf(grid, grid, np.add.outer(grid**2, grid**2), levels=8, cmap="viridis")
+        ax.set(xlim=(-1, 1), ylim=(-1, 1), xticks=[], yticks=[])
+        self.line = ax.plot([], [], color="black", lw=1)[0]
+        # A thin red path that only appears after the first frame: the GIF palette must cover it.
+        self.path = ax.plot([], [], color="#ff0000", lw=1.5)[0] if path else None
+        self.caption = self.fig.text(0.5, 0.0, "", ha="center", va="bottom", fontsize=7)
+        self.moving = [a for a in (self.line, self.path, self.caption) if a is not None]
+
+    def _update(self, i):
+        t = i / max(self.n_frames - 1, 1)
+        self.line.set_data([-0.95, 0.95], [-0.9 + 1.8 * t, 0.9 - 1.8 * t])  # clear of the spines
+        if self.path is not None:
+            ts = np.linspace(0, t, max(i, 1) + 1)
+            self.path.set_data(0.9 * np.cos(3 * ts), 0.9 * np.sin(5 * ts))
+        self.caption.set_text(f"frame {i}")
+
+    def frames(self):
+        canvas = self.fig.canvas
+        for artist in self.moving:
+            artist.set_animated(True)
+        try:
+            canvas.draw()
+            background = canvas.copy_from_bbox(self.fig.bbox)
+            for i in range(self.n_frames):
+                if i == self.fail_at:
+                    raise RuntimeError(f"failed at frame {i}")
+                canvas.restore_region(background)
+                self._update(i)
+                for artist in self.moving:
+                    self.fig.draw_artist(artist)
+                yield np.asarray(canvas.buffer_rgba())[..., :3].copy()
+        finally:
+            for artist in self.moving:
+                artist.set_animated(False)
+
+    def last_frame(self):
+        self._update(self.n_frames - 1)
+        self.fig.canvas.draw()
+        return np.asarray(self.fig.canvas.buffer_rgba())[..., :3].copy()
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".part"))
+
+
+def gif_frames(path: Path) -> tuple[list[np.ndarray], list[int], Image.Image]:
+    """Every frame of a GIF as Pillow composes it (RGB), and each frame's duration in ms."""
+    image = Image.open(path)
+    frames, durations = [], []
+    for i in range(image.n_frames):
+        image.seek(i)
+        frames.append(np.asarray(image.convert("RGB")))
+        durations.append(image.info["duration"])
+    return frames, durations, image
+
+
+def mp4_frames(path: Path) -> tuple[int, tuple[int, int]]:
+    """Frame count and (width, height) of a video, as ffmpeg decodes it."""
+    reader = imageio_ffmpeg.read_frames(str(path))
+    meta = next(reader)
+    count = sum(1 for _ in reader)
+    return count, tuple(meta["size"])
+
+
+@pytest.fixture
+def in_process(monkeypatch):
+    monkeypatch.setenv("GDVIZ_PROCESSES", "0")
+
+
+# -- the target -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["out.jpg", "out", "out.gif.bak"])
+def test_unknown_suffix_is_one_line_listing_the_formats(tmp_path, name):
+    with pytest.raises(GdvizError) as caught:
+        check_target(tmp_path / name)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert all(suffix in message for suffix in (".gif", ".mp4", ".html", ".png"))
+
+
+def test_missing_or_unwritable_folder_fails_before_rendering(tmp_path):
+    class Untouchable(Sweep):
+        def frames(self):
+            raise AssertionError("rendering started")
+
+        last_frame = frames
+
+    with pytest.raises(GdvizError, match="does not exist"):
+        save(Untouchable(), tmp_path / "nowhere" / "out.gif")
+    if os.geteuid() != 0:  # root writes anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        with pytest.raises(GdvizError, match="not writable"):
+            save(Untouchable(), locked / "out.gif")
+
+
+def test_suffix_case_does_not_matter(tmp_path):
+    assert check_target(tmp_path / "OUT.GIF") == tmp_path / "OUT.GIF"
+
+
+def test_missing_ffmpeg_is_said_plainly_and_html_falls_back_to_jshtml(tmp_path, monkeypatch):
+    def no_ffmpeg():
+        raise RuntimeError("No ffmpeg exe could be found")
+
+    monkeypatch.setattr(imageio_ffmpeg, "get_ffmpeg_exe", no_ffmpeg)
+    with pytest.raises(GdvizError, match="pip install imageio-ffmpeg"):
+        check_target(tmp_path / "out.mp4")
+    page = save(Sweep(5), tmp_path / "out.html").read_text()
+    assert "<video" not in page
+    assert len(re.findall(r'frames\[\d+\] = "data:image/png;base64,', page)) == 5
+
+
+# -- GIF ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("writer", [GifWriter, GifProcess])
+def test_gif_decodes_to_every_frame_looping_at_the_given_fps(tmp_path, writer):
+    anim = Sweep(12)
+    originals = list(anim.frames())
+    last = originals[-1]  # as save() passes it: the palette covers the path to come
+    with writer(tmp_path / "a.gif", fps=20, size=(160, 120), palette_frames=[last]) as gif:
+        for frame in originals:
+            gif.append(frame)
+    frames, durations, image = gif_frames(tmp_path / "a.gif")
+    assert len(frames) == 12
+    assert image.size == (160, 120)
+    assert image.info["loop"] == 0  # forever
+    assert durations == [50] * 12  # 20 fps: 5 hundredths of a second exactly
+    for decoded, original in zip(frames, originals):
+        error = np.abs(decoded.astype(int) - original).max(axis=2)
+        assert np.mean(error > 24) < 0.002  # antialiased edges may shift a little, nothing else
+
+
+def test_gif_process_writes_the_same_bytes(tmp_path):
+    frames = list(Sweep(8).frames())
+    for name, writer in (("a.gif", GifWriter), ("b.gif", GifProcess)):
+        with writer(tmp_path / name, fps=20, size=(160, 120), palette_frames=[frames[-1]]) as gif:
+            for frame in frames:
+                gif.append(frame)
+    assert (tmp_path / "a.gif").read_bytes() == (tmp_path / "b.gif").read_bytes()
+
+
+def test_gif_keeps_white_exact_and_the_thin_red_line(tmp_path, in_process):
+    anim = Sweep(12, size=(320, 240))
+    save(anim, tmp_path / "a.gif")
+    frames, _, _ = gif_frames(tmp_path / "a.gif")
+    last = anim.last_frame()
+    white = (last == WHITE).all(axis=2)
+    assert white.mean() > 0.1
+    assert (frames[-1][white] == WHITE).all()
+    red = (last == RED).all(axis=2)
+    assert red.sum() > 20
+    assert (frames[-1][red] == RED).all()
+    # The fill levels of the contour come out exact: no banding.
+    levels = {tuple(c) for c in last[60:180, 60:260].reshape(-1, 3)}
+    decoded = {tuple(c) for c in frames[-1][60:180, 60:260].reshape(-1, 3)}
+    common = [c for c in levels if (last == c).all(axis=2).sum() > 200]
+    assert len(common) >= 5
+    assert set(common) <= decoded
+
+
+def test_gif_fits_a_new_palette_when_colours_appear_later(tmp_path):
+    # No palette frames: the first frame has no red; the writer must notice and adapt.
+    originals = list(Sweep(12, size=(320, 240)).frames())
+    with GifWriter(tmp_path / "a.gif", fps=20, size=(320, 240)) as gif:
+        for frame in originals:
+            gif.append(frame)
+    frames, _, _ = gif_frames(tmp_path / "a.gif")
+    red = (originals[-1] == RED).all(axis=2)
+    error = np.abs(frames[-1][red].astype(int) - RED).max(axis=1)
+    assert np.mean(error <= 16) > 0.95
+
+
+@pytest.mark.parametrize("fps", [30, 24, 7.5])
+def test_gif_delays_add_up_to_the_true_duration(tmp_path, fps):
+    frames = list(Sweep(30, path=False).frames())
+    with GifWriter(tmp_path / "a.gif", fps=fps, size=(160, 120)) as gif:
+        for frame in frames:
+            gif.append(frame)
+    _, durations, _ = gif_frames(tmp_path / "a.gif")
+    assert len(durations) == 30
+    assert all(d % 10 == 0 for d in durations)  # GIF counts hundredths of a second
+    assert abs(sum(durations) - 30 * 1000 / fps) <= 10
+
+
+def test_gif_keeps_identical_frames(tmp_path):
+    frame = next(iter(Sweep(3).frames()))
+    with GifWriter(tmp_path / "a.gif", fps=10, size=(160, 120)) as gif:
+        for _ in range(4):
+            gif.append(frame)
+    frames, durations, _ = gif_frames(tmp_path / "a.gif")
+    assert len(frames) == 4 and durations == [100] * 4
+    assert all((f == frames[0]).all() for f in frames)
+
+
+def test_gif_of_100_frames_at_640x480_stays_small(tmp_path, in_process):
+    path = save(Sweep(100, size=(640, 480)), tmp_path / "a.gif")
+    assert path.stat().st_size < 2_000_000
+
+
+# -- MP4, HTML, PNG -----------------------------------------------------------------------------
+
+
+def test_mp4_decodes_to_every_frame_at_even_size(tmp_path):
+    path = save(Sweep(15, size=(161, 121)), tmp_path / "a.mp4")
+    assert mp4_frames(path) == (15, (162, 122))
+    probe = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert re.search(r"Video: h264 .*yuv420p", probe.stderr)
+    assert re.search(r"\b20 fps\b", probe.stderr)
+
+
+def test_html_is_one_page_holding_the_video(tmp_path):
+    page = save(Sweep(10), tmp_path / "a.html").read_text()
+    assert page.startswith("<!DOCTYPE html>")
+    tag = re.search(r"<video [^>]*>", page).group(0)
+    assert all(word in tag for word in ("controls", "autoplay", "loop", "muted"))
+    data = re.search(r'src="data:video/mp4;base64,([^"]+)"', page).group(1)
+    video = tmp_path / "embedded.mp4"
+    video.write_bytes(base64.b64decode(data))
+    assert mp4_frames(video) == (10, (160, 120))
+    assert "<title>a</title>" in page
+
+
+def test_html_fragment_is_the_markup_a_notebook_embeds():
+    fragment = html_fragment(Sweep(4))
+    assert fragment.startswith("<video") and "data:video/mp4;base64," in fragment
+    assert notebook_html(Sweep(4)).startswith("<video")
+
+
+def test_png_is_the_final_frame_losslessly(tmp_path):
+    anim = Sweep(6)
+    path = save(anim, tmp_path / "a.png")
+    image = Image.open(path)
+    assert image.format == "PNG" and image.size == (160, 120)
+    assert (np.asarray(image.convert("RGB")) == anim.last_frame()).all()
+
+
+@pytest.mark.parametrize("suffix", sorted(FORMATS))
+def test_every_writer_follows_the_protocol(tmp_path, suffix):
+    frames = list(Sweep(3).frames())
+    writer = FORMATS[suffix](tmp_path / f"a{suffix}", fps=10, size=(160, 120))
+    for frame in frames:
+        writer.append(frame)
+    writer.close()
+    assert (tmp_path / f"a{suffix}").stat().st_size > 0
+    with pytest.raises(ValueError, match="expected uint8"):
+        FORMATS[suffix](tmp_path / f"b{suffix}", fps=10, size=(160, 120)).append(frames[0][:, :50])
+
+
+def test_mp4_abort_stops_ffmpeg(tmp_path):
+    writer = Mp4Writer(tmp_path / "a.mp4", fps=10, size=(160, 120))
+    writer.append(next(iter(Sweep(2).frames())))
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    assert before
+    writer.abort()
+    time.sleep(0.2)
+    alive = [p for p in psutil.Process().children(recursive=True) if p.pid in before]
+    assert not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE]
+
+
+# -- whole or nothing ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".mp4", ".html"])
+@pytest.mark.parametrize("processes", ["0", "1"])
+def test_an_error_mid_render_leaves_nothing(tmp_path, monkeypatch, suffix, processes):
+    monkeypatch.setenv("GDVIZ_PROCESSES", processes)
+    (tmp_path / f"old{suffix}").write_bytes(b"the old file")
+    with pytest.raises(RuntimeError, match="failed at frame 30"):
+        save(Sweep(40, fail_at=30), tmp_path / f"new{suffix}")
+    with pytest.raises(RuntimeError, match="failed at frame 30"):
+        save(Sweep(40, fail_at=30), tmp_path / f"old{suffix}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"old{suffix}"]
+    assert (tmp_path / f"old{suffix}").read_bytes() == b"the old file"
+
+
+INTERRUPTED = """
+import sys
+sys.path.insert(0, {tests!r})
+from test_export import Sweep
+from gdviz.export import save
+save(Sweep(100000, size=(320, 240)), {target!r})
+"""
+
+
+@pytest.mark.parametrize(("suffix", "processes"), [(".gif", "0"), (".gif", "1"), (".mp4", "0")])
+def test_ctrl_c_mid_render_leaves_nothing_behind(tmp_path, suffix, processes):
+    target = tmp_path / f"long{suffix}"
+    script = INTERRUPTED.format(tests=str(TESTS), target=str(target))
+    env = {**os.environ, "GDVIZ_PROCESSES": processes, "MPLBACKEND": "Agg"}
+    child = subprocess.Popen(
+        [sys.executable, "-c", script], stderr=subprocess.PIPE, env=env, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not leftovers(tmp_path):
+            assert child.poll() is None, child.stderr.read()
+            assert time.monotonic() < deadline, "no temporary file appeared"
+            time.sleep(0.05)
+        time.sleep(0.5)  # well into rendering
+        helpers = psutil.Process(child.pid).children(recursive=True)
+        child.send_signal(signal.SIGINT)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode != 0
+    assert "KeyboardInterrupt" in child.stderr.read()
+    assert list(tmp_path.iterdir()) == []
+    for helper in helpers:  # ffmpeg or the GIF encoder went with it
+        assert not helper.is_running() or helper.status() == psutil.STATUS_ZOMBIE
+
+
+# -- memory -------------------------------------------------------------------------------------
+
+
+PEAK = """
+import resource, sys
+sys.path.insert(0, {tests!r})
+from test_export import Sweep
+from gdviz.export import save
+save(Sweep({n}, size=(320, 240)), {target!r})
+peak = max(resource.getrusage(who).ru_maxrss
+           for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+print(peak * 1024)
+"""
+
+
+def peak_bytes(tmp_path: Path, n: int, suffix: str, processes: str) -> int:
+    target = tmp_path / f"{n}{suffix}"
+    script = PEAK.format(tests=str(TESTS), n=n, target=str(target))
+    env = {**os.environ, "GDVIZ_PROCESSES": processes, "MPLBACKEND": "Agg"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+    )
+    assert target.exists()
+    return int(done.stdout.split()[-1])
+
+
+@pytest.mark.parametrize(("suffix", "processes"), [(".gif", "0"), (".gif", "1"), (".mp4", "0")])
+def test_memory_does_not_grow_with_the_frame_count(tmp_path, suffix, processes):
+    # 1000 frames of 320x240 held in memory would take 230 MB, more than the whole process.
+    few = peak_bytes(tmp_path, 100, suffix, processes)
+    many = peak_bytes(tmp_path, 1000, suffix, processes)
+    assert many <= 1.25 * few + 8e6, (few, many)
+
+
+# -- progress -----------------------------------------------------------------------------------
+
+
+def test_progress_counts_frames_and_time_left():
+    out = io.StringIO()
+    bar = Progress("writing a.gif", 10, enabled=True, file=out)
+    bar.update(1)
+    bar.update(10)
+    bar.close()
+    text = out.getvalue()
+    assert "1/10 frames" in text and "10/10 frames" in text and "left" in text
+    assert text.endswith("\n")
+
+
+def test_progress_is_silent_unless_asked_or_on_a_terminal(tmp_path, capsys):
+    save(Sweep(4), tmp_path / "a.gif")  # stderr is captured here: not a terminal
+    save(Sweep(4), tmp_path / "b.gif", progress=False)
+    assert capsys.readouterr().err == ""
+    save(Sweep(4), tmp_path / "c.gif", progress=True)
+    assert "4/4 frames" in capsys.readouterr().err
+
+
+# -- end to end ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def synthetic_run():
+    import gdviz
+
+    return gdviz.train("synthetic", steps=30)
+
+
+def available_views():
+    from gdviz.views import VIEWS
+
+    return [v for v in ("fit", "contour") if v in VIEWS]
+
+
+@pytest.mark.parametrize("view", available_views())
+def test_gdviz_animate_saves_every_format(tmp_path, synthetic_run, view):
+    import gdviz
+
+    anim = gdviz.animate(synthetic_run, view=view, frames=20)
+    try:
+        gif = anim.save(tmp_path / "a.gif", progress=False)
+        frames, durations, image = gif_frames(gif)
+        assert len(frames) == 20 and image.size == (640, 480) and set(durations) == {50}
+        assert mp4_frames(anim.save(tmp_path / "a.mp4", progress=False)) == (20, (640, 480))
+        assert "data:video/mp4;base64," in anim.save(tmp_path / "a.html").read_text()
+        png = Image.open(anim.save(tmp_path / "a.png"))
+        assert (np.asarray(png.convert("RGB")) == anim.last_frame()).all()
+    finally:
+        anim.fig.clear()
+
+
+def test_sweep_matches_the_animation_interface():
+    anim = Sweep(3)
+    frames = list(anim.frames())
+    assert len(frames) == anim.n_frames
+    assert (frames[-1] == anim.last_frame()).all()  # blitting draws what a full draw does
