@@ -114,8 +114,12 @@ class Animation:
 
         return save(self, path, progress=progress)
 
+    def with_frames(self, frames: int) -> Animation:
+        """The same animation drawn with another number of frames."""
+        return animate(self.runs, frames=frames, **self.options)
+
     def _repr_html_(self) -> str:
-        from gdviz.export import notebook_html
+        from gdviz.notebook import notebook_html
 
         return notebook_html(self)
 
@@ -217,6 +221,7 @@ def animate(
     fig.suptitle(title(runs), fontsize=11)
     views = build(fig, runs, view)
     anim = Animation(runs, fig, views, steps, fps)
+    anim.options = {"view": view, "fps": fps, "size": (width, height), "dpi": dpi}
     # Lay the figure out once and freeze it: every frame then shares the same geometry.
     fig.canvas.draw()
     fig.set_layout_engine("none")

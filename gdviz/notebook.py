@@ -1,0 +1,52 @@
+"""The notebook display: an animation shown inline, kept under matplotlib's embed limit."""
+
+from __future__ import annotations
+
+import logging
+
+import matplotlib as mpl
+
+from gdviz.export.html import html_fragment
+
+log = logging.getLogger(__name__)
+
+NOTE = (
+    '<p style="font-family: sans-serif; font-size: 90%; color: #555">gdviz: all {full} frames '
+    "would embed {size:.1f} MB, over matplotlib's <code>animation.embed_limit</code> of "
+    "{limit:g} MB, so this shows {shown} of them (the first and the last included). Raise "
+    '<code>matplotlib.rcParams["animation.embed_limit"]</code>, or save the animation to a '
+    "file, to see every frame.</p>"
+)
+
+
+def notebook_html(animation) -> str:
+    """The markup a notebook shows: the embedded video, with fewer frames if it must be smaller.
+
+    matplotlib itself drops the frames past its ``animation.embed_limit`` and warns in a log;
+    here the whole run stays on screen, with frames chosen across all of it, and the output
+    says that it was thinned and how to see everything.
+    """
+    limit_mb = float(mpl.rcParams["animation.embed_limit"])
+    limit = limit_mb * 1024 * 1024
+    markup = html_fragment(animation)
+    if len(markup) <= limit:
+        return markup
+    full_size, shown = len(markup), animation
+    while len(markup) > limit and shown.n_frames > 2:
+        # Embedded size grows about linearly with frames: aim under the limit in one try.
+        target = int(shown.n_frames * 0.9 * limit / len(markup))
+        shown = animation.with_frames(max(2, min(target, shown.n_frames - 1)))
+        markup = html_fragment(shown)
+    if len(markup) > limit:
+        return (
+            '<p style="font-family: sans-serif; color: #b00020">gdviz: even two frames of this '
+            f"animation exceed matplotlib's animation.embed_limit ({limit_mb:g} MB); save it to "
+            "a file instead.</p>"
+        )
+    log.info(
+        "thinned %d frames to %d to fit animation.embed_limit", animation.n_frames, shown.n_frames
+    )
+    note = NOTE.format(
+        full=animation.n_frames, size=full_size / 2**20, limit=limit_mb, shown=shown.n_frames
+    )
+    return markup + "\n" + note

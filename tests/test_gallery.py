@@ -1,0 +1,169 @@
+"""The gallery: every example runs, the site builds, and a real browser loads every animation."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+import gdviz
+from gdviz.gallery import build, examples
+
+GALLERY = Path(__file__).resolve().parent.parent / "gallery"
+SCRIPTS = sorted(GALLERY.glob("*.py"))
+
+
+def test_at_least_ten_examples_each_with_title_and_paragraph():
+    found = examples(GALLERY)
+    assert len(found) >= 10
+    for ex in found:
+        assert ex.title and len(ex.description.split()) >= 15, ex.name
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=[s.stem for s in SCRIPTS])
+def test_examples_use_only_the_public_api(script):
+    tree = ast.parse(script.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            assert not (node.module or "").startswith("gdviz"), f"{script.name}: from {node.module}"
+        if isinstance(node, ast.Import):
+            assert all(a.name == "gdviz" or not a.name.startswith("gdviz") for a in node.names)
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "gdviz"
+        ):
+            assert node.attr in gdviz.__all__, f"{script.name}: gdviz.{node.attr}"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    results = build(out, source=GALLERY, jobs=2)
+    return out, results
+
+
+def test_every_example_builds_and_writes_its_animation(site):
+    out, results = site
+    assert [r.error for r in results if r.error] == []
+    for r in results:
+        assert r.media, r.example.name
+        for name in r.media:
+            with Image.open(out / "media" / name) as im:
+                assert im.n_frames >= 10 and im.size[0] >= 640
+
+
+def test_site_links_are_relative_and_include_sources(site):
+    out, results = site
+    index = (out / "index.html").read_text()
+    assert "file://" not in index and 'src="/' not in index and 'href="/' not in index
+    for r in results:
+        assert f'src="media/{r.media[0]}"' in index
+        assert (out / "src" / r.example.path.name).read_text() == r.example.path.read_text()
+        assert r.example.title in index
+
+
+def test_a_failing_example_is_named_and_does_not_stop_the_others(tmp_path):
+    source = tmp_path / "examples"
+    source.mkdir()
+    (source / "good.py").write_text(
+        '"""Good\n\nA run that works, drawn as the last frame only."""\n'
+        "import gdviz\n"
+        'gdviz.animate(gdviz.train("single-point", steps=2)).save("good.png")\n'
+    )
+    (source / "bad.py").write_text(
+        '"""Bad\n\nThis one raises."""\nraise SystemExit("bad example: boom")\n'
+    )
+    results = {r.example.name: r for r in build(tmp_path / "site", source=source, jobs=2)}
+    assert results["bad"].error == "bad example: boom"
+    assert results["good"].error is None and results["good"].media == ["good.png"]
+    index = (tmp_path / "site" / "index.html").read_text()
+    assert "failed to build: bad example: boom" in index and "media/good.png" in index
+
+
+def test_gallery_command_reports_failures_by_name(tmp_path):
+    source = tmp_path / "examples"
+    source.mkdir()
+    (source / "broken.py").write_text(
+        '"""Broken\n\nFails on purpose."""\nimport sys; sys.exit(3)\n'
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gdviz.cli",
+            "gallery",
+            "--out",
+            str(tmp_path / "s"),
+            "--source",
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    assert "broken" in proc.stderr.splitlines()[-1] and "Traceback" not in proc.stderr
+
+
+def _chrome():
+    selenium = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    if not (shutil.which("chromium") and Path("/usr/bin/chromedriver").exists()):
+        pytest.skip("Debian's chromium and chromium-driver are not installed")
+    options = selenium.ChromeOptions()
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--allow-file-access-from-files",
+        "--window-size=1400,1000",
+    ):
+        options.add_argument(flag)
+    options.binary_location = shutil.which("chromium")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return selenium.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def test_site_loads_in_a_real_browser(site, tmp_path):
+    out, results = site
+    driver = _chrome()
+    try:
+        driver.get((out / "index.html").as_uri())
+        driver.execute_script("document.querySelectorAll('img').forEach(i => i.loading = 'eager')")
+        driver.set_script_timeout(60)
+        state = driver.execute_async_script(
+            """
+            const done = arguments[arguments.length - 1];
+            const imgs = [...document.images];
+            const vids = [...document.querySelectorAll('video')];
+            const waitImg = i => i.complete ? Promise.resolve() :
+                new Promise(r => { i.onload = r; i.onerror = r; });
+            const waitVid = v => v.readyState >= 2 ? Promise.resolve() :
+                new Promise(r => { v.onloadeddata = r; v.onerror = r; v.load(); });
+            Promise.all([...imgs.map(waitImg), ...vids.map(waitVid)]).then(() => done({
+                images: imgs.map(i => [i.getAttribute('src'), i.naturalWidth]),
+                videos: vids.map(v => [v.getAttribute('src'), v.readyState, v.error && v.error.code]),
+                cards: document.querySelectorAll('.card').length,
+            }));
+            """
+        )
+        driver.save_screenshot(str(tmp_path / "gallery.png"))
+        logs = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+    finally:
+        driver.quit()
+    assert state["cards"] == len(results)
+    assert len(state["images"]) + len(state["videos"]) == sum(len(r.media) for r in results)
+    assert all(width > 0 for _, width in state["images"]), state["images"]
+    assert all(ready >= 2 and err is None for _, ready, err in state["videos"]), state["videos"]
+    assert logs == []

@@ -1,0 +1,48 @@
+"""The tour notebook runs under a real Jupyter kernel and every animation embeds its media."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "gallery" / "tour.ipynb"
+
+
+def test_tour_notebook_runs_and_embeds_every_animation(tmp_path):
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nbclient.NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    animations = [c for c in nb.cells if c.cell_type == "code" and "gdviz.animate(" in c.source]
+    assert len(animations) >= 4
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not [o for o in cell.outputs if o.output_type == "error"], cell.source
+    for cell in animations:
+        html = [o.data["text/html"] for o in cell.outputs if "text/html" in o.get("data", {})]
+        assert len(html) == 1, cell.source
+        assert "<video" in html[0] and "data:video/mp4;base64," in html[0]
+        # no stray static figure under the animation
+        assert not [o for o in cell.outputs if "image/png" in o.get("data", {})]
+
+
+def test_over_the_embed_limit_frames_are_thinned_and_the_output_says_so(monkeypatch):
+    import matplotlib as mpl
+
+    import gdviz
+
+    anim = gdviz.animate(gdviz.train("synthetic", steps=60))
+    full = anim._repr_html_()
+    assert full.count("<video") == 1 and "gdviz:" not in full
+    limit_mb = 0.6 * len(full) / 2**20
+    monkeypatch.setitem(mpl.rcParams, "animation.embed_limit", limit_mb)
+    thinned = anim._repr_html_()
+    assert len(thinned) <= limit_mb * 2**20 + 2000  # the note itself is small
+    assert "data:video/mp4;base64," in thinned
+    assert "all 61 frames" in thinned and "animation.embed_limit" in thinned
+    shown = int(thinned.split("so this shows ")[1].split(" ")[0])
+    assert 2 <= shown < 61
