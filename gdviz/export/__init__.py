@@ -90,7 +90,7 @@ def save(animation, path: str | os.PathLike, *, progress: bool | None = None) ->
         from gdviz.export import gif_process  # not imported with the package: it is also a script
 
         if gif_process.pays(animation.n_frames):
-            writer = gif_process.GifProcess  # the same file, encoded on a second core
+            writer = gif_process.GifProcess  # the same file, encoded on a second core (opt-in)
     with atomic_path(path) as tmp:
         if writer.final_frame_only:
             frame = animation.last_frame()

@@ -1,9 +1,10 @@
-"""GIF encoding on the second core: `GifWriter` run in a child Python process, fed through a pipe.
+"""GIF encoding on a second core: `GifWriter` run in a child Python process, fed through a pipe.
 
-matplotlib and the GIF encoder both hold the GIL, so a thread gains nothing; a process does
-(about a quarter off a 100-frame export on two cores, see benchmarks/export.py). The child
-imports only numpy, Pillow and this package, and starts while the first frames are drawn.
-Frames go through the pipe raw; a full pipe blocks the renderer, so memory stays flat.
+Off unless ``GDVIZ_PROCESSES=1``: measured on two shared cores (benchmarks/export.py) it saved
+10-15% of a 100-frame export on a quiet machine and cost 20% on a busy one, where the child's
+start-up and encoding compete with the renderer. matplotlib and the encoder both hold the GIL,
+so a thread gains nothing either. The child imports only numpy, Pillow and this package;
+frames go through the pipe raw, and a full pipe blocks the renderer, so memory stays flat.
 
 Protocol on the child's stdin: one JSON line (path, fps, size, number of palette frames), the
 palette frames, the frames, then ``END``. Input that stops without ``END`` (the parent died)
@@ -32,12 +33,13 @@ MIN_FRAMES = 24  # fewer frames than this: starting a process costs more than it
 
 
 def pays(n_frames: int) -> bool:
-    """Whether a second process is worth starting for ``n_frames``."""
+    """Whether to encode ``n_frames`` in a second process: asked for, and with a core for it."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
-    return cores >= 2 and n_frames >= MIN_FRAMES and os.environ.get("GDVIZ_PROCESSES") != "0"
+    asked = os.environ.get("GDVIZ_PROCESSES") == "1"
+    return asked and cores >= 2 and n_frames >= MIN_FRAMES
 
 
 class GifProcess(Writer):
