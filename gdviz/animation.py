@@ -10,16 +10,19 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
+from PIL import Image
 
 from gdviz.errors import GdvizError
 from gdviz.frames import pick_steps
 from gdviz.run import Run
 from gdviz.views import build
 from gdviz.views.base import as_runs, at
+from gdviz.views.caption import Caption
 
 DEFAULT_FPS = 20
 DEFAULT_SIZE = (640, 480)
 CAPTION_INCHES = 0.34  # room kept free under the axes for the caption
+CAPTION_BASELINE = 0.1  # inches above the bottom edge
 
 
 class Animation:
@@ -44,7 +47,8 @@ class Animation:
         self.runs, self.fig, self.views = runs, fig, views
         self.steps = np.asarray(steps)
         self.fps = float(fps)
-        self.caption_ = fig.text(0.5, 0.012, "", ha="center", va="bottom", fontsize=10.5)
+        self.caption_ = Caption(0.5, CAPTION_BASELINE / fig.get_figheight(), fontsize=10.5)
+        fig.add_artist(self.caption_)
         self._anim = None
         self._update(0)
 
@@ -77,7 +81,7 @@ class Animation:
                 canvas.restore_region(background)
                 for artist in self._update(frame):
                     self.fig.draw_artist(artist)
-                yield np.asarray(canvas.buffer_rgba())[..., :3].copy()
+                yield _rgb(canvas)
         finally:
             for artist in moving:
                 artist.set_animated(False)
@@ -86,7 +90,7 @@ class Animation:
         """The final frame, drawn whole, as a (height, width, 3) uint8 RGB array."""
         self._update(self.n_frames - 1)
         self.fig.canvas.draw()
-        return np.asarray(self.fig.canvas.buffer_rgba())[..., :3].copy()
+        return _rgb(self.fig.canvas)
 
     @property
     def anim(self):
@@ -126,6 +130,13 @@ class Animation:
     def __repr__(self) -> str:
         names = "+".join(v.name for v in self.views)
         return f"<gdviz.Animation {names}: {len(self.runs)} run(s), {self.n_frames} frames>"
+
+
+def _rgb(canvas) -> np.ndarray:
+    """A copy of the canvas as (height, width, 3) RGB: Pillow drops alpha twice as fast as numpy."""
+    width, height = canvas.get_width_height(physical=True)
+    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    return np.asarray(image.convert("RGB"))
 
 
 def caption(runs: list[Run], step: int, last: int) -> str:
