@@ -15,7 +15,7 @@ from PIL import Image
 from gdviz.errors import GdvizError
 from gdviz.frames import pick_steps
 from gdviz.run import Run
-from gdviz.views import build
+from gdviz.views import build, dashboard
 from gdviz.views.base import as_runs, at
 from gdviz.views.caption import Caption
 
@@ -219,7 +219,9 @@ def animate(
     fps = DEFAULT_FPS if fps is None else fps
     if not (isinstance(fps, (int, float)) and np.isfinite(fps) and fps > 0):
         raise GdvizError(f"fps must be a positive number, not {fps!r}")
-    width, height = DEFAULT_SIZE if size is None else size
+    if size is None:
+        size = dashboard.SIZE if view == "dashboard" else DEFAULT_SIZE
+    width, height = size
     if not (width >= 100 and height >= 100 and dpi > 0):
         raise GdvizError(f"size must be at least 100x100 pixels, not {width}x{height}")
     steps = pick_steps(runs, frames)

@@ -9,18 +9,23 @@ from matplotlib.figure import Figure
 
 from gdviz.errors import GdvizError
 from gdviz.run import Run
+from gdviz.views import dashboard
 from gdviz.views.base import View
+from gdviz.views.contour import ContourView
 from gdviz.views.fit import FitView
+from gdviz.views.loss import LossView
 
-VIEWS: dict[str, type[View]] = {"fit": FitView}
-NAMES = (*VIEWS,)
+VIEWS: dict[str, type[View]] = {"fit": FitView, "contour": ContourView, "loss": LossView}
+NAMES = (*VIEWS, "dashboard")
 
-__all__ = ["NAMES", "VIEWS", "FitView", "View", "build"]
+__all__ = ["NAMES", "VIEWS", "ContourView", "FitView", "LossView", "View", "build"]
 
 
 def build(fig: Figure, runs: list[Run], name: str) -> list[View]:
     """Lay out the view called ``name`` on ``fig`` and draw it at step 0."""
     if name not in NAMES:
         raise GdvizError(f"unknown view {name!r}: use one of {', '.join(NAMES)}")
+    if name == "dashboard":
+        return dashboard.build(fig, runs)
     view = VIEWS[name](runs)
     return [view.plot(fig.add_subplot(), step=0)]

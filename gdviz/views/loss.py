@@ -1,0 +1,69 @@
+"""The loss view: each run's loss against the step, drawn as it falls."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+
+from gdviz.views.base import View, at, color, padded
+
+
+class LossView(View):
+    """The loss curve of each run, growing step by step over axes fixed from the whole run.
+
+    The loss axis is logarithmic when the losses are positive and span more than two decades.
+    Attributes after ``plot``: ``line_`` (one Line2D per run) and ``point_`` (the current step).
+    """
+
+    name = "loss"
+
+    def __init__(self, run_or_runs):
+        super().__init__(run_or_runs)
+        losses = np.concatenate([r.loss for r in self.runs])
+        finite = losses[np.isfinite(losses)]
+        lo, hi = float(finite.min()), float(finite.max())
+        self.log = lo > 0 and hi / lo > 100
+        if self.log:
+            self.ylim = (lo / 1.5, hi * 1.5)
+        else:
+            # A diverging run must not flatten the others: keep to ten times the start.
+            start = max(abs(r.loss[0]) for r in self.runs)
+            self.ylim = padded(max(lo, -10 * start), min(hi, 10 * start), 0.05)
+
+    def _draw(self, ax: Axes):
+        ax.set_xlim(0, max(self.last_step, 1))
+        if self.log:
+            ax.set_yscale("log")
+        ax.set_ylim(*self.ylim)
+        ax.set_xlabel("step")
+        ax.set_ylabel(f"loss ({self.runs[0].meta.get('loss', 'value')})")
+        ax.grid(True, which="major", color="#dddddd", lw=0.6)
+        self.line_, self.point_ = [], []
+        for i, run in enumerate(self.runs):
+            (line,) = ax.plot([], [], color=color(i), lw=2, label=run.label)
+            (point,) = ax.plot([], [], "o", color=color(i), ms=6)
+            self.line_.append(line)
+            self.point_.append(point)
+            if run.diverged_at is not None:
+                ax.axvline(run.diverged_at, color=color(i), ls=":", lw=1.2)
+                ax.text(
+                    run.diverged_at,
+                    0.5,
+                    f" diverged at step {run.diverged_at}",
+                    transform=ax.get_xaxis_transform(),
+                    rotation=90,
+                    va="center",
+                    ha="right",
+                    fontsize=8,
+                    color=color(i),
+                )
+        if len(self.runs) > 1:
+            ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
+        return [*self.line_, *self.point_]
+
+    def update(self, step: int):
+        for run, line, point in zip(self.runs, self.line_, self.point_):
+            k = at(run, step)
+            line.set_data(np.arange(k + 1), run.loss[: k + 1])
+            point.set_data([k], [run.loss[k]])
+        return self.moving_

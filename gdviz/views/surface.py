@@ -1,0 +1,105 @@
+"""Loss surfaces on grids, in one vectorised numpy pass, and where their minima are."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from gdviz.errors import GdvizError
+from gdviz.formulas import LOSSES, MODELS
+from gdviz.functions import FUNCTIONS
+from gdviz.run import Run
+
+CHUNK = 4_000_000  # grid points x data points evaluated at once, to bound memory
+
+
+def _features(model: str, x: np.ndarray) -> np.ndarray:
+    """The design matrix A of a linear-in-parameters model: prediction = A @ params."""
+    eye = np.eye(len(MODELS[model].param_names))
+    return np.stack([MODELS[model].predict(e, x) * np.ones_like(x) for e in eye], axis=1)
+
+
+def loss_function(run: Run) -> Callable[[np.ndarray], np.ndarray]:
+    """The run's loss as a function of parameter arrays shaped (P, ...), numpy only.
+
+    For the MSE (and RMSE) of the built-in models, which are linear in their parameters, the
+    loss is the quadratic form θᵀ(AᵀA/n)θ − 2θᵀ(Aᵀy/n) + yᵀy/n: a grid costs O(grid · P²)
+    whatever the number of data points.
+    """
+    meta = run.meta
+    if meta.get("kind") == "function" and meta.get("source") in FUNCTIONS:
+        return FUNCTIONS[meta["source"]].f
+    model, loss = meta.get("model"), meta.get("loss")
+    if model not in MODELS or loss not in LOSSES or run.x is None or run.y is None:
+        raise GdvizError(
+            f"the loss surface of run {run.label!r} is unknown: it needs data and a built-in "
+            "model and loss (Recorder.to_run(x=..., y=..., model='line', loss='mse'))"
+        )
+    x, y = run.x, run.y
+    if loss in ("mse", "rmse"):
+        a = _features(model, x)
+        gram, cross, yy = a.T @ a / len(x), a.T @ y / len(x), y @ y / len(x)
+
+        def quadratic(p):
+            p = np.asarray(p, dtype=float)
+            mse = np.einsum("i...,ij,j...->...", p, gram, p) - 2 * np.tensordot(cross, p, 1) + yy
+            mse = np.maximum(mse, 0.0)  # rounding can dip below zero at an exact fit
+            return mse if loss == "mse" else np.sqrt(mse)
+
+        return quadratic
+
+    predict, loss_fn = MODELS[model].predict, LOSSES[loss]
+
+    def direct(p):
+        p = np.asarray(p, dtype=float)
+        flat = p.reshape(len(p), -1)
+        out = np.empty(flat.shape[1])
+        step = max(1, CHUNK // len(x))
+        for start in range(0, flat.shape[1], step):
+            block = flat[:, start : start + step, None]
+            out[start : start + step] = loss_fn(predict(block, x), y)
+        return out.reshape(p.shape[1:])
+
+    return direct
+
+
+def minima(run: Run) -> np.ndarray:
+    """Known minima of the run's loss, shape (k, P): the least-squares solution for a linear
+    model under MSE or RMSE, a test function's known minima; empty when none is known."""
+    meta = run.meta
+    if meta.get("kind") == "function" and meta.get("source") in FUNCTIONS:
+        found = np.array(FUNCTIONS[meta["source"]].minima, dtype=float)
+        return found.reshape(-1, 2)
+    if meta.get("model") in MODELS and meta.get("loss") in ("mse", "rmse") and run.x is not None:
+        a = _features(meta["model"], run.x)
+        solution, *_ = np.linalg.lstsq(a, run.y, rcond=None)
+        return solution[None, :]
+    return np.empty((0, run.params.shape[1]))
+
+
+def grid(f: Callable, xlim, ylim, *, to_params=None, n: int = 200):
+    """``f`` on an n x n grid over ``xlim`` x ``ylim``: the axes' coordinates and the values.
+
+    ``to_params`` maps the stacked grid coordinates (2, n, n) to parameters (P, n, n), for a
+    plane through a higher-dimensional space.
+    """
+    xs, ys = np.linspace(*xlim, n), np.linspace(*ylim, n)
+    coords = np.stack(np.meshgrid(xs, ys))
+    params = coords if to_params is None else to_params(coords)
+    with np.errstate(all="ignore"):
+        values = np.asarray(f(params), dtype=float)
+    return xs, ys, values
+
+
+def levels(values: np.ndarray, count: int = 18) -> tuple[np.ndarray, bool]:
+    """Contour levels that read in the bowl and on the walls: log-spaced where the values
+    span decades, else evenly spaced. Returns the levels and whether they are logarithmic."""
+    finite = values[np.isfinite(values)]
+    lo, hi = float(finite.min()), float(finite.max())
+    if lo > 0 and hi / lo > 100:
+        return np.geomspace(lo, hi, count), True
+    if lo >= 0 and hi > 0 and np.quantile(finite, 0.5) < 0.1 * hi:
+        # A bowl with steep walls: quadratic spacing puts more levels near the bottom.
+        return lo + (hi - lo) * np.linspace(0, 1, count) ** 2, False
+    return np.linspace(lo, hi, count), False
