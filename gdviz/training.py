@@ -17,6 +17,7 @@ from gdviz.errors import GdvizError
 from gdviz.formulas import LOSSES, MODELS
 from gdviz.functions import FUNCTIONS
 from gdviz.optimizers import OPTIMIZERS, default_lr
+from gdviz.plane import pca_plane
 from gdviz.recorder import Recorder
 from gdviz.run import Run
 
@@ -354,4 +355,43 @@ def _module_curves(problem: Problem, params, run: Run) -> dict[str, np.ndarray]:
         for i, row in enumerate(run.params):
             torch.nn.utils.vector_to_parameters(torch.as_tensor(row, dtype=grid.dtype), params)
             curves[i] = module(grid).reshape(-1).numpy()
-    return {"curve_x": grid.reshape(-1).numpy().astype(np.float64), "curve": curves}
+        extras = {"curve_x": grid.reshape(-1).numpy().astype(np.float64), "curve": curves}
+        if run.params.shape[1] >= 3:
+            extras.update(_module_plane(problem, params, run))
+    return extras
+
+
+PLANE_GRID = 41  # points a side: each is a forward pass of the module
+
+
+def _module_plane(problem: Problem, params, run: Run) -> dict[str, np.ndarray]:
+    """The loss on the PCA plane of the path (see `gdviz.plane`), for the contour view."""
+    plane = pca_plane([run.params])
+    coords = plane.project(run.params)
+    (a0, a1), (b0, b1) = [
+        (lo - 0.15 * (hi - lo or 1), hi + 0.15 * (hi - lo or 1))
+        for lo, hi in zip(coords.min(axis=0), coords.max(axis=0))
+    ]
+    a, b = np.linspace(a0, a1, PLANE_GRID), np.linspace(b0, b1, PLANE_GRID)
+    points = plane.lift(np.stack(np.meshgrid(a, b), axis=-1))
+    dtype = torch.get_default_dtype()
+    x = torch.as_tensor(problem.x, dtype=dtype)[:, None]
+    y = torch.as_tensor(problem.y, dtype=dtype)
+    loss_fn = LOSSES[problem.loss]
+
+    def loss_at(vector) -> float:
+        torch.nn.utils.vector_to_parameters(torch.as_tensor(vector, dtype=dtype), params)
+        return float(loss_fn(problem.module(x).reshape(y.shape), y))
+
+    with torch.no_grad():
+        values = np.array([[loss_at(p) for p in row] for row in points])
+        on_plane = np.array([loss_at(p) for p in plane.lift(coords)])
+    return {
+        "plane_origin": plane.origin,
+        "plane_dirs": plane.dirs,
+        "plane_explained": plane.explained,
+        "plane_a": a,
+        "plane_b": b,
+        "plane_loss": values,
+        "plane_path_loss": on_plane,
+    }

@@ -79,7 +79,7 @@ class ContourView(View):
             self.coords = [self.plane_.project(r.params) for r in self.runs]
             self.extent = [(self.xs[0], self.xs[-1]), (self.ys[0], self.ys[-1])]
             self.minima = np.empty((0, 2))
-            self._plane_loss = None
+            self._plane_loss = [ex["plane_path_loss"]] if "plane_path_loss" in ex else None
             return
         f = surface.loss_function(first)
         self.plane_ = plane = pca_plane([r.params for r in self.runs])

@@ -81,7 +81,8 @@ class FitView(View):
         formula = run.meta.get("formula", "model")
         self.line_ = []
         for i, r in enumerate(self.runs):
-            label = f"fit: y = {formula}" if len(self.runs) == 1 else r.label
+            fitted = formula if run.meta.get("model") == "module" else f"y = {formula}"
+            label = f"fit: {fitted}" if len(self.runs) == 1 else r.label
             (line,) = ax.plot(
                 self.xs, self.curves_[i][0], color=color(i), linewidth=2.2, label=label, zorder=3
             )
