@@ -78,6 +78,13 @@ class View:
         ax = new_axes() if ax is None else ax
         self.ax_, self.figure_ = ax, ax.figure
         self.moving_ = list(self._draw(ax))
+        # Blitting draws the moving artists over everything static, so the static artists that
+        # could overlap them (the legend above all) sit below them in a full redraw as well:
+        # every frame is then the same picture whichever way it is drawn.
+        lowest = min(a.get_zorder() for a in self.moving_)
+        legend = ax.get_legend()
+        if legend is not None:
+            legend.set_zorder(min(legend.get_zorder(), lowest - 0.5))
         self.update(self.last_step if step is None else step)
         return self
 

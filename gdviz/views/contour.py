@@ -106,7 +106,7 @@ class ContourView(View):
             c = color(i)
             label = run.label if len(self.runs) > 1 else None
             y0 = run.loss[0] if self.dim == 1 else xy[0, 1]
-            ax.plot(xy[0, 0], y0, "o", ms=8, mfc="white", mec=c, mew=2, zorder=5)
+            ax.plot(xy[0, 0], y0, "o", ms=8, mfc="white", mec=c, mew=2, zorder=3.5)
             dots = "o" if len(run.loss) <= DOTS_UP_TO else None
             (path,) = ax.plot(
                 [],
@@ -128,7 +128,7 @@ class ContourView(View):
                 mutation_scale=14,
                 color=c,
                 lw=1.8,
-                zorder=7,
+                zorder=5,
                 shrinkA=0,
                 shrinkB=0,
             )
@@ -150,6 +150,7 @@ class ContourView(View):
                 va="bottom",
                 ha="left",
                 bbox={"fc": "white", "ec": "none", "alpha": 0.8},
+                zorder=7,
             )
             moving.append(self.note_)
         return moving
@@ -192,7 +193,7 @@ class ContourView(View):
                 color="white",
                 mec="black",
                 mew=1.2,
-                zorder=8,
+                zorder=3,
                 label=label,
             )
         ax.set_xlim(*self.extent[0])
@@ -229,7 +230,7 @@ class ContourView(View):
                 color="white",
                 mec="black",
                 mew=1.2,
-                zorder=8,
+                zorder=3,
                 label="minimum",
             )
         ax.set_xlabel(self.names[0])

@@ -40,8 +40,8 @@ class LossView(View):
         ax.grid(True, which="major", color="#dddddd", lw=0.6)
         self.line_, self.point_ = [], []
         for i, run in enumerate(self.runs):
-            (line,) = ax.plot([], [], color=color(i), lw=2, label=run.label)
-            (point,) = ax.plot([], [], "o", color=color(i), ms=6)
+            (line,) = ax.plot([], [], color=color(i), lw=2, label=run.label, zorder=3)
+            (point,) = ax.plot([], [], "o", color=color(i), ms=6, zorder=3.5)
             self.line_.append(line)
             self.point_.append(point)
             if run.diverged_at is not None:
@@ -55,6 +55,7 @@ class LossView(View):
                     va="center",
                     ha="right",
                     fontsize=8,
+                    zorder=2,
                     color=color(i),
                 )
         if len(self.runs) > 1:

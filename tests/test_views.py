@@ -1,0 +1,249 @@
+"""Every view over every kind of run; artists checked against the recording."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from matplotlib.figure import Figure
+
+import gdviz
+from gdviz.formulas import MODELS
+from gdviz.plane import pca_plane
+from gdviz.views import ContourView, FitView, LossView
+from gdviz.views.surface import grid, levels, loss_function, minima
+
+
+def _quadratic_run():
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-2, 2, 60)
+    y = 0.8 * x**2 - x + 0.5 + rng.normal(0, 0.3, 60)
+    return gdviz.train((x, y), model="quadratic", optimizer="momentum", lr=0.01, steps=40)
+
+
+def _module_run():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(1, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
+    return gdviz.train("synthetic", model=net, optimizer="adam", lr=0.05, steps=30)
+
+
+def _recorded_run():
+    x = torch.linspace(0, 4, 20)
+    y = 2 * x - 1
+    m = torch.zeros(1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    rec = gdviz.Recorder({"m": m, "b": b})
+    for _ in range(25):
+        loss = ((m * x + b - y) ** 2).mean()
+        loss.backward()
+        rec.record(loss)
+        with torch.no_grad():
+            m -= 0.02 * m.grad
+            b -= 0.02 * b.grad
+        m.grad = b.grad = None
+    return rec.to_run(x=x, y=y, model="line", loss="mse")
+
+
+def _diverged_run():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return gdviz.train("synthetic", lr=5.0)
+
+
+KINDS = {
+    "two params": lambda: gdviz.train("synthetic", steps=30),
+    "one param": lambda: gdviz.train("single-point", steps=12),
+    "three params": _quadratic_run,
+    "module": _module_run,
+    "function": lambda: gdviz.train("beale", optimizer="adam", steps=50),
+    "race": lambda: [gdviz.train("rosenbrock", optimizer=o, steps=60) for o in ("gd", "adam")],
+    "sweep": lambda: [gdviz.train("synthetic", lr=lr, steps=20) for lr in (0.05, 0.5)],
+    "diverged": _diverged_run,
+    "recorder": _recorded_run,
+    "rmse": lambda: gdviz.train("thermometer", loss="rmse", steps=300),
+    "mae": lambda: gdviz.train("synthetic", loss="mae", steps=30),
+}
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return {name: make() for name, make in KINDS.items()}
+
+
+@pytest.mark.parametrize("view", ["fit", "contour", "loss", "dashboard"])
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_every_view_draws_every_kind_of_run(runs, kind, view):
+    run = runs[kind]
+    first = run[0] if isinstance(run, list) else run
+    if view == "fit" and first.x is None:
+        with pytest.raises(gdviz.GdvizError, match="fit view needs data"):
+            gdviz.animate(run, view=view)
+        return
+    anim = gdviz.animate(run, view=view, frames=6, size=(800, 500) if view != "dashboard" else None)
+    frames = list(anim.frames())
+    assert len(frames) == anim.n_frames == 6
+    width, height = (800, 500) if view != "dashboard" else (1280, 440)
+    assert frames[0].shape == (height, width, 3) and frames[0].dtype == np.uint8
+    assert not np.array_equal(frames[0], frames[-1])
+    # Blitting draws exactly what a full redraw draws.
+    assert np.array_equal(frames[-1], anim.last_frame())
+    # Every caption names its step and that step's loss.
+    steps = anim.steps
+    for k in (0, len(steps) - 1):
+        anim._update(k)
+        text = anim.caption_.get_text()
+        assert f"step {steps[k]} of {steps[-1]}" in text
+        if not isinstance(run, list):
+            i = min(steps[k], len(run.loss) - 1)
+            assert f"loss {run.loss[i]:.4g}" in text
+
+
+def test_contour_path_is_the_recorded_parameters(runs):
+    run = runs["two params"]
+    view = ContourView(run).plot(step=0)
+    for step in (0, 7, run.steps):
+        view.update(step)
+        xs, ys = view.path_[0].get_data()
+        np.testing.assert_array_equal(np.column_stack([xs, ys]), run.params[: step + 1])
+        px, py = view.point_[0].get_data()
+        assert (px[0], py[0]) == tuple(run.params[step])
+    view.update(3)
+    tail, head = view.arrow_[0]._posA_posB
+    assert tuple(tail) == tuple(run.params[3]) and tuple(head) == tuple(run.params[4])
+    view.update(run.steps)
+    assert not view.arrow_[0].get_visible()  # no step after the last snapshot
+
+
+def test_one_parameter_contour_rolls_along_the_loss_curve(runs):
+    run = runs["one param"]
+    view = ContourView(run).plot(step=5)
+    xs, ys = view.path_[0].get_data()
+    np.testing.assert_array_equal(xs, run.params[:6, 0])
+    np.testing.assert_array_equal(ys, run.loss[:6])
+    # the curve drawn is (θ·2 - 3)², minimum at θ = 1.5
+    np.testing.assert_allclose(view.values, (view.xs * 2 - 3) ** 2, atol=1e-12)
+    assert view.minima[0, 0] == pytest.approx(1.5)
+
+
+def test_fit_line_and_loss_curve_follow_the_run(runs):
+    run = runs["two params"]
+    fit = FitView(run).plot(step=0)
+    loss = LossView(run).plot(step=0)
+    for step in (0, 12, run.steps):
+        fit.update(step)
+        loss.update(step)
+        m, b = run.params[step]
+        np.testing.assert_allclose(fit.line_[0].get_ydata(), m * fit.xs + b)
+        xs, ys = loss.line_[0].get_data()
+        np.testing.assert_array_equal(xs, np.arange(step + 1))
+        np.testing.assert_array_equal(ys, run.loss[: step + 1])
+
+
+def test_a_sweep_has_one_line_and_one_curve_per_run_with_a_legend(runs):
+    sweep = runs["sweep"]
+    fit = FitView(sweep).plot()
+    loss = LossView(sweep).plot()
+    assert len(fit.line_) == len(loss.line_) == 2
+    labels = [t.get_text() for t in loss.ax_.get_legend().get_texts()]
+    assert labels == ["gd, lr 0.05", "gd, lr 0.5"]
+    assert fit.line_[0].get_color() != fit.line_[1].get_color()
+
+
+@pytest.mark.parametrize("loss", ["mse", "rmse", "mae"])
+@pytest.mark.parametrize("model", ["line", "quadratic"])
+def test_grid_values_equal_a_direct_computation(model, loss):
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=40), rng.normal(size=40)
+    run = gdviz.train((x, y), model=model, loss=loss, steps=2)
+    f = loss_function(run)
+    points = rng.normal(size=(5, len(MODELS[model].param_names)))
+    for p in points:
+        pred = MODELS[model].predict(p, x)
+        direct = {
+            "mse": np.mean((pred - y) ** 2),
+            "rmse": np.sqrt(np.mean((pred - y) ** 2)),
+            "mae": np.mean(np.abs(pred - y)),
+        }[loss]
+        assert f(p[:, None])[0] == pytest.approx(direct, rel=1e-10)
+    if len(points[0]) == 2:
+        xs, ys, values = grid(f, (-1, 1), (-2, 2), n=50)
+        i, j = 17, 31
+        pred = xs[j] * x + ys[i]
+        direct = {
+            "mse": np.mean((pred - y) ** 2),
+            "rmse": np.sqrt(np.mean((pred - y) ** 2)),
+            "mae": np.mean(np.abs(pred - y)),
+        }[loss]
+        assert values[i, j] == pytest.approx(direct, rel=1e-10)
+
+
+def test_minimum_is_least_squares_and_known_function_minima():
+    run = gdviz.train("thermometer", steps=2)
+    a = np.column_stack([run.x, np.ones_like(run.x)])
+    np.testing.assert_allclose(minima(run)[0], np.linalg.lstsq(a, run.y, rcond=None)[0])
+    assert minima(gdviz.train("rosenbrock", steps=1)).tolist() == [[1.0, 1.0]]
+    assert len(minima(gdviz.train("himmelblau", steps=1))) == 4
+    f = loss_function(gdviz.train("himmelblau", steps=1))
+    for m in minima(gdviz.train("himmelblau", steps=1)):
+        assert f(m) == pytest.approx(0, abs=1e-9)
+
+
+def test_levels_are_logarithmic_where_the_loss_spans_decades():
+    run = gdviz.train("rosenbrock", steps=1)
+    _, _, values = grid(loss_function(run), (-2, 2), (-1, 3))
+    lv, log = levels(values)
+    assert log and np.allclose(np.diff(np.log(lv)), np.log(lv[1] / lv[0]))
+    lv, log = levels(np.linspace(1, 5, 100))
+    assert not log
+
+
+def test_pca_plane_recovers_a_known_plane():
+    rng = np.random.default_rng(0)
+    u = np.array([1.0, 2.0, 0.0, -1.0]) / np.sqrt(6)
+    v = np.array([0.0, 1.0, 1.0, 2.0])
+    v = v - (v @ u) * u
+    v /= np.linalg.norm(v)
+    end = np.array([0.5, -1.0, 2.0, 3.0])
+    t = rng.normal(size=(80, 2)) * [3.0, 1.0]
+    path = end + t @ np.stack([u, v])
+    path[-1] = end
+    plane = pca_plane([path])
+    assert plane.explained.sum() == pytest.approx(1.0)
+    assert plane.explained[0] > plane.explained[1] > 0
+    np.testing.assert_allclose(plane.dirs @ plane.dirs.T, np.eye(2), atol=1e-12)
+    # the same plane: projecting onto it leaves the path unchanged
+    np.testing.assert_allclose(plane.lift(plane.project(path)), path, atol=1e-10)
+    assert abs(plane.dirs[0] @ u) == pytest.approx(1.0, abs=0.02)
+
+
+def test_three_parameter_contour_shows_variance_and_recorded_beside_plane_loss(runs):
+    run = runs["three params"]
+    view = ContourView(run).plot(step=10)
+    assert "% of the path's variance" in view.ax_.get_xlabel()
+    text = view.note_.get_text()
+    assert f"recorded {run.loss[10]:.4g}" in text and "on the plane" in text
+    np.testing.assert_allclose(view.path_[0].get_data()[0], view.plane_.project(run.params)[:11, 0])
+
+
+def test_views_draw_onto_a_users_axes_and_keep_their_artists(runs):
+    fig = Figure()
+    left, right = fig.subplots(1, 2)
+    fit = FitView(runs["two params"]).plot(ax=left, step=4)
+    contour = ContourView(runs["two params"]).plot(ax=right, step=4)
+    assert fit.ax_ is left and contour.ax_ is right and fit.figure_ is fig
+    assert fit.line_[0] in left.lines and contour.path_[0] in right.lines
+
+
+def test_divergence_keeps_axes_finite_and_says_so(runs):
+    run = runs["diverged"]
+    anim = gdviz.animate(run, view="dashboard")
+    anim._update(anim.n_frames - 1)
+    assert f"diverged at step {run.diverged_at}" in anim.caption_.get_text()
+    for view in anim.views:
+        lo, hi = view.ax_.get_ylim()
+        assert np.isfinite([lo, hi]).all()
+    fit = anim.views[0]
+    span = np.ptp(run.y)
+    assert fit.ax_.get_ylim()[1] - fit.ax_.get_ylim()[0] < 5 * span  # the data stays readable
