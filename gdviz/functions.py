@@ -25,6 +25,7 @@ class TestFunction:
     steps: int
     lr: dict[str, float] = field(default_factory=dict)
     source: str = ""
+    extent: tuple[tuple[float, float], tuple[float, float]] | None = None  # the classic view
 
     def rate(self, optimizer: str) -> float:
         """The learning rate this function's classic picture uses for ``optimizer``."""
@@ -69,6 +70,7 @@ FUNCTIONS = {
                 "adamw": 5e-2,
             },
             source="Rosenbrock (1960)",
+            extent=((-2.0, 2.0), (-1.0, 3.0)),
         ),
         TestFunction(
             "beale",
@@ -88,6 +90,7 @@ FUNCTIONS = {
                 "adamw": 5e-2,
             },
             source="Beale (1958)",
+            extent=((-1.0, 4.5), (-1.5, 2.5)),
         ),
         TestFunction(
             "himmelblau",
@@ -112,6 +115,7 @@ FUNCTIONS = {
                 "adamw": 1e-1,
             },
             source="Himmelblau (1972)",
+            extent=((-5.0, 5.0), (-5.0, 5.0)),
         ),
         TestFunction(
             "saddle",
@@ -131,6 +135,7 @@ FUNCTIONS = {
                 "adamw": 0.05,
             },
             source="the saddle point at the origin",
+            extent=((-1.5, 1.5), (-1.5, 1.5)),
         ),
     )
 }

@@ -16,6 +16,7 @@ from matplotlib.patches import FancyArrowPatch
 from matplotlib.ticker import FuncFormatter, NullLocator
 
 from gdviz.errors import GdvizError
+from gdviz.functions import FUNCTIONS
 from gdviz.plane import Plane, pca_plane
 from gdviz.views import surface
 from gdviz.views.base import View, at, color, padded
@@ -32,6 +33,13 @@ def _extent(points: np.ndarray, losses: np.ndarray, extra: np.ndarray, limit: fl
     pts = np.concatenate([points[keep], extra]) if len(extra) else points[keep]
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     return [padded(a, b, 0.15) for a, b in zip(lo, hi)]
+
+
+def _classic_extent(run):
+    """A test function's classic view box: paths that leave it are clipped, as they escape."""
+    if run.meta.get("kind") == "function" and run.meta.get("source") in FUNCTIONS:
+        return FUNCTIONS[run.meta["source"]].extent
+    return None
 
 
 class ContourView(View):
@@ -62,6 +70,9 @@ class ContourView(View):
             self.coords = [r.params for r in self.runs]
             losses = np.concatenate([r.loss for r in self.runs])
             self.extent = _extent(np.concatenate(self.coords), losses, mins, limit)
+            classic = _classic_extent(first)
+            if classic is not None:
+                self.extent = classic
             self.minima = mins
             if self.dim == 2:
                 self.xs, self.ys, self.values = surface.grid(f, *self.extent, n=resolution)

@@ -36,7 +36,10 @@ class LossView(View):
             ax.set_yscale("log")
         ax.set_ylim(*self.ylim)
         ax.set_xlabel("step")
-        ax.set_ylabel(f"loss ({self.runs[0].meta.get('loss', 'value')})")
+        meta = self.runs[0].meta
+        ax.set_ylabel(
+            "f(x, y)" if meta.get("kind") == "function" else f"loss ({meta.get('loss', 'value')})"
+        )
         ax.grid(True, which="major", color="#dddddd", lw=0.6)
         self.line_, self.point_ = [], []
         for i, run in enumerate(self.runs):
