@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import html
 import shutil
 import subprocess
 import sys
@@ -65,7 +66,7 @@ def test_site_links_are_relative_and_include_sources(site):
     for r in results:
         assert f'src="media/{r.media[0]}"' in index
         assert (out / "src" / r.example.path.name).read_text() == r.example.path.read_text()
-        assert r.example.title in index
+        assert html.escape(r.example.title) in index
 
 
 def test_a_failing_example_is_named_and_does_not_stop_the_others(tmp_path):
