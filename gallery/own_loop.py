@@ -19,7 +19,7 @@ x, y = torch.from_numpy(screen), torch.from_numpy(sleep)
 m = torch.zeros(1, dtype=torch.float64, requires_grad=True)
 b = torch.zeros(1, dtype=torch.float64, requires_grad=True)
 rec = gdviz.Recorder({"m": m, "b": b})
-for i in range(3000):
+for _i in range(3000):
     loss = torch.sqrt(torch.mean((m * x + b - y) ** 2))
     loss.backward()
     rec.record(loss)
@@ -29,6 +29,13 @@ for i in range(3000):
     m.grad = None
     b.grad = None
 
-run = rec.to_run(x=x, y=y, model="line", loss="rmse", source="screen time",
-                 x_label="screen time (h)", y_label="sleep (h)")
+run = rec.to_run(
+    x=x,
+    y=y,
+    model="line",
+    loss="rmse",
+    source="screen time",
+    x_label="screen time (h)",
+    y_label="sleep (h)",
+)
 gdviz.animate(run, view="dashboard", size=(960, 400)).save("own_loop.gif")

@@ -48,12 +48,24 @@ def test_default_output_is_source_view_gif_in_current_folder(tmp_path):
 
 def test_save_run_then_rerender_from_it(tmp_path, capsys):
     run_path, gif = tmp_path / "fit.npz", tmp_path / "again.gif"
-    code, out, err = call(capsys, "animate", "--dataset", "single-point", "--steps", "3",
-                          "--frames", "4", "--out", str(tmp_path / "a.gif"), "--save-run", str(run_path))
+    code, out, err = call(
+        capsys,
+        "animate",
+        "--dataset",
+        "single-point",
+        "--steps",
+        "3",
+        "--frames",
+        "4",
+        "--out",
+        str(tmp_path / "a.gif"),
+        "--save-run",
+        str(run_path),
+    )
     assert code == 0, err
     run = gdviz.load(run_path)
     assert run.params[:2, 0] == pytest.approx([1.0, 1.4])
-    code, out, err = call(capsys, "animate", "--run", str(run_path), "--out", str(gif))
+    code, _out, err = call(capsys, "animate", "--run", str(run_path), "--out", str(gif))
     assert code == 0, err
     with Image.open(gif) as im:
         assert im.n_frames == 4
@@ -76,9 +88,24 @@ def test_csv_fit_is_in_the_data_units(tmp_path, capsys):
     y = 1.8 * x + 32
     csv = tmp_path / "temps.csv"
     csv.write_text("celsius,fahrenheit\n" + "".join(f"{a},{b}\n" for a, b in zip(x, y)))
-    code, out, err = call(capsys, "animate", "--csv", str(csv), "--x", "celsius", "--y", "fahrenheit",
-                          "--steps", "3000", "--frames", "5", "--out", str(tmp_path / "t.png"),
-                          "--save-run", str(tmp_path / "t.npz"))
+    code, _out, err = call(
+        capsys,
+        "animate",
+        "--csv",
+        str(csv),
+        "--x",
+        "celsius",
+        "--y",
+        "fahrenheit",
+        "--steps",
+        "3000",
+        "--frames",
+        "5",
+        "--out",
+        str(tmp_path / "t.png"),
+        "--save-run",
+        str(tmp_path / "t.npz"),
+    )
     assert code == 0, err
     run = gdviz.load(tmp_path / "t.npz")
     assert run.params[-1] == pytest.approx([1.8, 32.0], rel=1e-3)
@@ -87,7 +114,9 @@ def test_csv_fit_is_in_the_data_units(tmp_path, capsys):
 
 def test_divergence_is_reported_and_still_rendered(tmp_path, capsys):
     out_path = tmp_path / "d.gif"
-    code, out, err = call(capsys, "animate", "--dataset", "synthetic", "--lr", "50", "--out", str(out_path))
+    code, _out, err = call(
+        capsys, "animate", "--dataset", "synthetic", "--lr", "50", "--out", str(out_path)
+    )
     assert code == 0
     assert "diverged at step" in err
     k = int(err.split("diverged at step ")[1].split(";")[0])
@@ -96,17 +125,34 @@ def test_divergence_is_reported_and_still_rendered(tmp_path, capsys):
 
 
 def test_race_makes_one_run_per_combination(tmp_path, capsys):
-    code, out, err = call(capsys, "animate", "--dataset", "synthetic", "--optimizer", "gd,adam",
-                          "--lr", "0.05,0.1", "--steps", "5", "--out", str(tmp_path / "r.png"),
-                          "--save-run", str(tmp_path / "race.npz"))
+    code, _out, err = call(
+        capsys,
+        "animate",
+        "--dataset",
+        "synthetic",
+        "--optimizer",
+        "gd,adam",
+        "--lr",
+        "0.05,0.1",
+        "--steps",
+        "5",
+        "--out",
+        str(tmp_path / "r.png"),
+        "--save-run",
+        str(tmp_path / "race.npz"),
+    )
     assert code == 0, err
     saved = sorted(p.name for p in tmp_path.glob("race-*.npz"))
-    assert saved == ["race-adam-lr-0.05.npz", "race-adam-lr-0.1.npz",
-                     "race-gd-lr-0.05.npz", "race-gd-lr-0.1.npz"]
+    assert saved == [
+        "race-adam-lr-0.05.npz",
+        "race-adam-lr-0.1.npz",
+        "race-gd-lr-0.05.npz",
+        "race-gd-lr-0.1.npz",
+    ]
 
 
 def test_datasets_lists_presets_and_functions(capsys):
-    code, out, err = call(capsys, "datasets")
+    code, out, _err = call(capsys, "datasets")
     assert code == 0
     for name in ("synthetic", "thermometer", "single-point", "rosenbrock", "fastai", "ch. 5"):
         assert name in out
@@ -132,9 +178,11 @@ USAGE = [
 
 
 @pytest.mark.parametrize(("args", "named"), USAGE, ids=[" ".join(a[1:]) for a, _ in USAGE])
-def test_usage_errors_exit_2_with_one_line_naming_the_value(tmp_path, capsys, monkeypatch, args, named):
+def test_usage_errors_exit_2_with_one_line_naming_the_value(
+    tmp_path, capsys, monkeypatch, args, named
+):
     monkeypatch.chdir(tmp_path)
-    code, out, err = call(capsys, *args)
+    code, _out, err = call(capsys, *args)
     assert code == 2
     message = [line for line in err.splitlines() if line.startswith("Error:")]
     assert len(message) == 1 and named in message[0]
@@ -157,11 +205,13 @@ RUNTIME = [
 ]
 
 
-@pytest.mark.parametrize(("text", "named"), RUNTIME, ids=["text", "gap", "no rows", "empty", "no column"])
+@pytest.mark.parametrize(
+    ("text", "named"), RUNTIME, ids=["text", "gap", "no rows", "empty", "no column"]
+)
 def test_bad_csv_exits_1_with_one_line(tmp_path, capsys, monkeypatch, text, named):
     monkeypatch.chdir(tmp_path)
     csv = _csv(tmp_path, text)
-    code, out, err = call(capsys, "animate", "--csv", str(csv), "--x", "a", "--y", "b")
+    code, _out, err = call(capsys, "animate", "--csv", str(csv), "--x", "a", "--y", "b")
     assert code == 1
     assert len(err.strip().splitlines()) == 1 and named in err
     assert leftovers(tmp_path) == ["d.csv"]
@@ -173,13 +223,13 @@ def test_wrong_init_length_and_bad_run_file_exit_1(tmp_path, capsys, monkeypatch
     assert code == 1 and "init has 3 values" in err and len(err.strip().splitlines()) == 1
     fake = tmp_path / "fake.npz"
     fake.write_bytes(b"not a zip file")
-    code, out, err = call(capsys, "animate", "--run", str(fake))
+    code, _out, err = call(capsys, "animate", "--run", str(fake))
     assert code == 1 and "fake.npz" in err and len(err.strip().splitlines()) == 1
     assert leftovers(tmp_path) == ["fake.npz"]
 
 
 def test_missing_output_folder_fails_before_training(tmp_path, capsys):
-    code, out, err = call(capsys, "animate", "--out", str(tmp_path / "no" / "such" / "x.gif"))
+    code, _out, err = call(capsys, "animate", "--out", str(tmp_path / "no" / "such" / "x.gif"))
     assert code == 1 and "does not exist" in err
     assert leftovers(tmp_path) == []
 
@@ -188,5 +238,5 @@ def test_missing_output_folder_fails_before_training(tmp_path, capsys):
 def test_unwritable_output_folder(tmp_path, capsys):
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
-    code, out, err = call(capsys, "animate", "--out", str(locked / "x.gif"))
+    code, _out, err = call(capsys, "animate", "--out", str(locked / "x.gif"))
     assert code == 1 and "not writable" in err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import html
+import os
 import shutil
 import subprocess
 import sys
@@ -117,6 +118,8 @@ def _chrome():
     from selenium.webdriver.chrome.service import Service
 
     if not (shutil.which("chromium") and Path("/usr/bin/chromedriver").exists()):
+        if os.environ.get("CI"):
+            pytest.fail("CI must test in a real browser: install chromium and chromium-driver")
         pytest.skip("Debian's chromium and chromium-driver are not installed")
     options = selenium.ChromeOptions()
     for flag in (
