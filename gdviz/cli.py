@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import os
 import re
 import signal
@@ -82,29 +83,21 @@ class Optimizers(CommaList):
         return s
 
 
-class Rates(CommaList):
-    name = "lr[,lr...]"
+class Numbers(CommaList):
+    """Finite numbers, comma-separated; ``positive`` ones only for learning rates."""
 
-    def convert_one(self, s, param, ctx):
-        try:
-            lr = float(s)
-        except ValueError:
-            self.fail(f"{s!r} is not a number", param, ctx)
-        if not (lr > 0 and lr != float("inf")):
-            self.fail(f"{s!r} must be a positive number", param, ctx)
-        return lr
-
-
-class Floats(CommaList):
-    name = "v,v,..."
+    def __init__(self, name: str, *, positive: bool = False):
+        self.name, self.positive = name, positive
 
     def convert_one(self, s, param, ctx):
         try:
             v = float(s)
         except ValueError:
             self.fail(f"{s!r} is not a number", param, ctx)
-        if v != v or v in (float("inf"), float("-inf")):
+        if not math.isfinite(v):
             self.fail(f"{s!r} is not a finite number", param, ctx)
+        if self.positive and v <= 0:
+            self.fail(f"{s!r} must be a positive number", param, ctx)
         return v
 
 
@@ -186,13 +179,13 @@ def cli():
 )
 @click.option(
     "--lr",
-    type=Rates(),
+    type=Numbers("lr[,lr...]", positive=True),
     help="Learning rate(s), comma-separated [default: the problem's own for each optimizer].",
 )
 @click.option(
     "--steps", type=click.IntRange(min=1), help="Number of updates [default: the problem's]."
 )
-@click.option("--init", type=Floats(), help="Starting parameters, comma-separated.")
+@click.option("--init", type=Numbers("v,v,..."), help="Starting parameters, comma-separated.")
 @click.option("--seed", type=click.IntRange(min=0), help="Seed for torch and the synthetic data.")
 @click.option(
     "--no-zero-grad",

@@ -35,6 +35,11 @@ def _extent(points: np.ndarray, losses: np.ndarray, extra: np.ndarray, limit: fl
     return [padded(a, b, 0.15) for a, b in zip(lo, hi)]
 
 
+def _star(ax: Axes, xs, ys, label: str) -> None:
+    """Mark known minima: white stars, below the moving paths."""
+    ax.plot(xs, ys, "*", ms=15, color="white", mec="black", mew=1.2, zorder=3, label=label)
+
+
 def _classic_extent(run):
     """A test function's classic view box: paths that leave it are clipped, as they escape."""
     if run.meta.get("kind") == "function" and run.meta.get("source") in FUNCTIONS:
@@ -196,17 +201,7 @@ class ContourView(View):
             label = "minimum" if len(self.minima) == 1 else "minima"
             if self.runs[0].meta.get("kind") != "function":
                 label = "least-squares minimum"
-            ax.plot(
-                self.minima[:, 0],
-                self.minima[:, 1],
-                "*",
-                ms=15,
-                color="white",
-                mec="black",
-                mew=1.2,
-                zorder=3,
-                label=label,
-            )
+            _star(ax, self.minima[:, 0], self.minima[:, 1], label)
         ax.set_xlim(*self.extent[0])
         ax.set_ylim(*self.extent[1])
         if self.plane_ is not None:
@@ -233,17 +228,7 @@ class ContourView(View):
         ax.set_xlim(*self.extent[0])
         if len(self.minima):
             f_min = np.interp(self.minima[:, 0], self.xs, self.values)
-            ax.plot(
-                self.minima[:, 0],
-                f_min,
-                "*",
-                ms=15,
-                color="white",
-                mec="black",
-                mew=1.2,
-                zorder=3,
-                label="minimum",
-            )
+            _star(ax, self.minima[:, 0], f_min, "minimum")
         ax.set_xlabel(self.names[0])
         ax.set_ylabel("loss")
         ax.grid(True, color="#dddddd", lw=0.6, zorder=0)
