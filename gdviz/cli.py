@@ -210,7 +210,9 @@ def cli():
     help="Frames per second.",
 )
 @click.option(
-    "--size", type=Size(), default="640x480", show_default=True, help="Picture size in pixels."
+    "--size",
+    type=Size(),
+    help="Picture size in pixels [default: 640x480; 1280x440 for the dashboard].",
 )
 @click.option(
     "--dpi",

@@ -46,14 +46,20 @@ class FitView(View):
                 "(a test function? try view='contour' or 'loss')"
             )
         self.x, self.y = first.x, first.y
-        self.xs = np.linspace(*padded(self.x.min(), self.x.max()), samples)
+        lo, hi = self.x.min(), self.x.max()
+        if hi - lo < 1e-9 * max(abs(lo), 1.0):  # a single x: show the way from the origin too
+            lo, hi = min(lo, 0.0), max(hi, 0.0)
+        self.xs = np.linspace(*padded(lo, hi), samples)
         self.curves_ = [curves(r, self.xs) for r in self.runs]
         self.ylim = self._ylim()
 
     def _ylim(self) -> tuple[float, float]:
         # The data's range, widened to show the curves' travel but never so far that the data
         # shrinks to a line: a diverging fit runs off the plot instead.
-        lo, hi = padded(self.y.min(), self.y.max(), 0.1)
+        lo, hi = self.y.min(), self.y.max()
+        if len(self.y) == 1:  # one point: show the origin too, where proportional lines start
+            lo, hi = min(lo, 0.0), max(hi, 0.0)
+        lo, hi = padded(lo, hi, 0.1)
         span = hi - lo
         values = np.concatenate([c[np.isfinite(c)] for c in self.curves_])
         if values.size:
@@ -66,11 +72,11 @@ class FitView(View):
         ax.scatter(
             self.x,
             self.y,
-            s=18,
+            s=18 if len(self.x) > 30 else 50,
             color=DATA_COLOR,
             alpha=0.7,
             linewidths=0,
-            label=f"data ({len(self.x)} points)",
+            label=f"data ({len(self.x)} point{'s' if len(self.x) != 1 else ''})",
             zorder=2,
         )
         ax.set_xlim(self.xs[0], self.xs[-1])
