@@ -247,3 +247,15 @@ def test_divergence_keeps_axes_finite_and_says_so(runs):
     fit = anim.views[0]
     span = np.ptp(run.y)
     assert fit.ax_.get_ylim()[1] - fit.ax_.get_ylim()[0] < 5 * span  # the data stays readable
+
+
+def test_anim_is_a_funcanimation_drawing_the_same_frames():
+    from matplotlib.animation import FuncAnimation
+
+    run = gdviz.train("single-point", steps=4)
+    anim = gdviz.animate(run)
+    assert isinstance(anim.anim, FuncAnimation) and anim.anim is anim.anim
+    html = anim.anim.to_jshtml()
+    assert html.count("data:image/png;base64") == anim.n_frames == 5
+    anim.anim._func(3)  # what FuncAnimation calls for frame 3
+    assert "step 3 of 4" in anim.caption_.get_text()
