@@ -43,8 +43,11 @@ class Animation:
     fps : float
     """
 
-    def __init__(self, runs: list[Run], fig: Figure, views, steps: np.ndarray, fps: float):
+    def __init__(
+        self, runs: list[Run], fig: Figure, views, steps: np.ndarray, fps: float, options: dict
+    ):
         self.runs, self.fig, self.views = runs, fig, views
+        self.options = options  # what `animate` was given, to draw the same with other frames
         self.steps = np.asarray(steps)
         self.fps = float(fps)
         self.caption_ = Caption(0.5, CAPTION_BASELINE / fig.get_figheight(), fontsize=10.5)
@@ -233,8 +236,8 @@ def animate(
     FigureCanvasAgg(fig)
     fig.suptitle(title(runs), fontsize=11)
     views = build(fig, runs, view)
-    anim = Animation(runs, fig, views, steps, fps)
-    anim.options = {"view": view, "fps": fps, "size": (width, height), "dpi": dpi}
+    options = {"view": view, "fps": fps, "size": (width, height), "dpi": dpi}
+    anim = Animation(runs, fig, views, steps, fps, options)
     # Lay the figure out once and freeze it: every frame then shares the same geometry.
     fig.canvas.draw()
     fig.set_layout_engine("none")

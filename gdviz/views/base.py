@@ -15,6 +15,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from gdviz.errors import GdvizError
 from gdviz.run import Run
 
 # Okabe & Ito's colour-blind-safe palette (blue, vermilion, green, purple, orange, sky, black).
@@ -25,8 +26,6 @@ DATA_COLOR = "#555555"
 def as_runs(run_or_runs) -> list[Run]:
     """A run or a sequence of runs, as a non-empty list of runs."""
     runs = [run_or_runs] if isinstance(run_or_runs, Run) else list(run_or_runs)
-    from gdviz.errors import GdvizError
-
     if not runs:
         raise GdvizError("nothing to draw: no runs given")
     for r in runs:
