@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -234,9 +235,49 @@ def test_missing_output_folder_fails_before_training(tmp_path, capsys):
     assert leftovers(tmp_path) == []
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
-def test_unwritable_output_folder(tmp_path, capsys):
+def test_unwritable_output_folder(tmp_path, capsys, monkeypatch):
+    # Root writes anywhere, so the folder's permissions are denied through os.access itself.
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
-    code, _out, err = call(capsys, "animate", "--out", str(locked / "x.gif"))
-    assert code == 1 and "not writable" in err
+    monkeypatch.setattr("gdviz.files.os.access", lambda path, mode: str(path) != str(locked))
+    code, out, err = call(capsys, "animate", "--out", str(locked / "x.gif"))
+    assert code == 1 and "not writable" in err and str(locked) in err
+    assert list(locked.iterdir()) == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_mid_export_leaves_nothing_and_exits_130(tmp_path, sig):
+    target = tmp_path / "long.mp4"
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gdviz.cli",
+            "animate",
+            "--dataset",
+            "thermometer",
+            "--frames",
+            "2000",
+            "--out",
+            str(target),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not list(tmp_path.iterdir()):  # the temporary file: rendering has begun
+            assert child.poll() is None, child.stderr.read()
+            assert time.monotonic() < deadline, "no temporary file appeared"
+            time.sleep(0.05)
+        time.sleep(0.3)
+        child.send_signal(sig)
+        out, err = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == 130
+    assert err.strip() == "gdviz: interrupted; nothing was written"
+    assert list(tmp_path.iterdir()) == []
