@@ -62,8 +62,8 @@ FUNCTIONS = {
             lr={
                 "gd": 1e-3,
                 "sgd": 1e-3,
-                "momentum": 1e-4,
-                "nesterov": 1e-4,
+                "momentum": 5e-4,
+                "nesterov": 5e-4,
                 "adagrad": 0.5,
                 "rmsprop": 1e-2,
                 "adam": 5e-2,
