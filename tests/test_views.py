@@ -259,3 +259,21 @@ def test_anim_is_a_funcanimation_drawing_the_same_frames():
     assert html.count("data:image/png;base64") == anim.n_frames == 5
     anim.anim._func(3)  # what FuncAnimation calls for frame 3
     assert "step 3 of 4" in anim.caption_.get_text()
+
+
+def _inside(bbox, display_points):
+    return [bbox.contains(x, y) for x, y in display_points]
+
+
+def test_race_legend_leaves_minima_and_paths_clear():
+    # Himmelblau has a minimum in every corner: the legend must find another place.
+    race = [gdviz.train("himmelblau", optimizer=o) for o in ("gd", "momentum", "rmsprop", "adam")]
+    anim = gdviz.animate(race, view="contour")
+    view = anim.views[0]
+    anim.fig.canvas.draw()
+    box = view.ax_.get_legend().get_window_extent()
+    to_display = view.ax_.transData.transform
+    assert not any(_inside(box, to_display(view.minima)))
+    for xy in view.coords:
+        assert not any(_inside(box, to_display(xy)))
+

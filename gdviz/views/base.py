@@ -51,6 +51,47 @@ def padded(lo: float, hi: float, pad: float = 0.05) -> tuple[float, float]:
     return lo - pad * width, hi + pad * width
 
 
+# Where a legend may go, in order of preference, each with the part of the axes it would
+# cover (x0, x1, y0, y1 in axes fractions; a legend of a few entries, with room to spare).
+LEGEND_PLACES = {
+    "upper right": (0.6, 1.0, 0.6, 1.0),
+    "upper left": (0.0, 0.4, 0.6, 1.0),
+    "lower left": (0.0, 0.4, 0.0, 0.4),
+    "lower right": (0.6, 1.0, 0.0, 0.4),
+    "center left": (0.0, 0.4, 0.3, 0.7),
+    "center right": (0.6, 1.0, 0.3, 0.7),
+    "lower center": (0.3, 0.7, 0.0, 0.4),
+    "upper center": (0.3, 0.7, 0.6, 1.0),
+}
+
+
+def legend_place(ax: Axes, points, avoid=()) -> str:
+    """Where in ``ax`` a legend covers least, as a ``loc`` for `Axes.legend`: the fewest of
+    ``points`` (data coordinates, shape (N, 2): everything the run will draw) and none of
+    ``avoid`` (markers that must stay visible). Set the limits and scales first.
+
+    Moving artists are drawn over the legend, so a legend placed where a path will pass has
+    the path crossing its text; ``loc="best"`` cannot help, as it sees only the current frame.
+    """
+    to_axes = ax.transScale + ax.transLimits
+
+    def hits(pts, place):
+        pts = np.asarray(pts, dtype=float).reshape(-1, 2)
+        pts = pts[np.isfinite(pts).all(axis=1)]
+        if not len(pts):
+            return np.zeros(0, dtype=bool)
+        x, y = to_axes.transform(pts).T
+        x0, x1, y0, y1 = LEGEND_PLACES[place]
+        return (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+
+    # A share of the path (at most 1) weighs less than one marker to keep clear.
+    scores = []
+    for place in LEGEND_PLACES:
+        on_path = hits(points, place)
+        scores.append((on_path.mean() if on_path.size else 0.0) + 2.0 * hits(avoid, place).sum())
+    return list(LEGEND_PLACES)[int(np.argmin(scores))]
+
+
 def new_axes(figsize=(6.4, 4.8), dpi=100) -> Axes:
     """An Axes on a fresh pyplot-free Figure, for ``plot()`` called without ``ax``."""
     fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")

@@ -19,7 +19,7 @@ from gdviz.errors import GdvizError
 from gdviz.functions import FUNCTIONS
 from gdviz.plane import Plane, pca_plane
 from gdviz.views import surface
-from gdviz.views.base import View, at, color, padded
+from gdviz.views.base import View, at, color, legend_place, padded
 
 CMAP = "viridis"  # perceptually uniform and colour-blind safe
 OUTLINE = [patheffects.withStroke(linewidth=3.2, foreground="white", alpha=0.7)]
@@ -154,7 +154,7 @@ class ContourView(View):
             self.arrow_.append(arrow)
         handles = [h for h in self.path_ if h.get_label() and not h.get_label().startswith("_")]
         if handles or len(self.minima):
-            ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
+            ax.legend(loc=self._legend_place(ax), fontsize=8, framealpha=0.9)
         moving = [*self.path_, *self.arrow_, *self.point_]
         if self.plane_ is not None and self._plane_loss is not None:
             self.note_ = ax.text(
@@ -170,6 +170,20 @@ class ContourView(View):
             )
             moving.append(self.note_)
         return moving
+
+    def _legend_place(self, ax: Axes) -> str:
+        """Where a legend hides least of the paths (over the whole run), starts and minima."""
+        if self.dim == 1:
+            paths = [np.column_stack([xy[:, 0], r.loss]) for r, xy in zip(self.runs, self.coords)]
+            paths.append(np.column_stack([self.xs, self.values]))
+            marks = [p[:1] for p in paths[:-1]]
+            if len(self.minima):
+                f_min = np.interp(self.minima[:, 0], self.xs, self.values)
+                marks.append(np.column_stack([self.minima[:, 0], f_min]))
+        else:
+            paths = list(self.coords)
+            marks = [xy[:1] for xy in self.coords] + [self.minima.reshape(-1, 2)]
+        return legend_place(ax, np.concatenate(paths), np.concatenate(marks))
 
     def _draw_surface(self, ax: Axes):
         values = self.values

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.axes import Axes
 
-from gdviz.views.base import View, at, color, padded
+from gdviz.views.base import View, at, color, legend_place, padded
 
 
 class LossView(View):
@@ -62,7 +62,9 @@ class LossView(View):
                     color=color(i),
                 )
         if len(self.runs) > 1:
-            ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
+            points = [np.column_stack([np.arange(len(r.loss)), r.loss]) for r in self.runs]
+            loc = legend_place(ax, np.concatenate(points))
+            ax.legend(loc=loc, fontsize=8, framealpha=0.9)
         return [*self.line_, *self.point_]
 
     def update(self, step: int):
