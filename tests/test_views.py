@@ -277,3 +277,22 @@ def test_race_legend_leaves_minima_and_paths_clear():
     for xy in view.coords:
         assert not any(_inside(box, to_display(xy)))
 
+
+def test_loss_axis_holds_the_last_marker_and_the_divergence_line(runs):
+    run = runs["diverged"]
+    view = LossView(run).plot()
+    lo, hi = view.ax_.get_xlim()
+    assert lo < 0 and hi > run.diverged_at > run.steps
+    sweep = LossView(runs["sweep"]).plot()
+    assert sweep.ax_.get_xlim()[1] > sweep.last_step
+
+
+def test_a_diverging_contour_shows_its_first_overshoot(runs):
+    run = runs["diverged"]  # lr 5: the first update lands far past the minimum
+    view = ContourView(run).plot()
+    (x0, x1), (y0, y1) = view.ax_.get_xlim(), view.ax_.get_ylim()
+    for m, b in run.params[:2]:
+        assert x0 < m < x1 and y0 < b < y1
+    assert not (x0 < run.params[-1, 0] < x1 and y0 < run.params[-1, 1] < y1)
+    assert x0 < view.minima[0, 0] < x1 and y0 < view.minima[0, 1] < y1
+

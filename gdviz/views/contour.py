@@ -65,7 +65,9 @@ class ContourView(View):
             raise GdvizError("runs drawn together must have the same number of parameters")
         self.dim = widths.pop()
         self.plane_: Plane | None = None
-        limit = 10 * max(r.loss[0] for r in self.runs) + 1e-12
+        # A diverging path leaves the picture once its loss passes this: enough to see the
+        # first overshoots across the bowl, not so much that the bowl shrinks to a dot.
+        limit = 50 * max(r.loss[0] for r in self.runs) + 1e-12
         mins = surface.minima(first)
 
         if self.dim >= 3:

@@ -31,7 +31,10 @@ class LossView(View):
             self.ylim = padded(max(lo, -10 * start), min(hi, 10 * start), 0.05)
 
     def _draw(self, ax: Axes):
-        ax.set_xlim(0, max(self.last_step, 1))
+        # Room for the current point's marker at the last step, and for the line marking
+        # where a run diverged (one step past its last snapshot).
+        end = max([self.last_step, 1] + [r.diverged_at or 0 for r in self.runs])
+        ax.set_xlim(*padded(0, end, 0.02))
         if self.log:
             ax.set_yscale("log")
         ax.set_ylim(*self.ylim)
