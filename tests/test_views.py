@@ -296,3 +296,10 @@ def test_a_diverging_contour_shows_its_first_overshoot(runs):
     assert not (x0 < run.params[-1, 0] < x1 and y0 < run.params[-1, 1] < y1)
     assert x0 < view.minima[0, 0] < x1 and y0 < view.minima[0, 1] < y1
 
+
+def test_no_log_level_rings_less_than_a_hundredth_of_the_grid():
+    # Levels finer than the grid draw Rosenbrock's valley floor as dotted noise.
+    run = gdviz.train("rosenbrock", steps=1)
+    _, _, values = grid(loss_function(run), (-2, 2), (-1, 3))
+    lv, log = levels(values)
+    assert log and (values < lv[0]).mean() <= 0.011

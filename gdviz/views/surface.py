@@ -97,8 +97,11 @@ def levels(values: np.ndarray, count: int = 18) -> tuple[np.ndarray, bool]:
     span decades, else evenly spaced. Returns the levels and whether they are logarithmic."""
     finite = values[np.isfinite(values)]
     lo, hi = float(finite.min()), float(finite.max())
-    if lo > 0 and hi / lo > 100:
-        return np.geomspace(lo, hi, count), True
+    # The lowest log level encloses 1% of the grid: levels below it would ring regions
+    # narrower than a grid cell (the floor of Rosenbrock's valley) and draw as dotted noise.
+    floor = max(lo, float(np.quantile(finite, 0.01)))
+    if lo > 0 and hi / floor > 100:
+        return np.geomspace(floor, hi, count), True
     if lo >= 0 and hi > 0 and np.quantile(finite, 0.5) < 0.1 * hi:
         # A bowl with steep walls: quadratic spacing puts more levels near the bottom.
         return lo + (hi - lo) * np.linspace(0, 1, count) ** 2, False
