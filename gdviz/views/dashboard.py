@@ -23,7 +23,12 @@ def build(fig: Figure, runs: list[Run]) -> list[View]:
     """Lay out the dashboard's panels in one row of ``fig`` and draw each at step 0."""
     kinds = panels(runs)
     views = [kind(runs) for kind in kinds]  # compute everything before drawing anything
+    # Extra room between panels, so the contour's colour bar label stands clear of the next
+    # panel's axis label.
     axes = fig.subplots(
-        1, len(views), width_ratios=[1.0 if v.name != "contour" else 1.2 for v in views]
+        1,
+        len(views),
+        width_ratios=[1.0 if v.name != "contour" else 1.2 for v in views],
+        gridspec_kw={"wspace": 0.08},
     )
     return [view.plot(ax, step=0) for view, ax in zip(views, axes)]
