@@ -303,3 +303,16 @@ def test_no_log_level_rings_less_than_a_hundredth_of_the_grid():
     _, _, values = grid(loss_function(run), (-2, 2), (-1, 3))
     lv, log = levels(values)
     assert log and (values < lv[0]).mean() <= 0.011
+
+
+def test_plane_note_names_its_run_and_the_legend_keeps_clear_of_it():
+    race = [_quadratic_run(), _quadratic_run()]
+    race[1].meta["label"] = "second"
+    for view_name, index in (("contour", 0), ("dashboard", 1)):
+        anim = gdviz.animate(race, view=view_name, frames=4)
+        view = anim.views[index]
+        anim._update(anim.n_frames - 1)
+        assert view.note_.get_text().startswith(f"{race[0].label}: loss recorded")
+        anim.fig.canvas.draw()
+        legend = view.ax_.get_legend().get_window_extent()
+        assert not legend.overlaps(view.note_.get_window_extent())

@@ -185,6 +185,10 @@ class ContourView(View):
         else:
             paths = list(self.coords)
             marks = [xy[:1] for xy in self.coords] + [self.minima.reshape(-1, 2)]
+        if self.plane_ is not None and self._plane_loss is not None:
+            # The note on the plane's loss sits in the lower left corner, over any legend.
+            to_data = (ax.transScale + ax.transLimits).inverted()
+            marks.append(to_data.transform([(0.05, 0.04), (0.3, 0.04)]))
         return legend_place(ax, np.concatenate(paths), np.concatenate(marks))
 
     def _draw_surface(self, ax: Axes):
@@ -269,7 +273,8 @@ class ContourView(View):
                 arrow.set_positions((xs[-1], ys[-1]), nxt)
         if self.plane_ is not None and self._plane_loss is not None:
             run, k = self.runs[0], at(self.runs[0], step)
+            who = f"{run.label}: " if len(self.runs) > 1 else ""
             self.note_.set_text(
-                f"loss recorded {run.loss[k]:.4g}, on the plane {self._plane_loss[0][k]:.4g}"
+                f"{who}loss recorded {run.loss[k]:.4g}, on the plane {self._plane_loss[0][k]:.4g}"
             )
         return self.moving_
