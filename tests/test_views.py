@@ -305,6 +305,17 @@ def test_no_log_level_rings_less_than_a_hundredth_of_the_grid():
     assert log and (values < lv[0]).mean() <= 0.011
 
 
+def test_dashboard_keeps_one_row_when_wide_and_takes_two_when_narrow(runs):
+    run = runs["two params"]
+    wide = [v.ax_.get_position() for v in gdviz.animate(run, view="dashboard").views]
+    assert len({round(p.y0, 3) for p in wide}) == 1
+    fit, contour, loss = (
+        v.ax_.get_position() for v in gdviz.animate(run, view="dashboard", size=(640, 480)).views
+    )
+    assert fit.y0 > loss.y1 and contour.y0 > loss.y1  # the loss curve runs along the bottom
+    assert loss.width > fit.width + contour.width
+
+
 def test_plane_note_names_its_run_and_the_legend_keeps_clear_of_it():
     race = [_quadratic_run(), _quadratic_run()]
     race[1].meta["label"] = "second"

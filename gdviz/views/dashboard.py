@@ -20,15 +20,26 @@ def panels(runs: list[Run]) -> list[type[View]]:
 
 
 def build(fig: Figure, runs: list[Run]) -> list[View]:
-    """Lay out the dashboard's panels in one row of ``fig`` and draw each at step 0."""
+    """Lay out the dashboard's panels on ``fig`` and draw each at step 0.
+
+    On a wide figure (twice as wide as tall, like the default 1280x440) the panels share one
+    row. On a narrower one three panels would each be too thin to read, so the fit and the
+    contour share the top row and the loss curve runs along the bottom.
+    """
     kinds = panels(runs)
     views = [kind(runs) for kind in kinds]  # compute everything before drawing anything
+    width, height = fig.get_size_inches()
     # Extra room between panels, so the contour's colour bar label stands clear of the next
     # panel's axis label.
-    axes = fig.subplots(
-        1,
-        len(views),
-        width_ratios=[1.0 if v.name != "contour" else 1.2 for v in views],
-        gridspec_kw={"wspace": 0.08},
-    )
+    if len(views) == 3 and width < 2 * height:
+        grid = fig.add_gridspec(2, 2, height_ratios=[1.7, 1.0], wspace=0.08, hspace=0.08)
+        axes = [
+            fig.add_subplot(grid[0, 0]),
+            fig.add_subplot(grid[0, 1]),
+            fig.add_subplot(grid[1, :]),
+        ]
+    else:
+        ratios = [1.2 if v.name == "contour" else 1.0 for v in views]
+        grid = fig.add_gridspec(1, len(views), width_ratios=ratios, wspace=0.08)
+        axes = [fig.add_subplot(grid[0, i]) for i in range(len(views))]
     return [view.plot(ax, step=0) for view, ax in zip(views, axes)]
