@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Model:
@@ -35,6 +37,13 @@ MODELS = {
         ),
     )
 }
+
+
+def features(model: str, x):
+    """The design matrix A of a built-in model (all are linear in their parameters):
+    prediction = A @ params, one column per parameter. ``x`` is a 1-D numpy array."""
+    eye = np.eye(len(MODELS[model].param_names))
+    return np.stack([MODELS[model].predict(e, x) * np.ones_like(x) for e in eye], axis=1)
 
 
 def mse(pred, y):

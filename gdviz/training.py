@@ -14,7 +14,7 @@ import torch
 
 from gdviz.data import PRESETS, as_xy
 from gdviz.errors import GdvizError
-from gdviz.formulas import LOSSES, MODELS
+from gdviz.formulas import LOSSES, MODELS, features
 from gdviz.functions import FUNCTIONS
 from gdviz.optimizers import OPTIMIZERS, default_lr
 from gdviz.plane import pca_plane
@@ -228,14 +228,8 @@ def _curvature_lr(model: str, x: np.ndarray) -> float:
     # The MSE of a linear-in-parameters model has the constant Hessian 2 AᵀA / n (A: features);
     # gradient descent is stable below 2 / L and quickest near 1 / L, L its largest eigenvalue.
     _check_choice(model, MODELS, "model")
-    features = np.stack(
-        [
-            np.asarray(MODELS[model].predict(e, x), dtype=float) * np.ones_like(x)
-            for e in np.eye(len(MODELS[model].param_names))
-        ],
-        axis=1,
-    )
-    top = np.linalg.eigvalsh(2 * features.T @ features / len(x))[-1]
+    a = features(model, x)
+    top = np.linalg.eigvalsh(2 * a.T @ a / len(x))[-1]
     return float(f"{1 / top:.1g}") if top > 0 else 0.1
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 from gdviz.errors import GdvizError
-from gdviz.formulas import LOSSES, MODELS
+from gdviz.formulas import LOSSES, MODELS, features
 from gdviz.functions import FUNCTIONS
 from gdviz.run import Run
 
@@ -15,12 +15,6 @@ from gdviz.run import Run
 # were mapped afresh by each first call, making the first 200x200 MAE grid 160-260 ms; with
 # 8 MB ones it takes about 30 ms.
 CHUNK = 1_000_000
-
-
-def _features(model: str, x: np.ndarray) -> np.ndarray:
-    """The design matrix A of a linear-in-parameters model: prediction = A @ params."""
-    eye = np.eye(len(MODELS[model].param_names))
-    return np.stack([MODELS[model].predict(e, x) * np.ones_like(x) for e in eye], axis=1)
 
 
 def loss_function(run: Run) -> Callable[[np.ndarray], np.ndarray]:
@@ -41,7 +35,7 @@ def loss_function(run: Run) -> Callable[[np.ndarray], np.ndarray]:
         )
     x, y = run.x, run.y
     if loss in ("mse", "rmse"):
-        a = _features(model, x)
+        a = features(model, x)
         gram, cross, yy = a.T @ a / len(x), a.T @ y / len(x), y @ y / len(x)
 
         def quadratic(p):
@@ -75,7 +69,7 @@ def minima(run: Run) -> np.ndarray:
         found = np.array(FUNCTIONS[meta["source"]].minima, dtype=float)
         return found.reshape(-1, 2)
     if meta.get("model") in MODELS and meta.get("loss") in ("mse", "rmse") and run.x is not None:
-        a = _features(meta["model"], run.x)
+        a = features(meta["model"], run.x)
         solution, *_ = np.linalg.lstsq(a, run.y, rcond=None)
         return solution[None, :]
     return np.empty((0, run.params.shape[1]))
