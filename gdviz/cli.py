@@ -334,7 +334,7 @@ def datasets():
     """List the data sets and test functions, with their sources and defaults."""
     click.echo("Data sets (--dataset NAME):")
     for p in PRESETS.values():
-        init = ",".join(f"{v:g}" for v in p.init)
+        init = "the network's own" if p.init is None else ",".join(f"{v:g}" for v in p.init)
         click.echo(f"  {p.name:<13} {p.title}  [{p.source}]")
         click.echo(
             f"  {'':<13} model {p.model}, loss {p.loss}, optimizer {p.optimizer}, "

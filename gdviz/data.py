@@ -25,9 +25,11 @@ class Preset:
     optimizer: str
     lr: float
     steps: int
-    init: tuple[float, ...]
+    init: tuple[float, ...] | None
     x_label: str = "x"
     y_label: str = "y"
+    columns: tuple[str, ...] | None = None  # names of the input columns, for x of shape (n, d)
+    gd_lr: float | None = None  # gradient descent's rate, where the preset's optimiser is not gd
 
     def data(self, seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The preset's ``(x, y)``; ``seed`` changes generated data (None: the preset's own)."""
@@ -56,7 +58,30 @@ def _single_point(seed):
     return np.array([2.0]), np.array([3.0])
 
 
-_MAKERS = {"synthetic": _synthetic, "thermometer": _thermometer, "single-point": _single_point}
+def _moons(seed, n: int = 200, noise: float = 0.2):
+    # Two interleaved half circles, as scikit-learn's make_moons draws them: the upper one
+    # (class 0) centred at the origin, the lower one (class 1) shifted to (1, 0.5), with
+    # Gaussian noise, shuffled. Generated, so nothing is downloaded.
+    rng = np.random.default_rng(0 if seed is None else seed)
+    outer, inner = n // 2, n - n // 2
+    t_out, t_in = np.linspace(0, np.pi, outer), np.linspace(0, np.pi, inner)
+    x = np.concatenate(
+        [
+            np.column_stack([np.cos(t_out), np.sin(t_out)]),
+            np.column_stack([1 - np.cos(t_in), 0.5 - np.sin(t_in)]),
+        ]
+    )
+    y = np.concatenate([np.zeros(outer), np.ones(inner)])
+    order = rng.permutation(n)
+    return x[order] + rng.normal(0.0, noise, (n, 2)), y[order]
+
+
+_MAKERS = {
+    "synthetic": _synthetic,
+    "thermometer": _thermometer,
+    "single-point": _single_point,
+    "moons": _moons,
+}
 
 PRESETS = {
     p.name: p
@@ -96,19 +121,38 @@ PRESETS = {
             30,
             (1.0,),
         ),
+        Preset(
+            "moons",
+            "two interleaved half-moons",
+            "scikit-learn's make_moons, generated here",
+            "mlp",
+            "cross_entropy",
+            "adam",
+            0.01,
+            300,
+            None,
+            x_label="x₁",
+            y_label="x₂",
+            columns=("x₁", "x₂"),
+            gd_lr=0.5,
+        ),
     )
 }
 
 
 def as_xy(x, y) -> tuple[np.ndarray, np.ndarray]:
-    """Check and convert user data to two 1-D float arrays of the same length."""
+    """Check and convert user data to float arrays: ``x`` of shape (n,) or (n, d), ``y`` (n,)."""
     try:
-        xa = np.asarray(x, dtype=np.float64)
-        ya = np.asarray(y, dtype=np.float64)
+        xa = np.asarray(_values(x), dtype=np.float64)
+        ya = np.asarray(_values(y), dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise GdvizError(f"data must be numbers: {exc}") from None
-    if xa.ndim != 1 or ya.ndim != 1:
-        raise GdvizError(f"x and y must be 1-D, got shapes {xa.shape} and {ya.shape}")
+    if ya.ndim == 2 and ya.shape[1] == 1:
+        ya = ya[:, 0]
+    if xa.ndim not in (1, 2) or ya.ndim != 1:
+        raise GdvizError(
+            f"x must have shape (n,) or (n, columns) and y (n,), got {xa.shape} and {ya.shape}"
+        )
     if len(xa) != len(ya):
         raise GdvizError(f"x and y differ in length: {len(xa)} and {len(ya)}")
     if len(xa) == 0:
@@ -116,6 +160,12 @@ def as_xy(x, y) -> tuple[np.ndarray, np.ndarray]:
     if not (np.isfinite(xa).all() and np.isfinite(ya).all()):
         raise GdvizError("the data holds values that are not finite (nan or inf)")
     return xa, ya
+
+
+def _values(a):
+    """A torch tensor's values, off any device and out of autograd (no torch import here)."""
+    detach = getattr(a, "detach", None)
+    return detach().cpu().numpy() if callable(detach) else a
 
 
 def read_csv(path: str | os.PathLike, x: str, y: str) -> tuple[np.ndarray, np.ndarray]:

@@ -46,6 +46,16 @@ def features(model: str, x):
     return np.stack([MODELS[model].predict(e, x) * np.ones_like(x) for e in eye], axis=1)
 
 
+def elementwise(name: str, v):
+    """The numpy function ``name`` (``exp``, ``log1p``, ``sin``, ...) applied to a float, a numpy
+    array or a torch tensor, without importing torch: a tensor has a method of each name."""
+    if isinstance(v, (float, int, np.ndarray, np.generic)):
+        with np.errstate(all="ignore"):
+            out = getattr(np, "absolute" if name == "abs" else name)(v)
+        return float(out) if np.ndim(out) == 0 else out
+    return getattr(v, name)()
+
+
 def mse(pred, y):
     return ((pred - y) ** 2).mean(-1)
 
@@ -58,9 +68,26 @@ def mae(pred, y):
     return abs(pred - y).mean(-1)
 
 
-LOSSES = {"mse": mse, "rmse": rmse, "mae": mae}
+def bce(logit, y):
+    """Binary cross-entropy of the probability sigmoid(logit) against labels 0 and 1, written
+    stably: softplus(z) - y z, with softplus(z) = max(z, 0) + log(1 + exp(-|z|))."""
+    size = abs(logit)
+    return ((logit + size) / 2 + elementwise("log1p", elementwise("exp", -size)) - y * logit).mean(
+        -1
+    )
+
+
+def sigmoid(z):
+    return 1 / (1 + elementwise("exp", -z))
+
+
+LOSSES = {"mse": mse, "rmse": rmse, "mae": mae, "bce": bce}
+# Every loss name gdviz knows: cross_entropy needs a network with one output per class.
+LOSS_NAMES = (*LOSSES, "cross_entropy")
 LOSS_TITLES = {
     "mse": "mean squared error",
     "rmse": "root mean squared error",
     "mae": "mean absolute error",
+    "bce": "binary cross-entropy",
+    "cross_entropy": "cross-entropy",
 }

@@ -1,4 +1,5 @@
-"""Classic 2-D test functions for optimisers, with the start points and rates the classic pictures use.
+"""Functions to minimise: the classic 2-D test functions, with the start points and rates the
+classic pictures use, and formulas of the user's own.
 
 Like `gdviz.formulas`, each function is plain arithmetic on ``p[0]`` and ``p[1]``, so it runs on
 tensors (training) and on numpy grids (the contour view) alike.
@@ -10,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from gdviz.expression import Expression
+
 
 @dataclass(frozen=True)
 class TestFunction:
@@ -20,16 +23,46 @@ class TestFunction:
     name: str
     f: Callable[[Any], Any]
     formula: str
-    minima: tuple[tuple[float, float], ...]
-    init: tuple[float, float]
+    minima: tuple[tuple[float, ...], ...]
+    init: tuple[float, ...] | None
     steps: int
     lr: dict[str, float] = field(default_factory=dict)
     source: str = ""
-    extent: tuple[tuple[float, float], tuple[float, float]] | None = None  # the classic view
+    extent: tuple[tuple[float, float], ...] | None = None  # the classic view
+    variables: tuple[str, ...] = ("x", "y")
 
-    def rate(self, optimizer: str) -> float:
-        """The learning rate this function's classic picture uses for ``optimizer``."""
-        return self.lr.get(optimizer, self.lr["gd"])
+    def rate(self, optimizer: str) -> float | None:
+        """The learning rate this function's classic picture uses for ``optimizer`` (None: no
+        classic picture; the trainer chooses one from the curvature at the start)."""
+        return self.lr.get(optimizer, self.lr.get("gd"))
+
+
+FORMULA_STEPS = 200
+
+
+def formula(text: str) -> TestFunction:
+    """A function of the user's own, from a formula in x and y (see `gdviz.expression`)."""
+    expr = Expression(text)
+    return TestFunction(
+        "formula",
+        expr,
+        expr.pretty,
+        minima=(),
+        init=None,
+        steps=FORMULA_STEPS,
+        source=expr.text,
+        variables=expr.variables,
+    )
+
+
+def function_of(meta: dict) -> TestFunction | None:
+    """The function a run minimised, from its metadata: a named one or a formula; None for a
+    fit to data or a Python callable (which only the trainer can evaluate)."""
+    if meta.get("kind") != "function":
+        return None
+    if "expression" in meta:
+        return formula(meta["expression"])
+    return FUNCTIONS.get(meta.get("source"))
 
 
 def _rosenbrock(p):

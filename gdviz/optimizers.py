@@ -38,4 +38,5 @@ OPTIMIZERS = {
 def default_lr(optimizer: str, gd_lr: float) -> float:
     """The learning rate ``optimizer`` gets on a problem where plain gradient descent uses ``gd_lr``."""
     spec = OPTIMIZERS[optimizer]
-    return spec.fixed_lr if spec.gd_factor is None else spec.gd_factor * gd_lr
+    # Rounded to three digits, so a tenth of 0.05 reads 0.005 and not 0.005000000000000001.
+    return spec.fixed_lr if spec.gd_factor is None else float(f"{spec.gd_factor * gd_lr:.3g}")

@@ -1,38 +1,105 @@
-"""The plane through a trajectory's end spanned by its two main directions (Li et al., 2018)."""
+"""Planes through parameter space, for drawing a path of three or more parameters in two.
+
+Three ways to choose the plane, all through the final parameters of the (first) run:
+
+- ``"pca"``: spanned by the path's two main directions (Li et al., 2018, section 7);
+- ``"random"``: two seeded Gaussian directions, filter-normalised (Li et al., 2018, section 4):
+  each filter of the direction is scaled to the norm of the same filter of the parameters;
+- ``"endpoints"``: through the first and final parameters and the path's point farthest from
+  the line between them, so those three points lie on the plane exactly.
+
+Whatever the plane, ``explained`` says how much of the path's variance it holds: a path that
+mostly leaves the plane is drawn by its shadow, and the picture says so.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
+
+from gdviz.errors import GdvizError
+
+KINDS = ("pca", "random", "endpoints")
 
 
 @dataclass(frozen=True)
 class Plane:
-    """Coordinates in the plane ``origin + a * dirs[0] + b * dirs[1]``."""
+    """Coordinates in the plane ``origin + a * dirs[0] + b * dirs[1]``.
+
+    ``dirs`` need not be orthonormal (random directions are not): `project` finds the
+    coordinates of the nearest point of the plane.
+    """
 
     origin: np.ndarray  # (P,)
-    dirs: np.ndarray  # (2, P), orthonormal
+    dirs: np.ndarray  # (2, P), linearly independent
     explained: np.ndarray  # (2,), share of the path's variance along each direction
+    kind: str = "pca"
+    _pinv: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_pinv", np.linalg.pinv(np.asarray(self.dirs, dtype=float)))
 
     def project(self, params: np.ndarray) -> np.ndarray:
-        """Plane coordinates (..., 2) of parameter vectors (..., P)."""
-        return (np.asarray(params) - self.origin) @ self.dirs.T
+        """Plane coordinates (..., 2) of parameter vectors (..., P): of the nearest plane point."""
+        return (np.asarray(params, dtype=float) - self.origin) @ self._pinv
 
     def lift(self, coords: np.ndarray) -> np.ndarray:
         """Parameter vectors (..., P) of plane coordinates (..., 2)."""
-        return self.origin + np.asarray(coords) @ self.dirs
+        return self.origin + np.asarray(coords, dtype=float) @ self.dirs
 
 
-def pca_plane(paths: list[np.ndarray]) -> Plane:
+def make_plane(
+    kind: str,
+    paths: Sequence[np.ndarray],
+    *,
+    shapes: Sequence[tuple[int, ...]] | None = None,
+    seed: int = 0,
+) -> Plane:
+    """The plane of ``kind`` for ``paths`` (each (S, P)), through the first path's end.
+
+    ``shapes`` are the shapes of the tensors the flat parameter vector is made of, in order
+    (default: one vector); the random plane normalises their filters.
+    """
+    if kind == "pca":
+        return pca_plane(paths)
+    if kind == "random":
+        return random_plane(paths, shapes=shapes, seed=seed)
+    if kind == "endpoints":
+        return endpoints_plane(paths)
+    raise GdvizError(f"unknown plane {kind!r}: use one of {', '.join(KINDS)}")
+
+
+def _offsets(paths: Sequence[np.ndarray], origin: np.ndarray) -> np.ndarray:
+    offsets = np.concatenate([np.asarray(p, dtype=float) for p in paths]) - origin
+    return offsets[np.isfinite(offsets).all(axis=1)]
+
+
+def explained_by(dirs: np.ndarray, paths: Sequence[np.ndarray], origin: np.ndarray) -> np.ndarray:
+    """The share of the paths' variance along each of ``dirs``, orthonormalised in order."""
+    centred = _offsets(paths, origin)
+    centred = centred - centred.mean(axis=0)
+    total = float((centred**2).sum())
+    if total <= 0:
+        return np.zeros(2)
+    basis, _ = np.linalg.qr(np.asarray(dirs, dtype=float).T)  # (P, 2), Gram-Schmidt in order
+    return ((centred @ basis) ** 2).sum(axis=0) / total
+
+
+def _signed(dirs: np.ndarray) -> np.ndarray:
+    # A fixed sign (largest entry positive) keeps the picture from flipping between runs.
+    return dirs * np.sign(dirs[np.arange(2), np.abs(dirs).argmax(axis=1)])[:, None]
+
+
+def pca_plane(paths: Sequence[np.ndarray]) -> Plane:
     """The plane through the first path's last point spanned by the top two principal directions.
 
     The directions are those of the offsets from that point, all paths stacked; a path with
     one direction of motion gets an arbitrary orthogonal second one (explaining nothing).
     """
     origin = np.asarray(paths[0][-1], dtype=float)
-    offsets = np.concatenate([np.asarray(p, dtype=float) for p in paths]) - origin
-    offsets = offsets[np.isfinite(offsets).all(axis=1)]
+    offsets = _offsets(paths, origin)
     centred = offsets - offsets.mean(axis=0)
     _, s, vt = np.linalg.svd(centred, full_matrices=True)
     variance = s**2
@@ -40,7 +107,102 @@ def pca_plane(paths: list[np.ndarray]) -> Plane:
     explained = np.zeros(2)
     if total > 0:
         explained[: min(2, len(variance))] = variance[:2] / total
-    dirs = vt[:2]
-    # A fixed sign (largest entry positive) keeps the picture from flipping between runs.
-    dirs = dirs * np.sign(dirs[np.arange(2), np.abs(dirs).argmax(axis=1)])[:, None]
-    return Plane(origin, dirs, explained)
+    return Plane(origin, _signed(vt[:2]), explained, "pca")
+
+
+def filter_normalized(
+    direction: np.ndarray, weights: np.ndarray, shapes: Sequence[tuple[int, ...]] | None
+) -> np.ndarray:
+    """``direction`` with each filter scaled to the norm of the same filter of ``weights``.
+
+    A filter is one slice along the first axis of a tensor of two or more dimensions (a row of
+    a linear layer's weight, an output channel of a convolution). As in Li et al.'s code
+    (``ignore='biasbn'``), tensors of one dimension (biases, norm layers) get no direction at
+    all; when no tensor has two dimensions (a function of a flat vector) each tensor is one
+    filter instead. A filter whose weights are all zero keeps a unit norm.
+    """
+    shapes = [tuple(s) for s in (shapes or [(len(weights),)])]
+    if sum(int(np.prod(s)) for s in shapes) != len(weights):
+        raise GdvizError("the tensor shapes do not add up to the number of parameters")
+    has_filters = any(len(s) >= 2 for s in shapes)
+    out = np.zeros_like(direction, dtype=float)
+    start = 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        d = direction[start : start + size]
+        w = weights[start : start + size]
+        if len(shape) >= 2 or not has_filters:
+            rows = shape[0] if len(shape) >= 2 else 1
+            d, w = d.reshape(rows, -1), w.reshape(rows, -1)
+            w_norm = np.linalg.norm(w, axis=1, keepdims=True)
+            w_norm[w_norm == 0] = 1.0
+            d_norm = np.linalg.norm(d, axis=1, keepdims=True)
+            out[start : start + size] = (d * w_norm / (d_norm + 1e-10)).reshape(-1)
+        start += size
+    return out
+
+
+def random_plane(
+    paths: Sequence[np.ndarray],
+    *,
+    shapes: Sequence[tuple[int, ...]] | None = None,
+    seed: int = 0,
+) -> Plane:
+    """Two seeded Gaussian directions through the first path's end, filter-normalised there."""
+    origin = np.asarray(paths[0][-1], dtype=float)
+    rng = np.random.default_rng(seed)
+    dirs = np.stack(
+        [filter_normalized(rng.standard_normal(len(origin)), origin, shapes) for _ in range(2)]
+    )
+    if np.linalg.matrix_rank(dirs) < 2:
+        raise GdvizError(
+            "a random plane needs two independent directions, and this model has none to "
+            "normalise (only biases?): use plane='pca'"
+        )
+    return Plane(origin, dirs, explained_by(dirs, paths, origin), "random")
+
+
+def endpoints_plane(paths: Sequence[np.ndarray]) -> Plane:
+    """The plane through the first path's first and last points and its point farthest from
+    the line between them; axes in parameter units, the first along the line."""
+    path = np.asarray(paths[0], dtype=float)
+    path = path[np.isfinite(path).all(axis=1)]
+    origin, first = path[-1], path[0]
+    line = first - origin
+    if not np.linalg.norm(line) > 0:
+        raise GdvizError("the run ends where it started: no endpoints plane (use plane='pca')")
+    u = line / np.linalg.norm(line)
+    off = path - origin
+    across = off - np.outer(off @ u, u)
+    far = across[np.argmax(np.linalg.norm(across, axis=1))]
+    if np.linalg.norm(far) <= 1e-12 * np.linalg.norm(line):
+        # A straight path: any second direction shows it; take the axis least along the line.
+        far = np.eye(len(u))[np.argmin(np.abs(u))]
+        far = far - (far @ u) * u
+    v = far / np.linalg.norm(far)
+    dirs = np.stack([u, v])
+    return Plane(origin, dirs, explained_by(dirs, paths, origin), "endpoints")
+
+
+def box_around(
+    points: np.ndarray, losses: np.ndarray, extra: np.ndarray, limit: float, pad: float = 0.15
+) -> list[tuple[float, float]]:
+    """Bounds (lo, hi) per coordinate holding the points whose loss stays under ``limit`` (the
+    start always) and the ``extra`` points, widened by ``pad`` of the width on each side.
+
+    A diverging path leaves the box once its loss passes ``limit``, so the box shows the first
+    overshoots instead of shrinking the bowl to a dot.
+    """
+    points = np.asarray(points, dtype=float)
+    keep = np.isfinite(points).all(axis=1) & (np.asarray(losses) <= limit)
+    keep[0] = True
+    pts = np.concatenate([points[keep], extra]) if len(extra) else points[keep]
+    return [padded(float(a), float(b), pad) for a, b in zip(pts.min(axis=0), pts.max(axis=0))]
+
+
+def padded(lo: float, hi: float, pad: float = 0.05) -> tuple[float, float]:
+    """The interval [lo, hi] widened by ``pad`` of its width on each side (never empty)."""
+    width = hi - lo
+    if not np.isfinite(width) or width <= 0:
+        width = max(abs(lo), 1.0)
+    return lo - pad * width, hi + pad * width

@@ -9,7 +9,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import torch
 
+from gdviz import landscape, predictions
 from gdviz.errors import GdvizError
+from gdviz.formulas import LOSSES, MODELS
+from gdviz.landscape import Evaluator, FlatModule
+from gdviz.networks import LOSSES as NETWORK_LOSSES
+from gdviz.predictions import task_of
 from gdviz.run import Run
 
 
@@ -105,14 +110,60 @@ class Recorder:
         self._n = i + 1
         return value
 
-    def to_run(self, *, x=None, y=None, model=None, loss=None, **meta) -> Run:
+    def to_run(
+        self, *, x=None, y=None, model=None, loss=None, plane="pca", box=None, seed=0, **meta
+    ) -> Run:
         """The recording as a `Run`.
 
-        Told the data (``x``, ``y``), the model (``"line"``, ``"proportional"``, ``"quadratic"``)
-        and the loss (``"mse"``, ``"rmse"``, ``"mae"``), the fit and contour views work too.
+        Told the data (``x``, ``y``), the model and the loss, the fit and contour views work too:
+
+        - a built-in model (``"line"``, ``"proportional"``, ``"quadratic"``) and loss
+          (``"mse"``, ``"rmse"``, ``"mae"``, ``"bce"``): the views compute the rest;
+        - the ``torch.nn.Module`` that was recorded and any ``loss`` callable, called as
+          ``loss(model(x), y)`` (e.g. ``torch.nn.CrossEntropyLoss()``), with ``x`` of any shape
+          ``(n, ...)``: the loss over a ``plane`` of parameter space (``"pca"``, ``"random"``,
+          ``"endpoints"``; for one or two recorded numbers, over a ``box`` around the path) and
+          the network's predictions over its inputs are computed here, once, and stored in the
+          run, so that every view draws them later, after `Run.save` and `gdviz.load`, without
+          torch. The module is evaluated in eval mode and left as it was.
+
         Extra keywords go into ``run.meta``. A recording whose loss or parameters stopped being
         finite is cut before the first such snapshot, with ``diverged_at`` set and a warning.
         """
+        network = model is not None and not isinstance(model, str)
+        if network:
+            x_t, y_t = _tensor(x, "x"), _tensor(y, "y")
+            if x_t is None or y_t is None or loss is None:
+                raise GdvizError(
+                    "to draw a network's loss landscape, to_run needs x, y and loss as well "
+                    "as the model"
+                )
+            if len(x_t) != len(y_t):
+                raise GdvizError(f"x and y differ in length: {len(x_t)} and {len(y_t)}")
+            forward = FlatModule(model, self._tensors)
+            loss_fn = _loss_callable(loss)
+            meta.update(model="module", formula=type(model).__name__, loss=_loss_name(loss))
+        elif model is not None:
+            if model not in MODELS:
+                raise GdvizError(
+                    f"unknown model {model!r}: name a built-in one ({', '.join(MODELS)}) "
+                    "or pass the torch.nn.Module itself"
+                )
+            meta["model"] = model
+        if not network and loss is not None:
+            if not isinstance(loss, str) or loss not in LOSSES:
+                raise GdvizError(
+                    f"with a built-in model the loss is one of {', '.join(LOSSES)}, not "
+                    f"{loss!r}; a loss callable needs the model itself (model=module)"
+                )
+            meta["loss"] = loss
+        run = self.snapshot_run(x=x, y=y, meta=meta, stacklevel=3)
+        if network:
+            _describe(run, forward, x_t, y_t, loss, loss_fn, plane=plane, box=box, seed=seed)
+        return run
+
+    def snapshot_run(self, *, x=None, y=None, meta=None, stacklevel: int = 2) -> Run:
+        """The recording as a `Run` and nothing more (no landscape): what `to_run` starts from."""
         n = self._n
         if n == 0:
             raise GdvizError("nothing was recorded: call record(loss) in the loop first")
@@ -125,21 +176,103 @@ class Recorder:
             if diverged_at == 0:
                 raise GdvizError("the loss is not finite at the start: nothing to animate")
             params, grads, losses = params[:diverged_at], grads[:diverged_at], losses[:diverged_at]
-            warnings.warn(f"diverged at step {diverged_at}", RuntimeWarning, stacklevel=2)
-        if model is not None:
-            meta["model"] = model
-        if loss is not None:
-            meta["loss"] = loss
+            warnings.warn(f"diverged at step {diverged_at}", RuntimeWarning, stacklevel=stacklevel)
         return Run(
             params=params,
             grads=grads,
             loss=losses,
             param_names=self.param_names,
             x=None if x is None else _numpy(x),
-            y=None if y is None else _numpy(y),
+            y=None if y is None else _numpy(y).reshape(-1),
             diverged_at=diverged_at,
-            meta=meta,
+            meta=dict(meta or {}),
         )
+
+
+def _describe(run, forward, x, y, loss, loss_fn, *, plane, box, seed) -> None:
+    """Store the network's landscape and predictions in ``run``, after checking that the model
+    and the loss give one finite number that matches what was recorded."""
+    task, how = task_of(loss)
+    if task == "multiclass" and y.is_floating_point() and y.ndim == 1:
+        y = y.long()  # class labels given as floats
+    x = x.to(forward.dtype) if x.is_floating_point() else x
+
+    def loss_at(flat):
+        value = loss_fn(forward(flat, x), y)
+        if not isinstance(value, torch.Tensor) or value.numel() != 1:
+            shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
+            raise GdvizError(
+                f"the loss must give one number, but it gives {shape} "
+                "(a loss with reduction='none'?)"
+            )
+        return value.reshape(())
+
+    final = torch.as_tensor(run.params[-1], dtype=forward.dtype, device=forward.device)
+    with forward.evaluating(), torch.no_grad():
+        try:
+            value = float(loss_at(final))
+        except GdvizError:
+            raise
+        except (RuntimeError, ValueError, IndexError, TypeError) as exc:
+            out = forward(final, x)
+            raise GdvizError(
+                f"the loss cannot be computed from the model's output (shape "
+                f"{tuple(out.shape)}) and y (shape {tuple(y.shape)}): {_first_line(exc)}"
+            ) from None
+    recorded = run.loss[-1]
+    if not np.isclose(value, recorded, rtol=1e-3, atol=1e-6 * max(1.0, abs(recorded))):
+        warnings.warn(
+            f"the loss computed from model, loss, x and y at the last snapshot ({value:.6g}) "
+            f"differs from the loss recorded there ({recorded:.6g}): the landscape shows the "
+            "former (dropout or batch norm in training mode, or other data or loss?)",
+            UserWarning,
+            stacklevel=4,
+        )
+    if task != "regression":
+        labels = run.y
+        run.meta.update(task=task, classes=max(2, int(np.nanmax(labels)) + 1))
+    with forward.evaluating():
+        evaluate = Evaluator(loss_at, dtype=forward.dtype, device=forward.device, size=len(x))
+        landscape.attach([run], evaluate, plane=plane, shapes=forward.shapes, box=box, seed=seed)
+    predictions.attach(run, forward, how=how, input_shape=tuple(x.shape[1:]))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _loss_callable(loss):
+    if isinstance(loss, str):
+        if loss not in NETWORK_LOSSES:
+            raise GdvizError(f"unknown loss {loss!r}: use one of {', '.join(NETWORK_LOSSES)}")
+        return NETWORK_LOSSES[loss]
+    if not callable(loss):
+        raise GdvizError(f"loss must be a callable or a name, not {type(loss).__name__}")
+    return loss
+
+
+def _loss_name(loss) -> str:
+    if isinstance(loss, str):
+        return loss
+    return getattr(loss, "__name__", type(loss).__name__)
+
+
+def _tensor(a, what: str):
+    if a is None:
+        return None
+    if isinstance(a, torch.Tensor):
+        t = a.detach()
+    else:
+        try:
+            t = torch.as_tensor(np.asarray(a, dtype=np.float64), dtype=torch.get_default_dtype())
+        except (TypeError, ValueError):
+            raise GdvizError(f"{what} must be numbers or a tensor") from None
+    if t.ndim == 0:
+        raise GdvizError(f"{what} must have one entry per data point, not a single number")
+    if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+        raise GdvizError(f"{what} holds values that are not finite (nan or inf)")
+    return t
 
 
 def _flat(t: torch.Tensor):
@@ -154,6 +287,10 @@ def _flat(t: torch.Tensor):
 
 
 def _numpy(a) -> np.ndarray:
+    """Data as float64 numpy, in its own shape ((n,), (n, d), images (n, c, h, w), ...)."""
     if isinstance(a, torch.Tensor):
         a = a.detach().cpu().numpy()
-    return np.asarray(a, dtype=np.float64).reshape(-1)
+    try:
+        return np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise GdvizError("data must be numbers or tensors") from None

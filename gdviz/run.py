@@ -117,8 +117,9 @@ class Run:
 
     def __repr__(self) -> str:
         tail = f", diverged_at={self.diverged_at}" if self.diverged_at is not None else ""
+        names = self.param_names if len(self.param_names) <= 6 else len(self.param_names)
         return (
-            f"Run({self.label!r}, steps={self.steps}, params={self.param_names}, "
+            f"Run({self.label!r}, steps={self.steps}, params={names}, "
             f"loss {self.loss[0]:.4g} -> {self.loss[-1]:.4g}{tail})"
         )
 

@@ -1,44 +1,38 @@
-"""`train`: gradient descent with PyTorch autograd, recorded snapshot by snapshot."""
+"""`train`: gradient descent with PyTorch autograd, recorded snapshot by snapshot.
+
+What can be minimised: a preset's fit (the tutorials' data), data of the user's own (one input
+column or several, values or class labels) under a built-in model, gdviz's ``mlp`` or any
+``torch.nn.Module``; a named test function, a formula in x and y, or any Python callable of a
+parameter vector. Where the views cannot compute the loss surface with numpy (a network, a
+callable), `gdviz.landscape` computes it once here and stores it in the run.
+"""
 
 from __future__ import annotations
 
 import copy
 import math
+import re
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 
+from gdviz import landscape, predictions
 from gdviz.data import PRESETS, as_xy
 from gdviz.errors import GdvizError
-from gdviz.formulas import LOSSES, MODELS, features
-from gdviz.functions import FUNCTIONS
+from gdviz.formulas import LOSS_NAMES, LOSSES, MODELS, features
+from gdviz.functions import FUNCTIONS, formula
+from gdviz.networks import HIDDEN, mlp
+from gdviz.networks import LOSSES as NETWORK_LOSSES
 from gdviz.optimizers import OPTIMIZERS, default_lr
-from gdviz.plane import pca_plane
+from gdviz.plane import KINDS as PLANES
 from gdviz.recorder import Recorder
 from gdviz.run import Run
 
 DATA_STEPS = 200  # steps for user data, which carries no setup of its own
-
-
-@dataclass
-class Problem:
-    """What to minimise, resolved from ``train``'s arguments: a fit to data or a test function."""
-
-    source: str
-    model: str | torch.nn.Module | None
-    loss: str | None
-    x: np.ndarray | None
-    y: np.ndarray | None
-    optimizer: str
-    lr: float
-    steps: int
-    init: Sequence[float] | None
-    meta: dict[str, Any]
-    module: torch.nn.Module | None = None  # the copy being trained, for a module model
+NETWORK_MODELS = ("mlp",)
 
 
 def train(
@@ -52,33 +46,54 @@ def train(
     init=None,
     seed=None,
     zero_grad=True,
+    names=None,
+    box=None,
+    plane="pca",
+    hidden=None,
     **optimizer_options,
 ) -> Run:
     """Run gradient descent and record every step.
 
     Parameters
     ----------
-    data : str or (x, y)
-        A preset (``"synthetic"``, ``"thermometer"``, ``"single-point"``), a 2-D test function
-        (``"rosenbrock"``, ``"beale"``, ``"himmelblau"``, ``"saddle"``) or a pair of 1-D
-        array-likes. A preset or function brings its tutorial's setup; explicit arguments win.
-    model : {"line", "proportional", "quadratic"} or torch.nn.Module
-        What is fitted. A module is copied, so the one passed in is left untouched.
-    loss : {"mse", "rmse", "mae"}
+    data : str, (x, y) or callable
+        A preset (``"synthetic"``, ``"thermometer"``, ``"single-point"``, ``"moons"``), a 2-D
+        test function (``"rosenbrock"``, ``"beale"``, ``"himmelblau"``, ``"saddle"``), a formula
+        in x and y (``"x**2 + 10*y**2"``), an ``(x, y)`` pair of array-likes (``x`` of shape
+        (n,) or (n, d); ``y`` values or class labels 0, 1, ...), or a Python callable taking a
+        1-D float tensor of parameters and returning a scalar tensor. A preset or function
+        brings its setup; explicit arguments win.
+    model : {"line", "proportional", "quadratic", "mlp"} or torch.nn.Module
+        What is fitted. ``"mlp"`` is a small tanh network sized from the data (``hidden``
+        widths, default (16, 16)). A module is copied, so the one passed in is left untouched.
+    loss : {"mse", "rmse", "mae", "bce", "cross_entropy"} or callable
+        ``"bce"`` takes one logit per point and labels 0 and 1; ``"cross_entropy"`` one score
+        per class and labels 0, 1, .... A callable is called as ``loss(model(x), y)`` and must
+        return a scalar tensor.
     optimizer : str
         ``"gd"`` is the tutorials' hand-written ``p -= lr * p.grad``; ``"sgd"``, ``"momentum"``,
         ``"nesterov"``, ``"adagrad"``, ``"rmsprop"``, ``"adam"``, ``"adamw"`` are `torch.optim`'s.
     lr : float
-        The learning rate. By default the preset's, or for user data ``1 / L`` with ``L`` the
-        largest curvature of the MSE surface (scaled for the optimiser).
+        The learning rate. By default the preset's, else ``1 / L`` with ``L`` the largest
+        curvature at the start (scaled for the optimiser).
     steps : int
         Number of updates; the run holds ``steps + 1`` snapshots.
     init : sequence of float
-        Starting parameters (default: the preset's, else zeros; a module keeps its own).
+        Starting parameters (default: the preset's or function's, else zeros; a module keeps
+        its own). Required for a formula or a callable.
     seed : int
-        Seeds torch and the synthetic data, for reproducible runs.
+        Seeds torch and the generated data, for reproducible runs.
     zero_grad : bool
         ``False`` reproduces the classic bug: gradients accumulate across steps.
+    names : sequence of str
+        Parameter names for a callable (default ``p0, p1, ...``).
+    box : sequence of (lo, hi)
+        The region of the contour view for a function: one pair per parameter (two at most;
+        for three or more, plane coordinates). Default: around the path.
+    plane : {"pca", "random", "endpoints"}
+        The plane through parameter space drawn for three or more parameters.
+    hidden : sequence of int
+        Layer widths of ``model="mlp"``.
     **optimizer_options
         Passed to the `torch.optim` optimiser (``betas=(0.9, 0.99)``, ``weight_decay=...``).
 
@@ -93,148 +108,437 @@ def train(
     >>> run = gdviz.train("synthetic")
     >>> run.params[-1]            # close to (3, 2.5)
     >>> run = gdviz.train((x, y), model="quadratic", optimizer="adam", lr=0.05, steps=500)
+    >>> run = gdviz.train("x**2 + 10*y**2", init=(3, 1), optimizer="momentum")
+    >>> run = gdviz.train(lambda p: (p**4).sum(), init=[1.0, -2.0, 0.5])
+    >>> run = gdviz.train("moons", steps=300)      # an mlp classifier, cross-entropy, adam
     """
-    if seed is not None:
-        seed = _integer(seed, "seed", minimum=0)
-        torch.manual_seed(seed)
-    problem = _resolve(data, model, loss, optimizer, lr, steps, init, seed)
-    params, rec, objective = _objective(problem)
-    step, clear = _stepper(problem, params, optimizer_options)
-
-    for t in range(problem.steps + 1):
-        if zero_grad or t == 0:
-            clear()
-        value = objective()
-        value.backward()
-        if not math.isfinite(rec.record(value)):
-            break
-        if t < problem.steps:
-            step()
-
-    meta = dict(
-        problem.meta,
-        optimizer=problem.optimizer,
-        lr=problem.lr,
-        steps=problem.steps,
+    session = Session(
+        data,
+        model=model,
+        loss=loss,
+        optimizer=optimizer,
+        lr=lr,
+        steps=steps,
+        init=init,
         seed=seed,
-        zero_grad=bool(zero_grad),
-        options=_jsonable(optimizer_options),
+        zero_grad=zero_grad,
+        names=names,
+        box=box,
+        plane=plane,
+        hidden=hidden,
+        options=optimizer_options,
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # said again below, at the caller's line
-        run = rec.to_run(x=problem.x, y=problem.y, **meta)
+    run = session.run()
     if run.diverged_at is not None:
         warnings.warn(f"diverged at step {run.diverged_at}", RuntimeWarning, stacklevel=2)
-    if problem.module is not None:
-        run.extras.update(_module_curves(problem, params, run))
+    session.describe([run])
     return run
 
 
-# -- resolving the arguments into a Problem ---------------------------------------------------
+class Session:
+    """One training, resolved from `train`'s arguments: what to minimise, from where, and how.
 
+    `run` trains and records; `describe` then stores what the views cannot compute without
+    torch (the loss landscape and a network's predictions) in the runs, which may be several
+    runs of sessions on the same problem drawn together (a race), sharing one landscape.
+    """
 
-def _resolve(data, model, loss, optimizer, lr, steps, init, seed) -> Problem:
-    meta: dict[str, Any] = {}
-    if isinstance(data, str):
-        if data in PRESETS:
-            preset = PRESETS[data]
-            x, y = preset.data(seed)
-            model = preset.model if model is None else model
-            loss = preset.loss if loss is None else loss
-            optimizer = preset.optimizer if optimizer is None else optimizer
-            _check_choice(optimizer, OPTIMIZERS, "optimizer")
-            gd_lr = preset.lr
-            steps = preset.steps if steps is None else steps
-            if init is None and model == preset.model:
-                init = preset.init
-            meta.update(
-                source=preset.name,
-                kind="data",
-                title=preset.title,
-                x_label=preset.x_label,
-                y_label=preset.y_label,
-            )
-        elif data in FUNCTIONS:
-            fn = FUNCTIONS[data]
-            if model is not None or loss is not None:
-                raise GdvizError(f"the test function {data!r} takes no model or loss")
+    def __init__(
+        self,
+        data,
+        *,
+        model=None,
+        loss=None,
+        optimizer=None,
+        lr=None,
+        steps=None,
+        init=None,
+        seed=None,
+        zero_grad=True,
+        names=None,
+        box=None,
+        plane="pca",
+        hidden=None,
+        options=None,
+    ):
+        if seed is not None:
+            seed = _integer(seed, "seed", minimum=0)
+            torch.manual_seed(seed)
+        self.seed = seed
+        self.zero_grad = bool(zero_grad)
+        self.options = dict(options or {})
+        if plane not in PLANES:
+            raise GdvizError(f"unknown plane {plane!r}: use one of {', '.join(PLANES)}")
+        self.plane = plane
+        self.meta: dict[str, Any] = {}
+        self.module: torch.nn.Module | None = None
+        self.forward: landscape.FlatModule | None = None
+        self.x = self.y = None
+        self.shapes: list[tuple[int, ...]] | None = None
+        # What the views cannot evaluate with numpy, as a function of the flat parameters.
+        self.loss_at: Callable[[torch.Tensor], torch.Tensor] | None = None
+        self.loss_size = 1
+
+        own_lr = None  # a preset's rate for its own optimiser
+        if isinstance(data, str) and data in PRESETS:
+            gd_lr, own_lr = self._preset(data, model, loss, optimizer, steps, init, hidden)
+        elif isinstance(data, str) or (callable(data) and not isinstance(data, torch.nn.Module)):
+            if model is not None or loss is not None or hidden is not None:
+                raise GdvizError("a function to minimise takes no model, loss or hidden layers")
+            gd_lr = self._function(data, optimizer, steps, init, names)
+        else:
+            try:
+                x, y = data
+            except (TypeError, ValueError):
+                raise GdvizError(
+                    "data must be a preset name, a formula, an (x, y) pair or a callable"
+                ) from None
+            x, y = as_xy(x, y)
+            self.meta.update(source="data", kind="data")
             optimizer = "gd" if optimizer is None else optimizer
             _check_choice(optimizer, OPTIMIZERS, "optimizer")
-            lr = fn.rate(optimizer) if lr is None else lr
-            steps = fn.steps if steps is None else steps
-            init = fn.init if init is None else init
-            meta.update(source=fn.name, kind="function", title=fn.formula)
-            return Problem(
-                fn.name,
-                None,
-                None,
-                None,
-                None,
-                optimizer,
-                _positive(lr, "lr"),
-                _integer(steps, "steps", minimum=1),
-                _init(init, 2, "x, y"),
-                meta,
-            )
+            self.optimizer = optimizer
+            self.steps = _integer(DATA_STEPS if steps is None else steps, "steps", minimum=1)
+            model = ("line" if x.ndim == 1 else "mlp") if model is None else model
+            gd_lr = self._data(x, y, model, "mse" if loss is None else loss, init, hidden)
+        if names is not None and self.meta.get("kind") != "function":
+            raise GdvizError("names are for a function's parameters; a model names its own")
+        if box is not None:
+            self.box = _box(box, min(len(self.recorder.param_names), 2))
+            self.meta["box"] = [list(b) for b in self.box]
         else:
-            names = ", ".join([*PRESETS, *FUNCTIONS])
-            raise GdvizError(f"unknown data {data!r}: use one of {names}, or an (x, y) pair")
-    else:
-        try:
-            x, y = data
-        except (TypeError, ValueError):
-            raise GdvizError("data must be a preset name or an (x, y) pair") from None
-        x, y = as_xy(x, y)
-        model = "line" if model is None else model
-        loss = "mse" if loss is None else loss
+            self.box = None
+        if lr is None and own_lr is not None:
+            lr = own_lr
+        elif lr is None:
+            lr = gd_lr if self.optimizer in ("gd", "sgd") else default_lr(self.optimizer, gd_lr)
+        self.lr = _positive(lr, "lr")
+        self.step, self.clear = _stepper(self.optimizer, self.lr, self.params, self.options)
+
+    # -- what is minimised --------------------------------------------------------------------
+
+    def _preset(self, name, model, loss, optimizer, steps, init, hidden):
+        """Set up a preset; returns gradient descent's rate and the rate for this optimiser if
+        the preset names one (its own optimiser's)."""
+        preset = PRESETS[name]
+        x, y = preset.data(self.seed)
+        self.meta.update(
+            source=preset.name,
+            kind="data",
+            title=preset.title,
+            x_label=preset.x_label,
+            y_label=preset.y_label,
+        )
+        if preset.columns:
+            self.meta["columns"] = list(preset.columns)
+        optimizer = preset.optimizer if optimizer is None else optimizer
+        _check_choice(optimizer, OPTIMIZERS, "optimizer")
+        self.optimizer = optimizer
+        self.steps = _integer(preset.steps if steps is None else steps, "steps", minimum=1)
+        if init is None and (model is None or model == preset.model):
+            init = preset.init
+        model = preset.model if model is None else model
+        self._data(x, y, model, preset.loss if loss is None else loss, init, hidden)
+        gd_lr = preset.lr if preset.optimizer == "gd" else preset.gd_lr
+        return gd_lr, preset.lr if optimizer == preset.optimizer else None
+
+    def _function(self, data, optimizer, steps, init, names) -> float:
         optimizer = "gd" if optimizer is None else optimizer
         _check_choice(optimizer, OPTIMIZERS, "optimizer")
-        gd_lr = _curvature_lr(model, x) if isinstance(model, str) else 0.01
-        steps = DATA_STEPS if steps is None else steps
-        meta.update(source="data", kind="data")
+        self.optimizer = optimizer
+        if isinstance(data, str):
+            if data in FUNCTIONS:
+                fn = FUNCTIONS[data]
+            elif re.fullmatch(r"[A-Za-z_][\w-]*", data) and data not in ("x", "y"):
+                choices = ", ".join([*PRESETS, *FUNCTIONS])
+                raise GdvizError(
+                    f"unknown data {data!r}: use one of {choices}, a formula in x and y, "
+                    "or an (x, y) pair"
+                )
+            else:
+                fn = formula(data)
+            f, variables = fn.f, fn.variables
+            self.meta.update(source=fn.name, kind="function", title=fn.formula)
+            if fn.name == "formula":
+                self.meta["expression"] = fn.source
+            if init is None and fn.init is None:
+                raise GdvizError(f"formula {data!r} needs a start: init=(x, y)")
+            init = fn.init if init is None else init
+            default_steps = fn.steps
+            classic_lr = fn.rate(optimizer)
+        else:
+            f, variables = data, None
+            label = getattr(data, "__name__", type(data).__name__)
+            self.meta.update(source="function", kind="function")
+            self.meta["title"] = "f" if label == "<lambda>" else label
+            if init is None:
+                raise GdvizError("a function to minimise needs a start: init=[...]")
+            default_steps = DATA_STEPS
+            classic_lr = None
+        values = _floats(init, "init")
+        if variables is None:
+            if names is None:
+                variables = tuple(f"p{i}" for i in range(len(values)))
+            else:
+                variables = tuple(str(n) for n in names)
+                if len(variables) != len(values) or len(set(variables)) != len(variables):
+                    raise GdvizError(
+                        f"names must be {len(values)} different names, one per init value"
+                    )
+            self.loss_at = lambda theta: _scalar(f(theta))
+            shown = ", ".join(variables) if len(variables) <= 4 else "p"
+            self.meta["title"] += f"({shown})"
+        elif len(values) != len(variables):
+            raise GdvizError(
+                f"init has {len(values)} values; the function has {len(variables)} "
+                f"parameters ({', '.join(variables)})"
+            )
+        self.steps = _integer(default_steps if steps is None else steps, "steps", minimum=1)
+        dtype = torch.get_default_dtype()
+        theta = torch.tensor(values, dtype=dtype, requires_grad=True)
+        self.params = [theta]
+        self.recorder = Recorder([theta], names=variables)
+        self.objective = lambda: f(theta)
+        self._check_start(variables, values)
+        return classic_lr if classic_lr is not None else _curvature_lr_of(f, values)
 
-    _check_choice(loss, LOSSES, "loss")
-    if isinstance(model, str):
-        _check_choice(model, MODELS, "model")
-        n_params = len(MODELS[model].param_names)
-        meta.update(model=model, formula=MODELS[model].formula)
-    elif isinstance(model, torch.nn.Module):
-        n_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
-        meta.update(model="module", formula=type(model).__name__)
-    else:
-        raise GdvizError(
-            f"model must be a name ({', '.join(MODELS)}) or a torch.nn.Module, "
-            f"not {type(model).__name__}"
+    def _data(self, x, y, model, loss, init, hidden) -> float:
+        self.x, self.y = x, y
+        columns = 1 if x.ndim == 1 else x.shape[1]
+        if not (isinstance(loss, str) or callable(loss)):
+            raise GdvizError(f"loss must be a name or a callable, not {type(loss).__name__}")
+        if isinstance(loss, str):
+            _check_choice(loss, LOSS_NAMES, "loss")
+            _check_labels(loss, y)
+        if hidden is not None and model != "mlp":
+            raise GdvizError("hidden sets the layers of model='mlp' only")
+        dtype = torch.get_default_dtype()
+        task = predictions.task_of(loss)[0]
+        y_t = torch.as_tensor(y, dtype=torch.long if task == "multiclass" else dtype)
+        x_t = torch.as_tensor(x, dtype=dtype)
+
+        if isinstance(model, str) and model in MODELS:
+            if columns != 1:
+                raise GdvizError(
+                    f"model {model!r} takes one input column; x has {columns}: use model='mlp' "
+                    "or a torch.nn.Module"
+                )
+            if loss == "cross_entropy":
+                raise GdvizError(
+                    "cross_entropy needs one score per class: use model='mlp' or a network "
+                    "(for two classes, loss='bce' with a built-in model is logistic regression)"
+                )
+            x = x.reshape(-1)
+            self.x, x_t = x, x_t.reshape(-1)
+            spec = MODELS[model]
+            values = [0.0] * len(spec.param_names) if init is None else init
+            values = _init(values, len(spec.param_names), ", ".join(spec.param_names))
+            theta = torch.tensor(values, dtype=dtype, requires_grad=True)
+            self.params = [theta]
+            self.recorder = Recorder([theta], names=spec.param_names)
+            loss_of = LOSSES[loss] if isinstance(loss, str) else loss
+            self.objective = lambda: loss_of(spec.predict(theta, x_t), y_t)
+            if not isinstance(loss, str):  # the views cannot evaluate a callable loss
+                self.loss_at = lambda th: _scalar(loss_of(spec.predict(th, x_t), y_t))
+                self.loss_size = len(x)
+            self.meta.update(model=model, formula=spec.formula)
+            self._set_loss_meta(loss)
+            self._check_start(spec.param_names, values)
+            return _curvature_lr(model, x, loss)
+
+        if isinstance(model, str) and model in NETWORK_MODELS:
+            outputs = int(y.max()) + 1 if loss == "cross_entropy" else 1
+            module = mlp(
+                columns,
+                outputs,
+                hidden=HIDDEN if hidden is None else hidden,
+                seed=0 if self.seed is None else self.seed,
+            )
+            self.meta.update(model="mlp", formula=_describe_mlp(module, columns, outputs))
+        elif isinstance(model, torch.nn.Module):
+            module = copy.deepcopy(model).to(dtype)
+            self.meta.update(model="module", formula=type(model).__name__)
+        elif isinstance(model, str):
+            _check_choice(model, (*MODELS, *NETWORK_MODELS), "model")
+        else:
+            raise GdvizError(
+                f"model must be a name ({', '.join([*MODELS, *NETWORK_MODELS])}) or a "
+                f"torch.nn.Module, not {type(model).__name__} {model!r}"
+            )
+        named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
+        if not named:
+            raise GdvizError(f"the model {type(module).__name__} has no trainable parameters")
+        self.params = [p for _, p in named]
+        if init is not None:
+            values = _init(init, sum(p.numel() for p in self.params), "the module's")
+            with torch.no_grad():
+                torch.nn.utils.vector_to_parameters(torch.tensor(values, dtype=dtype), self.params)
+        self.module = module
+        self.recorder = Recorder(dict(named))
+        self.forward = landscape.FlatModule(module, self.params)
+        self.shapes = self.forward.shapes
+        inputs = x_t if x.ndim == 2 else x_t[:, None]
+        loss_of = NETWORK_LOSSES[loss] if isinstance(loss, str) else loss
+        self.objective = lambda: loss_of(module(inputs), y_t)
+        self.loss_at = lambda flat: _scalar(loss_of(self.forward(flat, inputs), y_t))
+        self.loss_size = len(x)
+        self.inputs = inputs
+        self.how = predictions.task_of(loss)[1]
+        self._set_loss_meta(loss)
+        self._check_start(None, None)
+        return 0.01
+
+    def _set_loss_meta(self, loss) -> None:
+        if isinstance(loss, str):
+            self.meta["loss"] = loss
+        else:
+            self.meta["loss"] = getattr(loss, "__name__", type(loss).__name__)
+        task = predictions.task_of(loss)[0]
+        if task != "regression":
+            self.meta.update(task=task, classes=max(2, int(self.y.max()) + 1))
+
+    def _check_start(self, names, values) -> None:
+        """Evaluate the objective once: a loss that cannot be computed or is not one finite
+        number is said now, in one line, before any training."""
+        try:
+            value = self.objective()
+        except GdvizError:
+            raise
+        except (RuntimeError, ValueError, IndexError, TypeError) as exc:
+            what = "the function" if self.meta["kind"] == "function" else "the loss"
+            raise GdvizError(
+                f"{what} cannot be computed at the start: {_first_line(exc)}"
+            ) from None
+        if not isinstance(value, torch.Tensor):
+            raise GdvizError(f"the function must return a torch tensor, not {type(value).__name__}")
+        if value.numel() != 1:
+            raise GdvizError(
+                f"the loss must be one number, but it is a tensor of shape {tuple(value.shape)} "
+                "(a loss with reduction='none'?)"
+            )
+        if not math.isfinite(value.item()):
+            where = ""
+            if names is not None:
+                where = " (" + ", ".join(f"{n} = {v:g}" for n, v in zip(names, values)) + ")"
+            what = "the function" if self.meta["kind"] == "function" else "the loss"
+            raise GdvizError(f"{what} is not finite at the start{where}: {value.item()}")
+        for p in self.params:
+            p.grad = None
+
+    # -- training -----------------------------------------------------------------------------
+
+    def run(self) -> Run:
+        """Train, recording a snapshot before each update and after the last."""
+        rec = self.recorder
+        for t in range(self.steps + 1):
+            if self.zero_grad or t == 0:
+                self.clear()
+            value = self.objective()
+            value.backward()
+            if not math.isfinite(rec.record(value)):
+                break
+            if t < self.steps:
+                self.step()
+        meta = dict(
+            self.meta,
+            optimizer=self.optimizer,
+            lr=self.lr,
+            steps=self.steps,
+            seed=self.seed,
+            zero_grad=self.zero_grad,
+            options=_jsonable(self.options),
         )
-    meta["loss"] = loss
-    if lr is None:
-        lr = gd_lr if optimizer in ("gd", "sgd") else default_lr(optimizer, gd_lr)
-    what = ", ".join(MODELS[model].param_names) if isinstance(model, str) else "the module's"
-    return Problem(
-        meta["source"],
-        model,
-        loss,
-        x,
-        y,
-        optimizer,
-        _positive(lr, "lr"),
-        _integer(steps, "steps", minimum=1),
-        None if init is None else _init(init, n_params, what),
-        meta,
-    )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # said by the caller, at its line
+            return rec.snapshot_run(x=self.x, y=self.y, meta=meta)
+
+    def describe(self, runs: Sequence[Run]) -> None:
+        """Store in ``runs`` what the views need and cannot compute without torch: one shared
+        loss landscape, and each run's network predictions over the input space."""
+        if self.loss_at is None:
+            return  # a built-in model or a formula: the views compute the surface with numpy
+        evaluate = landscape.Evaluator(self.loss_at, size=self.loss_size)
+        if self.forward is None:
+            landscape.attach(runs, evaluate, plane=self.plane, box=self.box, seed=self.seed or 0)
+            return
+        with self.forward.evaluating():
+            landscape.attach(
+                runs,
+                evaluate,
+                plane=self.plane,
+                shapes=self.shapes,
+                box=self.box,
+                seed=self.seed or 0,
+            )
+        shape = tuple(self.inputs.shape[1:])
+        for run in runs:
+            predictions.attach(run, self.forward, how=self.how, input_shape=shape)
 
 
-def _curvature_lr(model: str, x: np.ndarray) -> float:
+# -- checking arguments ---------------------------------------------------------------------------
+
+
+def _curvature_lr(model: str, x: np.ndarray, loss: str = "mse") -> float:
     # The MSE of a linear-in-parameters model has the constant Hessian 2 AᵀA / n (A: features);
     # gradient descent is stable below 2 / L and quickest near 1 / L, L its largest eigenvalue.
-    _check_choice(model, MODELS, "model")
+    # Binary cross-entropy's Hessian is AᵀSA / n, S = p (1 - p) at most 1/4 (at the start).
     a = features(model, x)
     top = np.linalg.eigvalsh(2 * a.T @ a / len(x))[-1]
+    if loss == "bce":
+        top /= 8
     return float(f"{1 / top:.1g}") if top > 0 else 0.1
 
 
+def _curvature_lr_of(f: Callable, values: list[float]) -> float:
+    """``1 / L`` for a function, ``L`` the largest curvature (|Hessian eigenvalue|) at the start:
+    exact for up to 100 parameters, else by power iteration on Hessian-vector products."""
+    theta = torch.tensor(values, dtype=torch.get_default_dtype())
+    try:
+        if len(values) <= 100:
+            hessian = torch.autograd.functional.hessian(lambda p: _scalar(f(p)), theta)
+            top = float(torch.linalg.eigvalsh(hessian).abs().max())
+        else:
+            v = torch.randn_like(theta)
+            top = 0.0
+            for _ in range(30):
+                v = v / v.norm()
+                _, hv = torch.autograd.functional.hvp(lambda p: _scalar(f(p)), theta, v)
+                top = float(hv.norm())
+                v = hv
+    except (RuntimeError, ValueError, TypeError):
+        top = float("nan")
+    return float(f"{1 / top:.1g}") if math.isfinite(top) and top > 1e-12 else 0.01
+
+
+def _describe_mlp(module: torch.nn.Module, inputs: int, outputs: int) -> str:
+    widths = [m.out_features for m in module if isinstance(m, torch.nn.Linear)]
+    return f"an MLP {inputs}→{'→'.join(map(str, widths))} (tanh)"
+
+
+def _scalar(value) -> torch.Tensor:
+    if not isinstance(value, torch.Tensor):
+        raise GdvizError(f"the function must return a torch tensor, not {type(value).__name__}")
+    return value.reshape(())
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _check_labels(loss: str, y: np.ndarray) -> None:
+    if loss == "cross_entropy" and not (np.all(y >= 0) and np.all(y == np.round(y))):
+        bad = y[(y < 0) | (y != np.round(y))][0]
+        raise GdvizError(f"cross_entropy needs class labels 0, 1, 2, ..., not {bad:g}")
+    if loss == "cross_entropy" and y.max() > 10_000:
+        raise GdvizError(f"cross_entropy: {int(y.max()) + 1} classes is too many to draw")
+    if loss == "bce" and not np.all((y >= 0) & (y <= 1)):
+        bad = y[(y < 0) | (y > 1)][0]
+        raise GdvizError(f"bce needs labels 0 and 1 (or probabilities between), not {bad:g}")
+
+
 def _check_choice(value, choices, what: str) -> None:
-    if value not in choices:
+    if not isinstance(value, str) or value not in choices:
         raise GdvizError(f"unknown {what} {value!r}: use one of {', '.join(choices)}")
 
 
@@ -256,66 +560,44 @@ def _integer(value, what: str, *, minimum: int) -> int:
     return int(value)
 
 
-def _init(init, n: int, what: str) -> list[float]:
+def _floats(values, what: str) -> list[float]:
     try:
-        values = [float(v) for v in np.asarray(init, dtype=float).reshape(-1)]
+        out = [float(v) for v in np.asarray(values, dtype=float).reshape(-1)]
     except (TypeError, ValueError):
-        raise GdvizError(f"init must be numbers, not {init!r}") from None
+        raise GdvizError(f"{what} must be numbers, not {values!r}") from None
+    if not out:
+        raise GdvizError(f"{what} is empty")
+    if not all(math.isfinite(v) for v in out):
+        raise GdvizError(f"{what} must be finite numbers, not {values!r}")
+    return out
+
+
+def _init(init, n: int, what: str) -> list[float]:
+    values = _floats(init, "init")
     if len(values) != n:
         raise GdvizError(f"init has {len(values)} values; the model has {n} parameters ({what})")
-    if not all(math.isfinite(v) for v in values):
-        raise GdvizError(f"init must be finite numbers, not {init!r}")
     return values
+
+
+def _box(box, dims: int) -> list[tuple[float, float]]:
+    try:
+        pairs = [tuple(float(v) for v in pair) for pair in box]
+    except (TypeError, ValueError):
+        raise GdvizError(f"box must be (lo, hi) pairs, not {box!r}") from None
+    if len(pairs) != dims or any(len(p) != 2 for p in pairs):
+        raise GdvizError(f"box needs {dims} (lo, hi) pair{'s' if dims > 1 else ''}, not {box!r}")
+    for lo, hi in pairs:
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise GdvizError(f"box sides must be finite with lo < hi, not ({lo:g}, {hi:g})")
+    return pairs
 
 
 def _jsonable(options: dict) -> dict:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}
 
 
-# -- building the objective and the update ----------------------------------------------------
-
-
-def _objective(problem: Problem) -> tuple[list[torch.Tensor], Recorder, Callable]:
-    dtype = torch.get_default_dtype()
-    if problem.x is None:
-        fn = FUNCTIONS[problem.source]
-        theta = torch.tensor(problem.init, dtype=dtype, requires_grad=True)
-        return [theta], Recorder([theta], names=("x", "y")), lambda: fn.f(theta)
-
-    x = torch.as_tensor(problem.x, dtype=dtype)
-    y = torch.as_tensor(problem.y, dtype=dtype)
-    loss_fn = LOSSES[problem.loss]
-    if isinstance(problem.model, str):
-        spec = MODELS[problem.model]
-        init = problem.init if problem.init is not None else [0.0] * len(spec.param_names)
-        theta = torch.tensor(init, dtype=dtype, requires_grad=True)
-        rec = Recorder([theta], names=spec.param_names)
-        return [theta], rec, lambda: loss_fn(spec.predict(theta, x), y)
-
-    module = copy.deepcopy(problem.model).to(dtype)
-    params = [p for p in module.parameters() if p.requires_grad]
-    if problem.init is not None:
-        with torch.no_grad():
-            torch.nn.utils.vector_to_parameters(torch.tensor(problem.init, dtype=dtype), params)
-    problem.module = module
-    inputs = x[:, None]
-
-    def objective():
-        out = module(inputs)
-        if out.numel() != y.numel():
-            raise GdvizError(
-                f"the module gives {out.numel()} outputs for {y.numel()} targets; "
-                "it should map each x (shape (n, 1)) to one number"
-            )
-        return loss_fn(out.reshape(y.shape), y)
-
-    rec = Recorder({n: p for n, p in module.named_parameters() if p.requires_grad})
-    return params, rec, objective
-
-
-def _stepper(problem: Problem, params, options) -> tuple[Callable, Callable]:
-    spec = OPTIMIZERS[problem.optimizer]
-    lr = problem.lr
+def _stepper(optimizer: str, lr: float, params, options) -> tuple[Callable, Callable]:
+    spec = OPTIMIZERS[optimizer]
     if spec.cls is None:
         if options:
             raise GdvizError(f"optimizer 'gd' takes no options, got {', '.join(options)}")
@@ -334,58 +616,5 @@ def _stepper(problem: Problem, params, options) -> tuple[Callable, Callable]:
     try:
         opt = getattr(torch.optim, spec.cls)(params, lr=lr, **{**spec.options, **options})
     except (TypeError, ValueError) as exc:
-        raise GdvizError(f"optimizer {problem.optimizer!r}: {exc}") from None
+        raise GdvizError(f"optimizer {optimizer!r}: {exc}") from None
     return opt.step, opt.zero_grad
-
-
-def _module_curves(problem: Problem, params, run: Run) -> dict[str, np.ndarray]:
-    """The module's fitted curve at every snapshot, for the fit view (which cannot run torch)."""
-    module = problem.module
-    lo, hi = float(problem.x.min()), float(problem.x.max())
-    pad = 0.05 * (hi - lo or 1.0)
-    grid = torch.linspace(lo - pad, hi + pad, 200, dtype=torch.get_default_dtype())[:, None]
-    curves = np.empty((len(run.loss), len(grid)))
-    with torch.no_grad():
-        for i, row in enumerate(run.params):
-            torch.nn.utils.vector_to_parameters(torch.as_tensor(row, dtype=grid.dtype), params)
-            curves[i] = module(grid).reshape(-1).numpy()
-        extras = {"curve_x": grid.reshape(-1).numpy().astype(np.float64), "curve": curves}
-        if run.params.shape[1] >= 3:
-            extras.update(_module_plane(problem, params, run))
-    return extras
-
-
-PLANE_GRID = 41  # points a side: each is a forward pass of the module
-
-
-def _module_plane(problem: Problem, params, run: Run) -> dict[str, np.ndarray]:
-    """The loss on the PCA plane of the path (see `gdviz.plane`), for the contour view."""
-    plane = pca_plane([run.params])
-    coords = plane.project(run.params)
-    (a0, a1), (b0, b1) = [
-        (lo - 0.15 * (hi - lo or 1), hi + 0.15 * (hi - lo or 1))
-        for lo, hi in zip(coords.min(axis=0), coords.max(axis=0))
-    ]
-    a, b = np.linspace(a0, a1, PLANE_GRID), np.linspace(b0, b1, PLANE_GRID)
-    points = plane.lift(np.stack(np.meshgrid(a, b), axis=-1))
-    dtype = torch.get_default_dtype()
-    x = torch.as_tensor(problem.x, dtype=dtype)[:, None]
-    y = torch.as_tensor(problem.y, dtype=dtype)
-    loss_fn = LOSSES[problem.loss]
-
-    def loss_at(vector) -> float:
-        torch.nn.utils.vector_to_parameters(torch.as_tensor(vector, dtype=dtype), params)
-        return float(loss_fn(problem.module(x).reshape(y.shape), y))
-
-    with torch.no_grad():
-        values = np.array([[loss_at(p) for p in row] for row in points])
-        on_plane = np.array([loss_at(p) for p in plane.lift(coords)])
-    return {
-        "plane_origin": plane.origin,
-        "plane_dirs": plane.dirs,
-        "plane_explained": plane.explained,
-        "plane_a": a,
-        "plane_b": b,
-        "plane_loss": values,
-        "plane_path_loss": on_plane,
-    }

@@ -160,11 +160,12 @@ def test_linear_module_equals_the_line_model(data):
     np.testing.assert_allclose(run.grads, line.grads, rtol=1e-4, atol=1e-5)
     # The module passed in is not trained.
     assert (module.weight.item(), module.bias.item()) == (w0, b0)
-    # The fitted curve at every snapshot, for views that cannot run torch.
+    # The fitted curve at every snapshot (one output each), for views that cannot run torch.
     grid, curves = run.extras["curve_x"], run.extras["curve"]
-    assert curves.shape == (61, len(grid))
+    assert curves.shape == (61, len(grid), 1)
+    np.testing.assert_array_equal(run.extras["curve_step"], np.arange(61))
     np.testing.assert_allclose(
-        curves, run.params[:, :1] * grid + run.params[:, 1:], rtol=1e-5, atol=1e-5
+        curves[..., 0], run.params[:, :1] * grid + run.params[:, 1:], rtol=1e-5, atol=1e-5
     )
 
 

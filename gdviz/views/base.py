@@ -43,14 +43,6 @@ def color(i: int) -> str:
     return COLORS[i % len(COLORS)]
 
 
-def padded(lo: float, hi: float, pad: float = 0.05) -> tuple[float, float]:
-    """The interval [lo, hi] widened by ``pad`` of its width on each side (never empty)."""
-    width = hi - lo
-    if not np.isfinite(width) or width <= 0:
-        width = max(abs(lo), 1.0)
-    return lo - pad * width, hi + pad * width
-
-
 # Where a legend may go, in order of preference: (x, y) of its anchor corner in axes fractions.
 LEGEND_PLACES = {
     "upper right": (1.0, 1.0),
@@ -140,7 +132,7 @@ class View:
         # every frame is then the same picture whichever way it is drawn.
         lowest = min(a.get_zorder() for a in self.moving_)
         legend = ax.get_legend()
-        if legend is not None:
+        if legend is not None and legend not in self.moving_:
             legend.set_zorder(min(legend.get_zorder(), lowest - 0.5))
         self.update(self.last_step if step is None else step)
         return self

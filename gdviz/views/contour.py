@@ -16,23 +16,14 @@ from matplotlib.patches import FancyArrowPatch
 from matplotlib.ticker import FuncFormatter, NullLocator
 
 from gdviz.errors import GdvizError
-from gdviz.functions import FUNCTIONS
-from gdviz.plane import Plane, pca_plane
+from gdviz.functions import function_of
+from gdviz.plane import Plane, box_around, make_plane, padded
 from gdviz.views import surface
-from gdviz.views.base import View, at, color, legend_place, padded
+from gdviz.views.base import View, at, color, legend_place
 
 CMAP = "viridis"  # perceptually uniform and colour-blind safe
 OUTLINE = [patheffects.withStroke(linewidth=3.2, foreground="white", alpha=0.7)]
 DOTS_UP_TO = 60  # snapshots: shorter paths show each step as a dot
-
-
-def _extent(points: np.ndarray, losses: np.ndarray, extra: np.ndarray, limit: float):
-    """Bounds holding the path (while its loss stays under ``limit``) and ``extra`` points."""
-    keep = np.isfinite(points).all(axis=1) & (losses <= limit)
-    keep[0] = True
-    pts = np.concatenate([points[keep], extra]) if len(extra) else points[keep]
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    return [padded(a, b, 0.15) for a, b in zip(lo, hi)]
 
 
 def _star(ax: Axes, xs, ys, label: str) -> None:
@@ -40,11 +31,33 @@ def _star(ax: Axes, xs, ys, label: str) -> None:
     ax.plot(xs, ys, "*", ms=15, color="white", mec="black", mew=1.2, zorder=3, label=label)
 
 
-def _classic_extent(run):
-    """A test function's classic view box: paths that leave it are clipped, as they escape."""
-    if run.meta.get("kind") == "function" and run.meta.get("source") in FUNCTIONS:
-        return FUNCTIONS[run.meta["source"]].extent
-    return None
+def _stored(runs, key: str):
+    """Of the runs holding a landscape computed at training time under ``key``, the one whose
+    grid covers the most (runs trained one by one each hold their own)."""
+    held = [r for r in runs if key in r.extras]
+    if not held:
+        return None
+
+    def area(r):
+        axes = [
+            r.extras[k] for k in ("surface_x", "surface_y", "plane_a", "plane_b") if k in r.extras
+        ]
+        return np.prod([np.ptp(a) for a in axes])
+
+    return max(held, key=area)
+
+
+PLANE_TITLES = {
+    "pca": "loss on the plane of the path's two main directions",
+    "random": "loss on a random plane (filter-normalised directions)",
+    "endpoints": "loss on the plane through the start, the end and the farthest point",
+}
+PLANE_AXES = {
+    "pca": ("direction 1", "direction 2"),
+    "random": ("random direction 1", "random direction 2"),
+    "endpoints": ("towards the start", "across"),
+}
+NOTE_RUNS = 4  # plane notes for at most this many runs; the rest would hide the picture
 
 
 class ContourView(View):
@@ -52,7 +65,8 @@ class ContourView(View):
 
     Attributes after ``plot``: ``path_`` (one Line2D per run, the visited points up to the
     step), ``point_`` (the current points), ``arrow_`` (the step about to be taken),
-    ``contour_`` (the filled contours), ``plane_`` (for three or more parameters).
+    ``contour_`` (the filled contours), ``plane_`` (for three or more parameters) and
+    ``note_`` (on a plane: each run's recorded loss beside the loss on the plane).
     """
 
     name = "contour"
@@ -65,52 +79,103 @@ class ContourView(View):
             raise GdvizError("runs drawn together must have the same number of parameters")
         self.dim = widths.pop()
         self.plane_: Plane | None = None
+        self._plane_loss: list[tuple[np.ndarray, np.ndarray] | None] | None = None
         # A diverging path leaves the picture once its loss passes this: enough to see the
         # first overshoots across the bowl, not so much that the bowl shrinks to a dot.
-        limit = 50 * max(r.loss[0] for r in self.runs) + 1e-12
-        mins = surface.minima(first)
-
-        if self.dim >= 3:
-            self._init_plane(first, mins, limit, resolution)
-        else:
-            f = surface.loss_function(first)
-            self.coords = [r.params for r in self.runs]
-            losses = np.concatenate([r.loss for r in self.runs])
-            self.extent = _extent(np.concatenate(self.coords), losses, mins, limit)
-            classic = _classic_extent(first)
-            if classic is not None:
-                self.extent = classic
-            self.minima = mins
-            if self.dim == 2:
-                self.xs, self.ys, self.values = surface.grid(f, *self.extent, n=resolution)
-            else:
-                self.xs = np.linspace(*self.extent[0], 400)
-                with np.errstate(all="ignore"):
-                    self.values = np.asarray(f(self.xs[None, :]), dtype=float)
+        self.limit = 50 * max(r.loss[0] for r in self.runs) + 1e-12
         self.names = first.param_names
+        if self.dim >= 3:
+            stored = _stored(self.runs, "plane_loss")
+            if stored is not None:
+                self._stored_plane(stored)
+            else:
+                self._numpy_plane(first, resolution)
+        else:
+            stored = _stored(self.runs, "surface_loss")
+            if stored is not None:
+                self._stored_surface(stored)
+            else:
+                self._numpy_surface(first, resolution)
 
-    def _init_plane(self, first, mins, limit, resolution):
-        if "plane_loss" in first.extras:  # a torch module: the trainer evaluated the plane
-            ex = first.extras
-            self.plane_ = Plane(ex["plane_origin"], ex["plane_dirs"], ex["plane_explained"])
-            self.xs, self.ys, self.values = ex["plane_a"], ex["plane_b"], ex["plane_loss"]
-            self.coords = [self.plane_.project(r.params) for r in self.runs]
-            self.extent = [(self.xs[0], self.xs[-1]), (self.ys[0], self.ys[-1])]
-            self.minima = np.empty((0, 2))
-            self._plane_loss = [ex["plane_path_loss"]] if "plane_path_loss" in ex else None
-            return
-        f = surface.loss_function(first)
-        self.plane_ = plane = pca_plane([r.params for r in self.runs])
-        self.coords = [plane.project(r.params) for r in self.runs]
+    def _box(self, points, extra):
+        """The view box: the run's own (``box=`` when training) or one around the paths."""
+        box = self.runs[0].meta.get("box")
+        if box is not None:
+            return [tuple(b) for b in box]
         losses = np.concatenate([r.loss for r in self.runs])
+        return box_around(np.concatenate(points), losses, extra, self.limit)
+
+    def _numpy_surface(self, first, resolution):
+        f = surface.loss_function(first)
+        self.coords = [r.params for r in self.runs]
+        self.minima = surface.minima(first)
+        fn = function_of(first.meta)
+        if "box" not in first.meta and fn is not None and fn.extent is not None:
+            self.extent = list(fn.extent)  # the classic view: paths that leave it escape
+        else:
+            self.extent = self._box(self.coords, self.minima)
+        if self.dim == 2:
+            self.xs, self.ys, self.values = surface.grid(f, *self.extent, n=resolution)
+        else:
+            self.xs = np.linspace(*self.extent[0], 400)
+            with np.errstate(all="ignore"):
+                self.values = np.asarray(f(self.xs[None, :]), dtype=float)
+
+    def _stored_surface(self, run):
+        ex = run.extras
+        self.coords = [r.params for r in self.runs]
+        self.minima = np.empty((0, self.dim))
+        self.xs, self.values = ex["surface_x"], ex["surface_loss"]
+        self.extent = [(self.xs[0], self.xs[-1])]
+        if self.dim == 2:
+            self.ys = ex["surface_y"]
+            self.extent.append((self.ys[0], self.ys[-1]))
+
+    def _stored_plane(self, run):
+        ex = run.extras
+        kind = run.meta.get("plane", "pca")
+        self.plane_ = Plane(ex["plane_origin"], ex["plane_dirs"], ex["plane_explained"], kind)
+        self.xs, self.ys, self.values = ex["plane_a"], ex["plane_b"], ex["plane_loss"]
+        self.coords = [self.plane_.project(r.params) for r in self.runs]
+        self.extent = [(self.xs[0], self.xs[-1]), (self.ys[0], self.ys[-1])]
+        self.minima = np.empty((0, 2))
+
+        def on_this_plane(r):
+            e = r.extras
+            same = (
+                "plane_path_loss" in e
+                and np.array_equal(e["plane_origin"], ex["plane_origin"])
+                and np.array_equal(e["plane_dirs"], ex["plane_dirs"])
+            )
+            if not same:
+                return None
+            steps = e.get("plane_path_step", np.arange(len(e["plane_path_loss"])))
+            return np.asarray(steps), e["plane_path_loss"]
+
+        self._plane_loss = [on_this_plane(r) for r in self.runs]
+
+    def _numpy_plane(self, first, resolution):
+        f = surface.loss_function(first)
+        kind = first.meta.get("plane", "pca")
+        paths = [r.params for r in self.runs]
+        self.plane_ = plane = make_plane(kind, paths, seed=first.meta.get("seed") or 0)
+        self.coords = [plane.project(p) for p in paths]
+        mins = surface.minima(first)
         self.minima = plane.project(mins) if len(mins) else np.empty((0, 2))
-        self.extent = _extent(np.concatenate(self.coords), losses, self.minima, limit)
+        extra = self.minima
+        if kind == "random":  # Li et al. draw a random plane over [-1, 1] in each direction
+            extra = np.concatenate([extra, [[-1.0, -1.0], [1.0, 1.0]]])
+        self.extent = self._box(self.coords, extra)
 
         def on_plane(coords):  # (2, n, n) plane coordinates -> loss
             return f(np.moveaxis(plane.lift(np.moveaxis(coords, 0, -1)), -1, 0))
 
         self.xs, self.ys, self.values = surface.grid(on_plane, *self.extent, n=resolution)
-        self._plane_loss = [np.asarray(f(plane.lift(c).T), dtype=float) for c in self.coords]
+        with np.errstate(all="ignore"):
+            self._plane_loss = [
+                (np.arange(len(c)), np.asarray(f(plane.lift(c).T), dtype=float))
+                for c in self.coords
+            ]
 
     # -- drawing ------------------------------------------------------------------------------
 
@@ -226,10 +291,13 @@ class ContourView(View):
         ax.set_ylim(*self.extent[1])
         if self.plane_ is not None:
             share = self.plane_.explained
-            ax.set_xlabel(f"direction 1 ({share[0]:.1%} of the path's variance)")
-            ax.set_ylabel(f"direction 2 ({share[1]:.1%})")
+            first, second = PLANE_AXES.get(self.plane_.kind, PLANE_AXES["pca"])
+            ax.set_xlabel(f"{first} ({share[0]:.1%} of the path's variance)")
+            ax.set_ylabel(f"{second} ({share[1]:.1%})")
             ax.set_title(
-                f"loss on the plane through the final {len(self.names)} parameters", fontsize=9
+                f"{PLANE_TITLES.get(self.plane_.kind, PLANE_TITLES['pca'])}\n"
+                f"through the final {len(self.names):,} parameters",
+                fontsize=9,
             )
         else:
             ax.set_xlabel(self.names[0])
@@ -272,9 +340,21 @@ class ContourView(View):
                 arrow.set_visible(True)
                 arrow.set_positions((xs[-1], ys[-1]), nxt)
         if self.plane_ is not None and self._plane_loss is not None:
-            run, k = self.runs[0], at(self.runs[0], step)
-            who = f"{run.label}: " if len(self.runs) > 1 else ""
-            self.note_.set_text(
-                f"{who}loss recorded {run.loss[k]:.4g}, on the plane {self._plane_loss[0][k]:.4g}"
-            )
+            self.note_.set_text(self._note(step))
         return self.moving_
+
+    def _note(self, step: int) -> str:
+        """Per run, the loss recorded at ``step`` beside the loss at its shadow on the plane."""
+        lines = []
+        for run, known in zip(self.runs[:NOTE_RUNS], self._plane_loss[:NOTE_RUNS]):
+            k = at(run, step)
+            who = f"{run.label}: " if len(self.runs) > 1 else ""
+            text = f"{who}loss recorded {run.loss[k]:.4g}"
+            if known is not None:
+                steps, values = known
+                j = max(int(np.searchsorted(steps, k, side="right")) - 1, 0)
+                text += f", on the plane {values[j]:.4g}"
+            lines.append(text)
+        if len(self.runs) > NOTE_RUNS:
+            lines.append(f"(and {len(self.runs) - NOTE_RUNS} more runs)")
+        return "\n".join(lines)

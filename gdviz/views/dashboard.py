@@ -7,16 +7,17 @@ from matplotlib.figure import Figure
 from gdviz.run import Run
 from gdviz.views.base import View
 from gdviz.views.contour import ContourView
-from gdviz.views.fit import FitView
+from gdviz.views.fit import FitView, can_draw
 from gdviz.views.loss import LossView
 
 SIZE = (1280, 440)  # pixels, when the caller gives none: three panels need the width
 
 
 def panels(runs: list[Run]) -> list[type[View]]:
-    """The views a dashboard of ``runs`` shows: no fit panel for runs without data."""
-    has_data = all(r.x is not None and r.y is not None for r in runs)
-    return [FitView, ContourView, LossView] if has_data else [ContourView, LossView]
+    """The views a dashboard of ``runs`` shows: no fit panel where it cannot be drawn (no data,
+    more than two input columns, a network whose predictions were not stored)."""
+    fits = all(can_draw(r) for r in runs)
+    return [FitView, ContourView, LossView] if fits else [ContourView, LossView]
 
 
 def build(fig: Figure, runs: list[Run]) -> list[View]:

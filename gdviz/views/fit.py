@@ -1,33 +1,109 @@
-"""The fit view: the data, and the fitted curve of each run settling onto it."""
+"""The fit view: the data, and what each run predicts over it, moving step by step.
+
+One input column: the fitted curve settling onto the data (for a classifier, the probability of
+each class). Two input columns: the decision regions of a classifier (the predicted class as a
+light fill, stronger where the model is surer, and the boundary between classes) or the surface
+of a regression, over the data coloured by class or value, as TensorFlow Playground draws them.
+"""
 
 from __future__ import annotations
 
+import contourpy
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from matplotlib.colors import Normalize, to_rgb
+from matplotlib.lines import Line2D
 
 from gdviz.errors import GdvizError
-from gdviz.formulas import MODELS
+from gdviz.formulas import MODELS, sigmoid
+from gdviz.frames import pick_steps
+from gdviz.plane import padded
 from gdviz.run import Run
-from gdviz.views.base import DATA_COLOR, View, at, color, padded
+from gdviz.views.base import COLORS, DATA_COLOR, View, at, color, legend_place
+from gdviz.views.surface import one_column
+
+FILL = 0.45  # how strongly the surest prediction tints the region (0: white, 1: the class colour)
+LIMIT_SAMPLES = 1000  # snapshots whose curves set the y limits of a long run
+SURFACE_CMAP = "viridis"
 
 
-def curves(run: Run, xs: np.ndarray) -> np.ndarray:
-    """The run's fitted curve over ``xs`` at every snapshot, shape (S, len(xs))."""
-    model = run.meta.get("model")
-    if model in MODELS:
-        with np.errstate(all="ignore"):
-            return np.asarray(MODELS[model].predict(run.params.T[:, :, None], xs), dtype=float)
-    if "curve" in run.extras:
-        grid = run.extras["curve_x"]
-        return np.array([np.interp(xs, grid, c) for c in run.extras["curve"]])
-    raise GdvizError(
-        "the fit view needs a run with data and a known model "
-        "(from train, or Recorder.to_run(x=..., y=..., model='line'))"
-    )
+def columns_of(run: Run) -> int:
+    """How many input columns the run's data has (0 without data)."""
+    if run.x is None:
+        return 0
+    return 1 if run.x.ndim == 1 else int(np.prod(run.x.shape[1:]))
+
+
+def can_draw(run: Run) -> bool:
+    """Whether the fit view can draw ``run``: data of one or two columns, and a model whose
+    predictions the view can compute (a built-in one) or that were stored at training time."""
+    cols = columns_of(run)
+    if cols == 1:
+        return run.meta.get("model") in MODELS or "curve" in run.extras
+    return cols == 2 and "region" in run.extras
+
+
+class _Predictions:
+    """What one run predicts over the view's inputs at any snapshot: from the built-in model's
+    formula (computed per frame, so memory does not grow with the run) or from the stored
+    predictions of a network (the latest stored snapshot at or before the one asked for)."""
+
+    def __init__(self, run: Run, xs: np.ndarray | None, key: str):
+        self.run = run
+        model = run.meta.get("model")
+        self.formula = MODELS[model].predict if key == "curve" and model in MODELS else None
+        self.probability = run.meta.get("loss") == "bce"
+        self.xs = xs
+        if self.formula is None:
+            if key not in run.extras:
+                raise GdvizError(
+                    f"the fit view needs the model's predictions, and run {run.label!r} has "
+                    "none: give Recorder.to_run the model (a built-in name or the network), "
+                    "the loss and the data, or use view='contour' or 'loss'"
+                )
+            values = run.extras[key]
+            if values.ndim == (2 if key == "curve" else 3):  # one output, stored without its axis
+                values = values[..., None]
+            self.values = values
+            self.steps = run.extras.get(f"{key}_step", np.arange(len(values)))
+            if key == "curve" and xs is not None:
+                grid = run.extras["curve_x"]
+                self.values = np.stack(
+                    [
+                        np.stack([np.interp(xs, grid, v[:, c]) for c in range(v.shape[1])], -1)
+                        for v in values
+                    ]
+                )
+
+    @property
+    def outputs(self) -> int:
+        return 1 if self.formula is not None else self.values.shape[-1]
+
+    def at(self, step: int) -> np.ndarray:
+        """The prediction at snapshot ``step`` (clamped to the run): (..., outputs)."""
+        k = at(self.run, step)
+        if self.formula is not None:
+            with np.errstate(all="ignore"):
+                y = np.asarray(self.formula(self.run.params[k], self.xs), dtype=float)
+            return (sigmoid(y) if self.probability else y)[:, None]
+        i = max(int(np.searchsorted(self.steps, k, side="right")) - 1, 0)
+        return np.asarray(self.values[i], dtype=float)
+
+    def samples(self) -> np.ndarray:
+        """Predictions at snapshots spread over the run, for axis limits."""
+        if self.formula is None:
+            return self.values
+        steps = pick_steps([self.run], min(LIMIT_SAMPLES, len(self.run.loss)))
+        return np.stack([self.at(k) for k in steps])
 
 
 class FitView(View):
-    """The data as points and each run's fitted curve, moving from step to step.
+    """The data and each run's predictions over it, moving from step to step.
+
+    Attributes after ``plot``: ``line_`` (the fitted curves: one per run, or per class for a
+    classifier of several classes), for two input columns ``region_`` (the fill),
+    ``boundary_`` (one line collection per run) and ``points_`` (the data).
 
     Examples
     --------
@@ -43,17 +119,37 @@ class FitView(View):
         if first.x is None or first.y is None:
             raise GdvizError(
                 f"the fit view needs data, and run {first.label!r} has none "
-                "(a test function? try view='contour' or 'loss')"
+                "(a function? try view='contour' or 'loss')"
             )
-        self.x, self.y = first.x, first.y
-        lo, hi = self.x.min(), self.x.max()
-        if hi - lo < 1e-9 * max(abs(lo), 1.0):  # a single x: show the way from the origin too
-            lo, hi = min(lo, 0.0), max(hi, 0.0)
-        self.xs = np.linspace(*padded(lo, hi), samples)
-        self.curves_ = [curves(r, self.xs) for r in self.runs]
-        self.ylim = self._ylim()
+        self.columns = columns_of(first)
+        self.task = first.meta.get("task", "regression")
+        self.classes = int(first.meta.get("classes", 0))
+        self.y = first.y
+        if self.columns == 1:
+            self.x = one_column(first.x)
+            lo, hi = self.x.min(), self.x.max()
+            if hi - lo < 1e-9 * max(abs(lo), 1.0):  # a single x: show the way from the origin
+                lo, hi = min(lo, 0.0), max(hi, 0.0)
+            self.xs = np.linspace(*padded(lo, hi), samples)
+            self.predictions_ = [_Predictions(r, self.xs, "curve") for r in self.runs]
+            self.ylim = self._ylim()
+        elif self.columns == 2:
+            self.x = first.x.reshape(len(first.x), 2)
+            if self.task == "regression" and len(self.runs) > 1:
+                raise GdvizError(
+                    "the fit view draws one regression over two input columns at a time: "
+                    "animate the runs one by one, or use view='contour' or 'loss'"
+                )
+            self.predictions_ = [_Predictions(r, None, "region") for r in self.runs]
+        else:
+            raise GdvizError(
+                f"the fit view draws one or two input columns, and run {first.label!r} has "
+                f"{self.columns}: use view='contour' or 'loss'"
+            )
 
     def _ylim(self) -> tuple[float, float]:
+        if self.task != "regression":
+            return (-0.08, 1.08)
         # The data's range, widened to show the curves' travel but never so far that the data
         # shrinks to a line: a diverging fit runs off the plot instead.
         lo, hi = self.y.min(), self.y.max()
@@ -61,42 +157,221 @@ class FitView(View):
             lo, hi = min(lo, 0.0), max(hi, 0.0)
         lo, hi = padded(lo, hi, 0.1)
         span = hi - lo
-        values = np.concatenate([c[np.isfinite(c)] for c in self.curves_])
+        values = np.concatenate([p.samples().ravel() for p in self.predictions_])
+        values = values[np.isfinite(values)]
         if values.size:
             lo = max(min(lo, values.min()), lo - span)
             hi = min(max(hi, values.max()), hi + span)
         return padded(lo, hi, 0.02)
 
+    # -- drawing ----------------------------------------------------------------------------------
+
     def _draw(self, ax: Axes):
+        if self.columns == 2:
+            return self._draw_regions(ax)
+        return self._draw_curves(ax)
+
+    def _draw_curves(self, ax: Axes):
         run = self.runs[0]
-        ax.scatter(
-            self.x,
-            self.y,
-            s=18 if len(self.x) > 30 else 50,
-            color=DATA_COLOR,
-            alpha=0.7,
-            linewidths=0,
-            label=f"data ({len(self.x)} point{'s' if len(self.x) != 1 else ''})",
-            zorder=2,
-        )
+        n = len(self.x)
+        size = 18 if n > 30 else 50
+        points = f"data ({n} point{'s' if n != 1 else ''})"
+        if self.task == "regression":
+            ax.scatter(
+                self.x,
+                self.y,
+                s=size,
+                color=DATA_COLOR,
+                alpha=0.7,
+                linewidths=0,
+                label=points,
+                zorder=2,
+            )
+            ax.set_ylabel(run.meta.get("y_label", "y"))
+        else:
+            # Binary: the points sit at their label, 0 or 1, under the probability of class 1.
+            # Several classes: a strip of points along the bottom, coloured by class.
+            labels = self.y.astype(int)
+            at_y = self.y if self.classes <= 2 else np.full(n, -0.04)
+            ax.scatter(
+                self.x,
+                at_y,
+                s=size,
+                c=[COLORS[k % len(COLORS)] for k in labels],
+                alpha=0.7,
+                linewidths=0,
+                zorder=2,
+            )
+            ax.set_ylabel("probability of class 1" if self.classes <= 2 else "probability")
+            ax.axhline(0.5, color="#bbbbbb", lw=0.8, ls="--", zorder=1)
         ax.set_xlim(self.xs[0], self.xs[-1])
         ax.set_ylim(*self.ylim)
         ax.set_xlabel(run.meta.get("x_label", "x"))
-        ax.set_ylabel(run.meta.get("y_label", "y"))
         ax.grid(True, color="#dddddd", linewidth=0.6, zorder=0)
         formula = run.meta.get("formula", "model")
         self.line_ = []
-        for i, r in enumerate(self.runs):
-            fitted = formula if run.meta.get("model") == "module" else f"y = {formula}"
-            label = f"fit: {fitted}" if len(self.runs) == 1 else r.label
-            (line,) = ax.plot(
-                self.xs, self.curves_[i][0], color=color(i), linewidth=2.2, label=label, zorder=3
-            )
-            self.line_.append(line)
+        for i, (r, pred) in enumerate(zip(self.runs, self.predictions_)):
+            first = pred.at(0)
+            for c in range(pred.outputs):
+                if pred.outputs > 1:  # one curve per class, in the class's colour
+                    label = f"class {c}" if i == 0 else None
+                    style = {"color": COLORS[c % len(COLORS)], "ls": ("-", "--", ":", "-.")[i % 4]}
+                else:
+                    fitted = (
+                        formula if r.meta.get("model") in ("module", "mlp") else f"y = {formula}"
+                    )
+                    label = f"fit: {fitted}" if len(self.runs) == 1 else r.label
+                    style = {"color": color(i)}
+                (line,) = ax.plot(
+                    self.xs, first[:, c], linewidth=2.2, label=label, zorder=3, **style
+                )
+                self.line_.append(line)
         ax.legend(loc="upper left", frameon=True, framealpha=0.9, fontsize=9)
         return self.line_
 
+    def _draw_regions(self, ax: Axes):
+        run = self.runs[0]
+        ex = run.extras
+        self.gx, self.gy = ex["region_x"], ex["region_y"]
+        self._mesh = np.meshgrid(self.gx, self.gy)
+        extent = (self.gx[0], self.gx[-1], self.gy[0], self.gy[-1])
+        ax.set_xlim(extent[:2])
+        ax.set_ylim(extent[2:])
+        columns = run.meta.get("columns", ["x₁", "x₂"])
+        ax.set_xlabel(columns[0])
+        ax.set_ylabel(columns[1])
+        moving = []
+        self.region_ = None
+        if len(self.runs) == 1:
+            self.region_ = ax.imshow(
+                np.ones((len(self.gy), len(self.gx), 3)),
+                extent=extent,
+                origin="lower",
+                interpolation="bilinear",
+                aspect="auto",
+                zorder=1,
+            )
+            moving.append(self.region_)
+        self.boundary_ = []
+        if self.task != "regression":
+            for i in range(len(self.runs)):
+                lines = LineCollection(
+                    [],
+                    colors="#333333" if len(self.runs) == 1 else color(i),
+                    linewidths=1.6,
+                    zorder=2,
+                )
+                ax.add_collection(lines)
+                self.boundary_.append(lines)
+            moving.extend(self.boundary_)
+            labels = self.y.astype(int)
+            point_colors = [COLORS[k % len(COLORS)] for k in labels]
+            self.points_ = ax.scatter(
+                *self.x.T, s=22, c=point_colors, edgecolors="white", linewidths=0.6, zorder=3
+            )
+        else:
+            finite = self.predictions_[0].values
+            lo = float(min(self.y.min(), np.nanmin(finite)))
+            hi = float(max(self.y.max(), np.nanmax(finite)))
+            self._norm = Normalize(*padded(lo, hi, 0.0))
+            self.points_ = ax.scatter(
+                *self.x.T,
+                s=22,
+                c=self.y,
+                cmap=SURFACE_CMAP,
+                norm=self._norm,
+                edgecolors="white",
+                linewidths=0.6,
+                zorder=3,
+            )
+        moving.append(self.points_)
+        handles = self._legend_handles()
+        if handles:
+            legend = ax.legend(
+                handles=handles,
+                loc=legend_place(ax, self.x, fontsize=8),
+                fontsize=8,
+                framealpha=0.9,
+            )
+            legend.set_zorder(5)
+            moving.append(legend)  # drawn over the moving fill, so it moves with it
+        return moving
+
+    def _legend_handles(self) -> list:
+        if self.task == "regression":
+            return []
+        handles = [
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                ms=6,
+                mfc=COLORS[k % len(COLORS)],
+                mec="white",
+                label=f"class {k}",
+            )
+            for k in range(max(self.classes, 2))
+        ]
+        if len(self.runs) == 1:
+            handles.append(Line2D([], [], color="#333333", lw=1.6, label="decision boundary"))
+        else:
+            handles += [
+                Line2D([], [], color=color(i), lw=1.6, label=r.label)
+                for i, r in enumerate(self.runs)
+            ]
+        return handles
+
+    # -- moving -----------------------------------------------------------------------------------
+
     def update(self, step: int):
-        for line, c, r in zip(self.line_, self.curves_, self.runs):
-            line.set_ydata(c[at(r, step)])
-        return self.line_
+        if self.columns == 1:
+            lines = iter(self.line_)
+            for pred in self.predictions_:
+                values = pred.at(step)
+                for c in range(pred.outputs):
+                    next(lines).set_ydata(values[:, c])
+            return self.moving_
+        for i, pred in enumerate(self.predictions_):
+            values = pred.at(step)  # (G, G, C)
+            if self.task == "regression":
+                self.region_.set_data(self._surface_rgb(values[..., 0]))
+                continue
+            probs = _class_probabilities(values)
+            if self.region_ is not None:
+                self.region_.set_data(_tint(probs))
+            self.boundary_[i].set_segments(self._boundaries(probs))
+        return self.moving_
+
+    def _surface_rgb(self, field: np.ndarray) -> np.ndarray:
+        cmap = self.points_.get_cmap()
+        rgb = cmap(self._norm(field))[..., :3]
+        return 1 - FILL * (1 - rgb)
+
+    def _boundaries(self, probs: np.ndarray) -> list[np.ndarray]:
+        """Where the predicted class changes: the zero lines of each class's lead over the rest."""
+        classes = probs.shape[-1]
+        segments = []
+        for k in range(1 if classes == 2 else classes):
+            others = np.delete(probs, k, axis=-1).max(axis=-1)
+            lead = contourpy.contour_generator(*self._mesh, probs[..., k] - others)
+            segments += [s for s in lead.lines(0.0) if len(s) > 1]
+        return segments
+
+
+def _class_probabilities(values: np.ndarray) -> np.ndarray:
+    """(…, C) stored outputs as (…, K) class probabilities: C = 1 is class 1's of two."""
+    if values.shape[-1] == 1:
+        p1 = np.clip(values[..., 0], 0.0, 1.0)
+        return np.stack([1 - p1, p1], axis=-1)
+    return values
+
+
+def _tint(probs: np.ndarray) -> np.ndarray:
+    """RGB: each place in the predicted class's colour, stronger where the model is surer
+    (white where it cannot tell the classes apart)."""
+    classes = probs.shape[-1]
+    palette = np.array([to_rgb(COLORS[k % len(COLORS)]) for k in range(classes)])
+    sure = (probs.max(axis=-1) - 1 / classes) / (1 - 1 / classes)
+    chosen = palette[probs.argmax(axis=-1)]
+    return 1 - FILL * np.clip(sure, 0, 1)[..., None] * (1 - chosen)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.axes import Axes
 
-from gdviz.views.base import View, at, color, legend_place, padded
+from gdviz.plane import padded
+from gdviz.views.base import View, at, color, legend_place
 
 
 class LossView(View):

@@ -8,7 +8,7 @@ import numpy as np
 
 from gdviz.errors import GdvizError
 from gdviz.formulas import LOSSES, MODELS, features
-from gdviz.functions import FUNCTIONS
+from gdviz.functions import function_of
 from gdviz.run import Run
 
 # Grid points x data points evaluated at once: bounds memory. 32 MB temporaries (4M elements)
@@ -25,15 +25,17 @@ def loss_function(run: Run) -> Callable[[np.ndarray], np.ndarray]:
     whatever the number of data points.
     """
     meta = run.meta
-    if meta.get("kind") == "function" and meta.get("source") in FUNCTIONS:
-        return FUNCTIONS[meta["source"]].f
+    fn = function_of(meta)
+    if fn is not None:
+        return fn.f
     model, loss = meta.get("model"), meta.get("loss")
-    if model not in MODELS or loss not in LOSSES or run.x is None or run.y is None:
+    x = one_column(run.x)
+    if model not in MODELS or loss not in LOSSES or x is None or run.y is None:
         raise GdvizError(
-            f"the loss surface of run {run.label!r} is unknown: it needs data and a built-in "
-            "model and loss (Recorder.to_run(x=..., y=..., model='line', loss='mse'))"
+            f"the loss surface of run {run.label!r} is unknown: it needs data with the model "
+            "and loss (Recorder.to_run(x=..., y=..., model=..., loss=...)), or a run from train"
         )
-    x, y = run.x, run.y
+    y = run.y
     if loss in ("mse", "rmse"):
         a = features(model, x)
         gram, cross, yy = a.T @ a / len(x), a.T @ y / len(x), y @ y / len(x)
@@ -65,14 +67,26 @@ def minima(run: Run) -> np.ndarray:
     """Known minima of the run's loss, shape (k, P): the least-squares solution for a linear
     model under MSE or RMSE, a test function's known minima; empty when none is known."""
     meta = run.meta
-    if meta.get("kind") == "function" and meta.get("source") in FUNCTIONS:
-        found = np.array(FUNCTIONS[meta["source"]].minima, dtype=float)
-        return found.reshape(-1, 2)
-    if meta.get("model") in MODELS and meta.get("loss") in ("mse", "rmse") and run.x is not None:
-        a = features(meta["model"], run.x)
+    fn = function_of(meta)
+    if fn is not None:
+        return np.array(fn.minima, dtype=float).reshape(-1, len(fn.variables))
+    x = one_column(run.x)
+    if meta.get("model") in MODELS and meta.get("loss") in ("mse", "rmse") and x is not None:
+        a = features(meta["model"], x)
         solution, *_ = np.linalg.lstsq(a, run.y, rcond=None)
         return solution[None, :]
     return np.empty((0, run.params.shape[1]))
+
+
+def one_column(x: np.ndarray | None) -> np.ndarray | None:
+    """Data of one input column as a 1-D array ((n,) or (n, 1)); None for more columns."""
+    if x is None:
+        return None
+    if x.ndim == 1:
+        return x
+    if x.ndim == 2 and x.shape[1] == 1:
+        return x[:, 0]
+    return None
 
 
 def grid(f: Callable, xlim, ylim, *, to_params=None, n: int = 200):

@@ -1,0 +1,229 @@
+"""Landscapes: the loss over a region of parameter space, computed once with torch and stored in
+the runs (``run.extras``), so that the views draw it later without torch.
+
+Used by `train` for networks and Python callables, and by `Recorder.to_run` for a network trained
+in the user's own loop. One or two parameters: the exact loss over a box around the paths. Three
+or more: the loss over a plane through parameter space (`gdviz.plane`), and along each path's
+shadow in that plane, so the picture can show how far the shadow's loss is from the real one.
+
+Losses are evaluated in batches with `torch.func.vmap` (over `torch.func.functional_call` for a
+network), falling back to one call at a time for a function vmap cannot batch (one that calls
+``.item()`` or branches on values). ``benchmarks/landscape.py`` measures the two.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import time
+from collections.abc import Callable, Iterator, Sequence
+
+import numpy as np
+import torch
+from torch.func import functional_call, vmap
+
+from gdviz.errors import GdvizError
+from gdviz.frames import pick_steps
+from gdviz.plane import box_around, make_plane
+from gdviz.progress import Progress
+from gdviz.run import Run
+
+RESOLUTION = {1: 400, 2: 101, 3: 41}  # grid points a side, by dimension (3: any plane)
+PATH_POINTS = 1000  # snapshots whose loss on the plane is evaluated; more are thinned evenly
+BATCH_ELEMENTS = 32_000  # about how many numbers one vmapped call handles per data column
+BAR_AFTER = 0.5  # seconds: longer evaluations show a progress bar on a terminal
+
+
+class Evaluator:
+    """A function of one flat parameter vector, evaluated on many vectors in batches.
+
+    Parameters
+    ----------
+    single : callable
+        Takes a 1-D tensor of the parameters, returns a tensor (a scalar for a loss).
+    dtype, device
+        What the parameter vectors are converted to.
+    size : int
+        How many numbers one call works through (the data points): sets the batch size.
+    """
+
+    def __init__(
+        self,
+        single: Callable[[torch.Tensor], torch.Tensor],
+        *,
+        dtype: torch.dtype | None = None,
+        device: torch.device | str = "cpu",
+        size: int = 1,
+    ):
+        self.single = single
+        self.dtype = dtype or torch.get_default_dtype()
+        self.device = device
+        self.batch = int(np.clip(BATCH_ELEMENTS // max(size, 1), 1, 256))
+        self.batched = True  # until vmap fails: then one call at a time
+
+    def __call__(
+        self,
+        points: np.ndarray,
+        *,
+        lift: Callable[[np.ndarray], np.ndarray] | None = None,
+        label: str | None = None,
+    ) -> np.ndarray:
+        """The function at each of ``points`` (N, P), or at ``lift(points)`` lifted a batch at a
+        time (plane coordinates to parameters, so N full vectors never sit in memory at once).
+        Returns float64, shape (N, ...). ``label`` names a progress bar shown on a terminal
+        when the work takes long."""
+        points = np.asarray(points, dtype=float)
+        total = len(points)
+        out, bar, began = None, None, time.monotonic()
+        try:
+            with torch.no_grad():
+                for start in range(0, total, self.batch):
+                    chunk = points[start : start + self.batch]
+                    if lift is not None:
+                        chunk = lift(chunk)
+                    values = self._chunk(
+                        torch.as_tensor(chunk, dtype=self.dtype, device=self.device)
+                    )
+                    if out is None:
+                        out = np.empty((total, *values.shape[1:]))
+                    done = start + len(chunk)
+                    out[start:done] = values
+                    if bar is None and label and done < total:
+                        if time.monotonic() - began > BAR_AFTER:
+                            bar = Progress(label, total, unit="points")
+                    if bar is not None:
+                        bar.update(done)
+        except BaseException:
+            if bar is not None:
+                bar.close(ok=False)
+            raise
+        if bar is not None:
+            bar.close()
+        return np.empty((0,)) if out is None else out
+
+    def _chunk(self, chunk: torch.Tensor) -> np.ndarray:
+        if self.batched:
+            try:
+                return _numpy(vmap(self.single)(chunk))
+            except Exception:  # vmap cannot batch this function; errors of its own recur below
+                self.batched = False
+        return np.stack([_numpy(self.single(p)) for p in chunk])
+
+
+def _numpy(t: torch.Tensor) -> np.ndarray:
+    return t.detach().to(torch.float64).cpu().numpy()
+
+
+# -- networks as functions of the flat parameter vector -------------------------------------------
+
+
+class FlatModule:
+    """A module's forward pass as a function of the flat vector of the recorded tensors.
+
+    The recorded tensors must be parameters (or buffers) of the module; the module's other
+    parameters keep their values. The module itself is never changed.
+    """
+
+    def __init__(self, module: torch.nn.Module, tensors: Sequence[torch.Tensor]):
+        if not isinstance(module, torch.nn.Module):
+            raise GdvizError(f"model must be a torch.nn.Module, not {type(module).__name__}")
+        owned = {
+            id(t): name
+            for name, t in itertools.chain(
+                module.named_parameters(remove_duplicate=False), module.named_buffers()
+            )
+        }
+        missing = [i for i, t in enumerate(tensors) if id(t) not in owned]
+        if missing:
+            raise GdvizError(
+                f"{len(missing)} of the {len(tensors)} recorded tensors are not parameters of "
+                f"the model {type(module).__name__}: record the model itself (Recorder(model))"
+            )
+        self.module = module
+        self.keys = [owned[id(t)] for t in tensors]
+        self.shapes = [tuple(t.shape) for t in tensors]
+        self.sizes = [t.numel() for t in tensors]
+        first = tensors[0]
+        self.dtype = first.dtype if first.is_floating_point() else torch.get_default_dtype()
+        self.device = first.device
+
+    def params(self, flat: torch.Tensor) -> dict[str, torch.Tensor]:
+        chunks = flat.split(self.sizes)
+        return {k: c.view(s) for k, c, s in zip(self.keys, chunks, self.shapes)}
+
+    def __call__(self, flat: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+        return functional_call(self.module, self.params(flat), (inputs,))
+
+    @contextlib.contextmanager
+    def evaluating(self) -> Iterator[None]:
+        """Eval mode while the landscape is computed (no dropout noise), restored after."""
+        modes = [(m, m.training) for m in self.module.modules()]
+        self.module.eval()
+        try:
+            yield
+        finally:
+            for m, mode in modes:
+                m.train(mode)
+
+
+# -- the landscape ---------------------------------------------------------------------------------
+
+
+def attach(
+    runs: Sequence[Run],
+    loss_at: Evaluator,
+    *,
+    plane: str = "pca",
+    shapes: Sequence[tuple[int, ...]] | None = None,
+    box: Sequence[tuple[float, float]] | None = None,
+    seed: int = 0,
+) -> None:
+    """Compute one landscape for ``runs`` (drawn together) and store it in each run's extras.
+
+    One or two parameters: the loss over ``box`` (default: around the paths), keys
+    ``surface_x`` (, ``surface_y``) and ``surface_loss``. Three or more: the loss over the
+    ``plane`` (``"pca"``, ``"random"``, ``"endpoints"``; ``box`` then in plane coordinates),
+    keys ``plane_*``, with each run's own ``plane_path_loss`` at the snapshots
+    ``plane_path_step``.
+    """
+    dim = runs[0].params.shape[1]
+    losses = np.concatenate([r.loss for r in runs])
+    # As the contour view does: a diverging path leaves the box once its loss passes this.
+    limit = 50 * max(r.loss[0] for r in runs) + 1e-12
+    if dim <= 2:
+        params = np.concatenate([r.params for r in runs])
+        bounds = list(box) if box is not None else box_around(params, losses, np.empty(0), limit)
+        axes = [np.linspace(lo, hi, RESOLUTION[dim]) for lo, hi in bounds]
+        grid = np.stack(np.meshgrid(*axes), axis=-1).reshape(-1, dim)
+        values = loss_at(grid, label="loss surface").reshape([len(a) for a in axes][::-1])
+        extras = {"surface_x": axes[0], "surface_loss": values}
+        if dim == 2:
+            extras["surface_y"] = axes[1]
+        for run in runs:
+            run.extras.update(extras)
+        return
+
+    flat = make_plane(plane, [r.params for r in runs], shapes=shapes, seed=seed)
+    coords = [flat.project(r.params) for r in runs]
+    if box is None:
+        # Li et al. draw a random plane over [-1, 1] in each filter-normalised direction.
+        extra = np.array([[-1.0, -1.0], [1.0, 1.0]]) if flat.kind == "random" else np.empty(0)
+        box = box_around(np.concatenate(coords), losses, extra, limit)
+    a, b = (np.linspace(lo, hi, RESOLUTION[3]) for lo, hi in box)
+    grid = np.stack(np.meshgrid(a, b), axis=-1).reshape(-1, 2)
+    values = loss_at(grid, lift=flat.lift, label="loss on the plane").reshape(len(b), len(a))
+    shared = {
+        "plane_origin": flat.origin,
+        "plane_dirs": flat.dirs,
+        "plane_explained": flat.explained,
+        "plane_a": a,
+        "plane_b": b,
+        "plane_loss": values,
+    }
+    for run, xy in zip(runs, coords):
+        steps = np.arange(len(xy))
+        if len(steps) > PATH_POINTS:
+            steps = pick_steps([run], PATH_POINTS)
+        on_plane = loss_at(xy[steps], lift=flat.lift, label="loss along the path")
+        run.extras.update(shared, plane_path_loss=on_plane, plane_path_step=steps)
+        run.meta["plane"] = flat.kind

@@ -1,0 +1,100 @@
+"""What a network predicts over its input space, at chosen snapshots, for the fit view.
+
+One input column: the fitted curve (or a classifier's probabilities) over the data's range.
+Two: the same over a grid of the input plane, the decision regions of a classifier. Computed
+with torch at training time and stored in the run (``run.extras``), as the fit view cannot run
+the network. Long runs keep a budget of numbers, at snapshots spread like the animation's frames.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from gdviz.frames import pick_steps
+from gdviz.landscape import Evaluator, FlatModule
+from gdviz.plane import padded
+from gdviz.run import Run
+
+CURVE_POINTS = 200
+REGION_SIDE = 64
+BUDGET = 4_000_000  # numbers stored per run: 32 MB of float64, 16 MB as stored (float32)
+
+TASKS = ("regression", "binary", "multiclass")
+
+
+def task_of(loss) -> tuple[str, str]:
+    """What a network's outputs mean under ``loss`` (a name or a callable): the task, and how
+    to read the outputs.
+
+    ``how`` turns raw outputs into what the fit view draws: ``"raw"`` (regression),
+    ``"sigmoid"`` (one logit), ``"softmax"`` (one logit per class), ``"exp"`` (log-probabilities)
+    or ``"probability"`` (already probabilities).
+    """
+    name = loss if isinstance(loss, str) else getattr(loss, "__name__", type(loss).__name__)
+    name = name.lower().replace("_", "")
+    if name in ("crossentropy", "crossentropyloss"):
+        return "multiclass", "softmax"
+    if name in ("nllloss", "nll"):
+        return "multiclass", "exp"
+    if name in ("bce", "bcewithlogitsloss", "binarycrossentropywithlogits"):
+        return "binary", "sigmoid"
+    if name in ("bceloss", "binarycrossentropy"):
+        return "binary", "probability"
+    return "regression", "raw"
+
+
+def _reader(how: str):
+    return {
+        "raw": lambda o: o,
+        "sigmoid": torch.sigmoid,
+        "softmax": lambda o: torch.softmax(o, dim=-1),
+        "exp": torch.exp,
+        "probability": lambda o: o,
+    }[how]
+
+
+def attach(
+    run: Run, forward: FlatModule, *, how: str, input_shape: tuple[int, ...] | None = None
+) -> None:
+    """Store the network's outputs over the input space in ``run.extras``.
+
+    One input column: ``curve_x`` (G,), ``curve`` (S', G, C) and ``curve_step`` (S',). Two:
+    ``region_x``, ``region_y`` (G,), ``region`` (S', G, G, C) and ``region_step``. ``C`` is one
+    (a regression's value, a binary classifier's probability of class 1) or the number of
+    classes. Inputs of more columns have no picture in input space: nothing is stored.
+    ``input_shape`` is the shape of one input as the network takes it (default: as in ``run.x``).
+    """
+    x = np.asarray(run.x, dtype=float)
+    columns = 1 if x.ndim == 1 else int(np.prod(x.shape[1:]))
+    if columns > 2 or len(x) == 0:
+        return
+    x = x.reshape(len(x), columns)
+    side = CURVE_POINTS if columns == 1 else REGION_SIDE
+    axes = [np.linspace(*padded(float(c.min()), float(c.max())), side) for c in x.T]
+    grid = np.stack(np.meshgrid(*axes), axis=-1).reshape(-1, columns)
+    shape = run.x.shape[1:] if input_shape is None else tuple(input_shape)
+    inputs = torch.as_tensor(grid, dtype=forward.dtype, device=forward.device)
+    inputs = inputs.reshape(len(grid), *shape)
+    read = _reader(how)
+
+    def outputs(flat):
+        out = read(forward(flat, inputs)).reshape(len(grid), -1)
+        if how in ("sigmoid", "probability") or (how == "softmax" and out.shape[1] == 2):
+            out = out[:, -1:]  # a binary classifier: the probability of class 1
+        return out
+
+    probe = outputs(torch.as_tensor(run.params[-1], dtype=forward.dtype, device=forward.device))
+    per_step = probe.numel()
+    steps = np.arange(len(run.params))
+    if len(steps) * per_step > BUDGET:
+        steps = pick_steps([run], max(2, BUDGET // per_step))
+    with forward.evaluating():
+        values = Evaluator(outputs, dtype=forward.dtype, size=len(grid))(run.params[steps])
+    key = "curve" if columns == 1 else "region"
+    stored = [len(steps), *[len(a) for a in axes][::-1], values.shape[-1]]
+    run.extras[key] = values.reshape(stored).astype(np.float32)
+    run.extras[f"{key}_step"] = steps
+    run.extras[f"{key}_x"] = axes[0]
+    if columns == 2:
+        run.extras["region_y"] = axes[1]

@@ -1,0 +1,81 @@
+"""A progress bar on one line of a terminal, for work that takes more than a moment."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+BAR_WIDTH = 24
+REFRESH = 0.1  # seconds between redraws of the bar
+
+
+class Progress:
+    """``label [#####.....]  37/100 frames  0:02 left`` on one line of a terminal.
+
+    ``enabled=None`` shows it only when ``file`` (stderr by default) is a terminal.
+    """
+
+    def __init__(
+        self,
+        label: str,
+        total: int,
+        *,
+        enabled: bool | None = None,
+        file: TextIO | None = None,
+        unit: str = "frames",
+    ):
+        self.file = sys.stderr if file is None else file
+        if enabled is None:
+            isatty = getattr(self.file, "isatty", None)
+            enabled = bool(isatty and isatty())
+        self.enabled = enabled
+        self.label, self.total, self.unit = label, max(int(total), 1), unit
+        self.start = time.monotonic()
+        self._shown = -1.0
+        self._width = 0
+
+    def update(self, done: int, *, total: int | None = None, note: str | None = None) -> None:
+        if not self.enabled:
+            return
+        if total is not None:
+            self.total = max(total, 1)
+        now = time.monotonic()
+        if note is None and done < self.total and now - self._shown < REFRESH:
+            return
+        self._shown = now
+        filled = BAR_WIDTH * min(done, self.total) // self.total
+        bar = "#" * filled + "." * (BAR_WIDTH - filled)
+        elapsed = now - self.start
+        if note is not None:
+            tail = note
+        elif done and done < self.total:
+            tail = f"{_clock(elapsed / done * (self.total - done))} left"
+        else:
+            tail = _clock(elapsed)
+        self._write(f"{self.label} [{bar}] {done}/{self.total} {self.unit}  {tail}")
+
+    def close(self, *, ok: bool = True) -> None:
+        """End the line: with the time taken on success, as it stands otherwise."""
+        if not self.enabled:
+            return
+        if ok:
+            bar = "#" * BAR_WIDTH
+            self._write(
+                f"{self.label} [{bar}] {self.total}/{self.total} {self.unit}  "
+                f"{_clock(time.monotonic() - self.start)}"
+            )
+        self.file.write("\n")
+        self.file.flush()
+        self.enabled = False
+
+    def _write(self, text: str) -> None:
+        pad = " " * max(self._width - len(text), 0)  # rub out the end of a longer previous line
+        self._width = len(text)
+        self.file.write(f"\r{text}{pad}")
+        self.file.flush()
+
+
+def _clock(seconds: float) -> str:
+    seconds = round(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}"
