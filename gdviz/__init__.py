@@ -14,9 +14,14 @@ from gdviz.errors import GdvizError
 from gdviz.run import Run, load
 
 __version__ = "0.1.0"
-__all__ = ["GdvizError", "Recorder", "Run", "animate", "load", "train"]
+__all__ = ["GdvizError", "Recorder", "Run", "animate", "load", "sweep", "train"]
 
-_LAZY = {"train": "gdviz.training", "Recorder": "gdviz.recorder", "animate": "gdviz.animation"}
+_LAZY = {
+    "train": "gdviz.training",
+    "sweep": "gdviz.races",
+    "Recorder": "gdviz.recorder",
+    "animate": "gdviz.animation",
+}
 
 
 def __getattr__(name: str):

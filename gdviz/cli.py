@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
 import os
@@ -17,9 +16,11 @@ import click
 
 from gdviz.data import PRESETS, read_csv
 from gdviz.errors import GdvizError
-from gdviz.formulas import LOSSES, MODELS
+from gdviz.expression import Expression
+from gdviz.formulas import LOSS_NAMES, MODELS
 from gdviz.functions import FUNCTIONS
 from gdviz.optimizers import OPTIMIZERS
+from gdviz.plane import KINDS as PLANES
 
 VIEW_NAMES = ("fit", "contour", "loss", "dashboard")
 SUFFIXES = (".gif", ".mp4", ".html", ".png")
@@ -29,11 +30,16 @@ SUFFIXES = (".gif", ".mp4", ".html", ".png")
 class Source:
     """Where the runs come from: a preset, a CSV file, a test function or a saved run."""
 
-    kind: str  # "dataset" | "csv" | "function" | "run"
-    name: str  # the preset or function name, or the file's stem
+    kind: str  # "dataset" | "csv" | "function" | "formula" | "run"
+    name: str  # the preset or function name, the formula, or the file's stem
     path: Path | None = None
-    x: str | None = None
+    x: tuple[str, ...] | None = None
     y: str | None = None
+
+    @property
+    def stem(self) -> str:
+        """The start of default file names: ``formula`` for a formula, else the name."""
+        return "formula" if self.kind == "formula" else self.name
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,9 @@ class AnimateConfig:
     init: tuple[float, ...] | None
     seed: int | None
     zero_grad: bool
+    box: tuple[tuple[float, float], ...] | None
+    plane: str
+    hidden: tuple[int, ...] | None
     view: str
     frames: int | None
     fps: float | None
@@ -99,6 +108,39 @@ class Numbers(CommaList):
         if self.positive and v <= 0:
             self.fail(f"{s!r} must be a positive number", param, ctx)
         return v
+
+
+class Columns(CommaList):
+    name = "COL[,COL]"
+
+    def convert_one(self, s, param, ctx):
+        return s
+
+
+class Widths(CommaList):
+    name = "W[,W...]"
+
+    def convert_one(self, s, param, ctx):
+        if not s.isdigit() or not 1 <= int(s) <= 4096:
+            self.fail(f"{s!r} is not a layer width from 1 to 4096", param, ctx)
+        return int(s)
+
+
+class FunctionName(click.ParamType):
+    """A named test function, or a formula in x and y: parsed here, so a bad one is a usage
+    error that quotes it and names the bad token."""
+
+    name = "NAME|FORMULA"
+
+    def convert(self, value, param, ctx):
+        if value in FUNCTIONS:
+            return value
+        try:
+            Expression(value)
+        except GdvizError as exc:
+            named = ", ".join(FUNCTIONS)
+            self.fail(f"{exc} (or name a function: {named})", param, ctx)
+        return value
 
 
 class Size(click.ParamType):
@@ -153,10 +195,16 @@ def cli():
     type=click.Path(exists=True, dir_okay=False),
     help="Fit columns of a CSV file with a header row.",
 )
-@click.option("--x", "x_col", metavar="COL", help="The CSV column for x.")
+@click.option(
+    "--x", "x_col", type=Columns(), help="The CSV column for x (two, comma-separated, for a plane)."
+)
 @click.option("--y", "y_col", metavar="COL", help="The CSV column for y.")
 @click.option(
-    "--function", type=click.Choice(list(FUNCTIONS)), help="Minimise a classic 2-D test function."
+    "--function",
+    type=FunctionName(),
+    help="Minimise a test function ("
+    + ", ".join(FUNCTIONS)
+    + ') or a formula in x and y, e.g. "x**2 + 10*y**2" (needs --init).',
 )
 @click.option(
     "--run",
@@ -166,11 +214,16 @@ def cli():
 )
 @click.option(
     "--model",
-    type=click.Choice(list(MODELS)),
-    help="The model to fit [default: the dataset's, else line].",
+    type=click.Choice([*MODELS, "mlp"]),
+    help="The model to fit; mlp is a small tanh network [default: the dataset's, else line].",
 )
 @click.option(
-    "--loss", type=click.Choice(list(LOSSES)), help="The loss [default: the dataset's, else mse]."
+    "--loss",
+    type=click.Choice(list(LOSS_NAMES)),
+    help="The loss; bce and cross_entropy take class labels [default: the dataset's, else mse].",
+)
+@click.option(
+    "--hidden", type=Widths(), help="Layer widths of --model mlp, comma-separated [default: 16,16]."
 )
 @click.option(
     "--optimizer",
@@ -187,6 +240,18 @@ def cli():
 )
 @click.option("--init", type=Numbers("v,v,..."), help="Starting parameters, comma-separated.")
 @click.option("--seed", type=click.IntRange(min=0), help="Seed for torch and the synthetic data.")
+@click.option(
+    "--box",
+    type=Numbers("xmin,xmax,ymin,ymax"),
+    help="The region the contour view shows [default: around the path].",
+)
+@click.option(
+    "--plane",
+    type=click.Choice(PLANES),
+    default="pca",
+    show_default=True,
+    help="For three or more parameters: the plane through parameter space drawn.",
+)
 @click.option(
     "--no-zero-grad",
     is_flag=True,
@@ -243,11 +308,14 @@ def animate(
     run_file,
     model,
     loss,
+    hidden,
     optimizer,
     lr,
     steps,
     init,
     seed,
+    box,
+    plane,
     no_zero_grad,
     view,
     frames,
@@ -286,6 +354,9 @@ def animate(
             "--init": init,
             "--seed": seed,
             "--no-zero-grad": no_zero_grad,
+            "--box": box,
+            "--plane": plane != "pca",
+            "--hidden": hidden,
         }
         extra = [k for k, v in training.items() if v]
         if extra:
@@ -293,19 +364,31 @@ def animate(
                 f"--run re-renders a recorded run; {', '.join(extra)} cannot change it"
             )
     elif function:
-        source = Source("function", function)
-        if model or loss:
+        source = Source("function" if function in FUNCTIONS else "formula", function)
+        if model or loss or hidden:
             raise click.UsageError(
-                f"--function {function} has no data: --model and --loss do not apply"
+                f"--function {function} has no data: --model, --loss and --hidden do not apply"
             )
         if view == "fit":
             raise click.UsageError(
                 f"--function {function} has no data to fit: use --view contour, loss or dashboard"
             )
+        if source.kind == "formula" and not init:
+            raise click.UsageError(
+                f"--function {function!r} is a formula: give its start with --init X,Y"
+            )
     elif csv_file:
         source = Source("csv", Path(csv_file).stem, Path(csv_file), x_col, y_col)
     else:
         source = Source("dataset", dataset or "synthetic")
+    if hidden and model != "mlp" and not (source.kind == "dataset" and dataset == "moons"):
+        raise click.UsageError("--hidden sets the layers of --model mlp")
+    if box is not None and len(box) not in (2, 4):
+        raise click.UsageError(
+            f"--box takes XMIN,XMAX or XMIN,XMAX,YMIN,YMAX, not {len(box)} numbers"
+        )
+    if box is not None and not all(lo < hi for lo, hi in zip(box[::2], box[1::2])):
+        raise click.UsageError("--box needs each minimum below its maximum (XMIN,XMAX,YMIN,YMAX)")
     view = view or ("contour" if function else "fit")
     config = AnimateConfig(
         source=source,
@@ -317,12 +400,15 @@ def animate(
         init=init,
         seed=seed,
         zero_grad=not no_zero_grad,
+        box=None if box is None else tuple(zip(box[::2], box[1::2])),
+        plane=plane,
+        hidden=hidden,
         view=view,
         frames=frames,
         fps=fps,
         size=size,
         dpi=dpi,
-        out=out or Path(f"{source.name}-{view}.gif"),
+        out=out or Path(f"{source.stem}-{view}.gif"),
         save_run=save_run,
         quiet=quiet,
     )
@@ -435,30 +521,39 @@ def make_runs(config: AnimateConfig) -> list:
 
         return [load(source.path)]
 
-    from gdviz.training import train  # torch is imported here, and only when training
+    from gdviz.races import sweep  # torch is imported here, and only when training
 
     if source.kind == "csv":
-        data = read_csv(source.path, source.x, source.y)
+        x_cols = source.x if len(source.x) > 1 else source.x[0]
+        data = read_csv(source.path, x_cols, source.y)
     else:
         data = source.name
-    runs = []
-    for optimizer, lr in itertools.product(config.optimizers, config.lrs):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # divergence is reported once, above
-            run = train(
-                data,
-                model=config.model,
-                loss=config.loss,
-                optimizer=optimizer,
-                lr=lr,
-                steps=config.steps,
-                init=config.init,
-                seed=config.seed,
-                zero_grad=config.zero_grad,
-            )
-        if source.kind == "csv":
-            run.meta.update(source=source.name, x_label=source.x, y_label=source.y)
-        runs.append(run)
+    options = {
+        "model": config.model,
+        "loss": config.loss,
+        "steps": config.steps,
+        "init": config.init,
+        "seed": config.seed,
+        "zero_grad": config.zero_grad,
+        "box": config.box,
+        "plane": config.plane,
+        "hidden": config.hidden,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # divergence is reported once, above
+        runs = sweep(
+            data,
+            optimizer=list(config.optimizers),
+            lr=list(config.lrs),
+            **{k: v for k, v in options.items() if v is not None},
+        )
+    if source.kind == "csv":
+        for run in runs:
+            run.meta.update(source=source.name, y_label=source.y)
+            if len(source.x) == 1:
+                run.meta["x_label"] = source.x[0]
+            else:
+                run.meta["columns"] = list(source.x)
     return runs
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,13 +169,17 @@ def _values(a):
     return detach().cpu().numpy() if callable(detach) else a
 
 
-def read_csv(path: str | os.PathLike, x: str, y: str) -> tuple[np.ndarray, np.ndarray]:
-    """Read columns ``x`` and ``y`` of a CSV file with a header row, as floats.
+def read_csv(
+    path: str | os.PathLike, x: str | Sequence[str], y: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Read input column(s) ``x`` and the column ``y`` of a CSV file with a header row, as
+    floats: ``x`` of shape (n,) for one column name, (n, d) for a list of them.
 
     Every problem (no such file or column, an empty cell, text, no rows) is a `GdvizError`
     naming the file, line and column.
     """
     path = Path(path)
+    names = [x] if isinstance(x, str) else list(x)
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
             rows = [(n, r) for n, r in enumerate(csv.reader(fh), 1) if any(c.strip() for c in r)]
@@ -186,7 +191,7 @@ def read_csv(path: str | os.PathLike, x: str, y: str) -> tuple[np.ndarray, np.nd
         raise GdvizError(f"CSV file {path} is empty (a header row naming the columns is needed)")
     header = [h.strip() for h in rows[0][1]]
     columns = []
-    for name in (x, y):
+    for name in [*names, y]:
         if name not in header:
             raise GdvizError(
                 f"CSV file {path} has no column {name!r} (it has: {', '.join(header)})"
@@ -194,9 +199,9 @@ def read_csv(path: str | os.PathLike, x: str, y: str) -> tuple[np.ndarray, np.nd
         columns.append(header.index(name))
     if len(rows) < 2:
         raise GdvizError(f"CSV file {path} has a header but no data rows")
-    values = np.empty((len(rows) - 1, 2))
+    values = np.empty((len(rows) - 1, len(columns)))
     for i, (line, row) in enumerate(rows[1:]):
-        for j, (name, col) in enumerate(zip((x, y), columns)):
+        for j, (name, col) in enumerate(zip([*names, y], columns)):
             cell = row[col].strip() if col < len(row) else ""
             where = f"CSV file {path}, line {line}, column {name!r}"
             if not cell:
@@ -207,4 +212,5 @@ def read_csv(path: str | os.PathLike, x: str, y: str) -> tuple[np.ndarray, np.nd
                 raise GdvizError(f"{where} holds {cell!r}, not a number") from None
             if not math.isfinite(values[i, j]):
                 raise GdvizError(f"{where} holds {cell!r}, not a finite number")
-    return values[:, 0], values[:, 1]
+    inputs = values[:, 0] if isinstance(x, str) else values[:, :-1]
+    return inputs, values[:, -1]

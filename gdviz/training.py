@@ -126,7 +126,7 @@ def train(
         box=box,
         plane=plane,
         hidden=hidden,
-        options=optimizer_options,
+        **optimizer_options,
     )
     run = session.run()
     if run.diverged_at is not None:
@@ -159,14 +159,14 @@ class Session:
         box=None,
         plane="pca",
         hidden=None,
-        options=None,
+        **options,
     ):
         if seed is not None:
             seed = _integer(seed, "seed", minimum=0)
             torch.manual_seed(seed)
         self.seed = seed
         self.zero_grad = bool(zero_grad)
-        self.options = dict(options or {})
+        self.options = options
         if plane not in PLANES:
             raise GdvizError(f"unknown plane {plane!r}: use one of {', '.join(PLANES)}")
         self.plane = plane
@@ -185,7 +185,7 @@ class Session:
         elif isinstance(data, str) or (callable(data) and not isinstance(data, torch.nn.Module)):
             if model is not None or loss is not None or hidden is not None:
                 raise GdvizError("a function to minimise takes no model, loss or hidden layers")
-            gd_lr = self._function(data, optimizer, steps, init, names)
+            gd_lr, own_lr = self._function(data, optimizer, steps, init, names)
         else:
             try:
                 x, y = data
@@ -242,7 +242,9 @@ class Session:
         gd_lr = preset.lr if preset.optimizer == "gd" else preset.gd_lr
         return gd_lr, preset.lr if optimizer == preset.optimizer else None
 
-    def _function(self, data, optimizer, steps, init, names) -> float:
+    def _function(self, data, optimizer, steps, init, names):
+        """Set up a function to minimise; returns gradient descent's rate and, for a named
+        function, the rate its classic picture uses for this optimiser."""
         optimizer = "gd" if optimizer is None else optimizer
         _check_choice(optimizer, OPTIMIZERS, "optimizer")
         self.optimizer = optimizer
@@ -300,7 +302,9 @@ class Session:
         self.recorder = Recorder([theta], names=variables)
         self.objective = lambda: f(theta)
         self._check_start(variables, values)
-        return classic_lr if classic_lr is not None else _curvature_lr_of(f, values)
+        if classic_lr is not None:
+            return classic_lr, classic_lr
+        return _curvature_lr_of(f, values), None
 
     def _data(self, x, y, model, loss, init, hidden) -> float:
         self.x, self.y = x, y

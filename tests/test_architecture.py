@@ -29,6 +29,7 @@ LAYERS = {
     "landscape": 1,
     "predictions": 1,
     "networks": 1,
+    "races": 1,
     "views": 2,
     "animation": 3,
     "export": 3,

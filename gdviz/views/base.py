@@ -39,6 +39,14 @@ def at(run: Run, step: int) -> int:
     return min(step, len(run.loss) - 1)
 
 
+def value_label(run: Run) -> str:
+    """What the loss axis measures: ``f(x, y)`` for a function, ``loss (mse)`` for a fit."""
+    if run.meta.get("kind") == "function":
+        names = run.param_names
+        return f"f({', '.join(names)})" if len(names) <= 3 else "f"
+    return f"loss ({run.meta.get('loss', 'value')})"
+
+
 def color(i: int) -> str:
     return COLORS[i % len(COLORS)]
 

@@ -19,7 +19,7 @@ from gdviz.errors import GdvizError
 from gdviz.functions import function_of
 from gdviz.plane import Plane, box_around, make_plane, padded
 from gdviz.views import surface
-from gdviz.views.base import View, at, color, legend_place
+from gdviz.views.base import View, at, color, legend_place, value_label
 
 CMAP = "viridis"  # perceptually uniform and colour-blind safe
 OUTLINE = [patheffects.withStroke(linewidth=3.2, foreground="white", alpha=0.7)]
@@ -318,7 +318,7 @@ class ContourView(View):
             f_min = np.interp(self.minima[:, 0], self.xs, self.values)
             _star(ax, self.minima[:, 0], f_min, "minimum")
         ax.set_xlabel(self.names[0])
-        ax.set_ylabel("loss")
+        ax.set_ylabel(value_label(self.runs[0]))
         ax.grid(True, color="#dddddd", lw=0.6, zorder=0)
 
     def update(self, step: int):

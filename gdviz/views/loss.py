@@ -6,7 +6,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from gdviz.plane import padded
-from gdviz.views.base import View, at, color, legend_place
+from gdviz.views.base import View, at, color, legend_place, value_label
 
 
 class LossView(View):
@@ -40,10 +40,7 @@ class LossView(View):
             ax.set_yscale("log")
         ax.set_ylim(*self.ylim)
         ax.set_xlabel("step")
-        meta = self.runs[0].meta
-        ax.set_ylabel(
-            "f(x, y)" if meta.get("kind") == "function" else f"loss ({meta.get('loss', 'value')})"
-        )
+        ax.set_ylabel(value_label(self.runs[0]))
         ax.grid(True, which="major", color="#dddddd", lw=0.6)
         self.line_, self.point_ = [], []
         for i, run in enumerate(self.runs):

@@ -1,0 +1,83 @@
+"""Races: several runs on one problem, one per optimiser and learning rate, drawn together."""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from collections.abc import Sequence
+
+from gdviz.errors import GdvizError
+from gdviz.run import Run
+from gdviz.training import Session
+
+
+def sweep(data, *, optimizer=None, lr=None, **train_options) -> list[Run]:
+    """Train one run per combination of ``optimizer`` and ``lr``, for drawing together.
+
+    Parameters
+    ----------
+    data
+        Anything `gdviz.train` takes.
+    optimizer : str or sequence of str
+        The optimisers to race (default: the problem's own).
+    lr : float or sequence of float
+        The learning rates. Without them each optimiser gets its own default rate for the
+        problem (momentum a tenth of gradient descent's, adaptive methods their usual rate),
+        so the race is fair.
+    **train_options
+        Passed to `gdviz.train` for every run (``steps``, ``init``, ``seed``, ``model``, ...).
+        Every run starts from the same parameters: a network is built (or copied) afresh for
+        each from the same seed.
+
+    Returns
+    -------
+    list of Run
+        Named uniquely in ``run.meta["label"]`` (``"adam, lr 0.1"``; a repeated combination
+        gets `` #2``), all sharing one loss landscape where one is computed.
+
+    Examples
+    --------
+    >>> runs = gdviz.sweep("rosenbrock", optimizer=["gd", "momentum", "adam"])
+    >>> runs = gdviz.sweep("synthetic", lr=[0.01, 0.1, 0.5])
+    >>> gdviz.animate(runs, view="contour").save("race.gif")
+    """
+    optimizers = _listed(optimizer, "optimizer")
+    rates = _listed(lr, "lr")
+    sessions, runs = [], []
+    for name, rate in itertools.product(optimizers, rates):
+        session = Session(data, optimizer=name, lr=rate, **train_options)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            run = session.run()
+        sessions.append(session)
+        runs.append(run)
+    for run, label in zip(runs, unique_labels(runs)):
+        run.meta["label"] = label
+        if run.diverged_at is not None:
+            warnings.warn(f"{label}: diverged at step {run.diverged_at}", RuntimeWarning, 2)
+    sessions[0].describe(runs)
+    return runs
+
+
+def unique_labels(runs: Sequence[Run]) -> list[str]:
+    """The runs' labels, a repeated one numbered (``adam, lr 0.1 #2``)."""
+    labels, seen = [], {}
+    for run in runs:
+        label = run.label
+        seen[label] = seen.get(label, 0) + 1
+        labels.append(label if seen[label] == 1 else f"{label} #{seen[label]}")
+    return labels
+
+
+def _listed(value, what: str) -> list:
+    if value is None:
+        return [None]
+    if isinstance(value, (str, int, float)):
+        return [value]
+    try:
+        items = list(value)
+    except TypeError:
+        raise GdvizError(f"{what} must be one value or a list of them, not {value!r}") from None
+    if not items:
+        raise GdvizError(f"{what} is an empty list")
+    return items
