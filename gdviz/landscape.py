@@ -24,7 +24,7 @@ from torch.func import functional_call, vmap
 
 from gdviz.errors import GdvizError
 from gdviz.frames import pick_steps
-from gdviz.plane import box_around, make_plane
+from gdviz.plane import Plane, box_around, make_plane
 from gdviz.progress import Progress
 from gdviz.run import Run
 
@@ -32,6 +32,7 @@ RESOLUTION = {1: 400, 2: 101, 3: 41}  # grid points a side, by dimension (3: any
 PATH_POINTS = 1000  # snapshots whose loss on the plane is evaluated; more are thinned evenly
 BATCH_ELEMENTS = 32_000  # about how many numbers one vmapped call handles per data column
 BAR_AFTER = 0.5  # seconds: longer evaluations show a progress bar on a terminal
+SHORTCUT_INPUTS = 8  # inputs a first linear layer needs for `first_layer_shortcut` to pay
 
 
 class Evaluator:
@@ -59,7 +60,11 @@ class Evaluator:
         self.dtype = dtype or torch.get_default_dtype()
         self.device = device
         self.batch = int(np.clip(BATCH_ELEMENTS // max(size, 1), 1, 256))
-        self.batched = True  # until vmap fails: then one call at a time
+        # "vmap" or "loop" once chosen: vmap wins where calls are small (overheads batched
+        # away) and can lose where each call is large work on big arrays (measured in
+        # benchmarks/landscape.py), so the first batches time both ways.
+        self.mode: str | None = None
+        self._vmap_seconds = 0.0
 
     def __call__(
         self,
@@ -102,11 +107,26 @@ class Evaluator:
         return np.empty((0,)) if out is None else out
 
     def _chunk(self, chunk: torch.Tensor) -> np.ndarray:
-        if self.batched:
+        if self.mode == "loop":
+            return self._loop(chunk)
+        if self.mode == "vmap":
+            return _numpy(vmap(self.single)(chunk))
+        began = time.perf_counter()
+        if self.mode is None:  # first: try vmap, and time it
             try:
-                return _numpy(vmap(self.single)(chunk))
+                out = _numpy(vmap(self.single)(chunk))
             except Exception:  # vmap cannot batch this function; errors of its own recur below
-                self.batched = False
+                self.mode = "loop"
+                return self._loop(chunk)
+            self._vmap_seconds = (time.perf_counter() - began) / len(chunk)
+            self.mode = "timing"
+            return out
+        out = self._loop(chunk)  # second: time one call at a time, then keep the faster
+        loop_seconds = (time.perf_counter() - began) / len(chunk)
+        self.mode = "vmap" if self._vmap_seconds <= loop_seconds else "loop"
+        return out
+
+    def _loop(self, chunk: torch.Tensor) -> np.ndarray:
         return np.stack([_numpy(self.single(p)) for p in chunk])
 
 
@@ -166,6 +186,84 @@ class FlatModule:
                 m.train(mode)
 
 
+def first_layer_shortcut(
+    forward: FlatModule,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    x: torch.Tensor,
+    y: torch.Tensor,
+) -> Callable[[Plane], Evaluator] | None:
+    """For a network that starts with a linear layer (after layers without parameters, such
+    as Flatten), the loss over a plane, computed with that layer's products done once.
+
+    On the plane ``θ = θ₀ + a·d₁ + b·d₂`` the first layer's output is affine in (a, b):
+    ``x Wᵀ + c = (x W₀ᵀ + c₀) + a (x D₁ᵀ + e₁) + b (x D₂ᵀ + e₂)``. Three products with the data
+    replace one per grid point; the rest of the network runs per point, batched. Exact up to
+    rounding. Returns None when the network does not start that way, or when its first layer
+    has so few inputs that the products cost less than combining three of them.
+    """
+    module = forward.module
+    if not isinstance(module, torch.nn.Sequential) or x.ndim < 2:
+        return None
+    lead = 0
+    while lead < len(module) and _no_state(module[lead]):
+        lead += 1
+    if lead >= len(module) - 1 or type(module[lead]) is not torch.nn.Linear:
+        return None
+    if module[lead].in_features < SHORTCUT_INPUTS:
+        return None  # two multiply-adds an output in place of a few: nothing gained
+    names = list(module._modules)
+    first = names[lead]
+    keys = {f"{first}.weight", f"{first}.bias"} & set(forward.keys)
+    if f"{first}.weight" not in keys:
+        return None
+    offsets = dict(zip(forward.keys, np.cumsum([0, *forward.sizes])[:-1].tolist()))
+    sizes = dict(zip(forward.keys, forward.sizes))
+    layer = module[lead]
+    rest = module[lead + 1 :]  # a Sequential slice keeps the layers' names
+    rest_keys = [k for k in forward.keys if k not in keys]
+    with torch.no_grad():
+        inputs = module[:lead](x) if lead else x
+        inputs = inputs.to(forward.dtype)
+
+    def factory(plane: Plane) -> Evaluator:
+        basis = torch.as_tensor(
+            np.stack([plane.origin, *plane.dirs]), dtype=forward.dtype, device=forward.device
+        )  # (3, P): the origin and the two directions
+
+        def part(key: str) -> torch.Tensor:
+            start = offsets[key]
+            return basis[:, start : start + sizes[key]]
+
+        with torch.no_grad():
+            weights = part(f"{first}.weight").reshape(3, *layer.weight.shape)
+            z = torch.einsum("...i,kji->k...j", inputs, weights)  # (3, n, out)
+            if f"{first}.bias" in keys:
+                z = z + part(f"{first}.bias")[:, None, :]
+            elif layer.bias is not None:
+                z[0] = z[0] + layer.bias.detach()
+        rest_basis = {k: part(k) for k in rest_keys}
+        shapes = dict(zip(forward.keys, forward.shapes))
+        base, slopes = z[0], z[1:].reshape(2, -1)  # one product per batch: (B, 2) @ (2, n·out)
+
+        def single(ab: torch.Tensor) -> torch.Tensor:
+            hidden = base + (ab @ slopes).view(base.shape)
+            params = {
+                k: (b[0] + ab[0] * b[1] + ab[1] * b[2]).view(shapes[k])
+                for k, b in rest_basis.items()
+            }
+            out = functional_call(rest, params, (hidden,))
+            return loss_fn(out, y).reshape(())
+
+        return Evaluator(single, dtype=forward.dtype, device=forward.device, size=len(x))
+
+    return factory
+
+
+def _no_state(m: torch.nn.Module) -> bool:
+    """A layer with nothing to learn or keep, and no randomness in eval mode (Flatten, ...)."""
+    return not any(True for _ in m.parameters()) and not any(True for _ in m.buffers())
+
+
 # -- the landscape ---------------------------------------------------------------------------------
 
 
@@ -177,6 +275,7 @@ def attach(
     shapes: Sequence[tuple[int, ...]] | None = None,
     box: Sequence[tuple[float, float]] | None = None,
     seed: int = 0,
+    on_plane: Callable[[Plane], Evaluator] | None = None,
 ) -> None:
     """Compute one landscape for ``runs`` (drawn together) and store it in each run's extras.
 
@@ -184,7 +283,8 @@ def attach(
     ``surface_x`` (, ``surface_y``) and ``surface_loss``. Three or more: the loss over the
     ``plane`` (``"pca"``, ``"random"``, ``"endpoints"``; ``box`` then in plane coordinates),
     keys ``plane_*``, with each run's own ``plane_path_loss`` at the snapshots
-    ``plane_path_step``.
+    ``plane_path_step``. ``on_plane`` makes a faster evaluator of plane coordinates for a
+    plane, where the model allows one (see `first_layer_shortcut`).
     """
     dim = runs[0].params.shape[1]
     losses = np.concatenate([r.loss for r in runs])
@@ -211,7 +311,17 @@ def attach(
         box = box_around(np.concatenate(coords), losses, extra, limit)
     a, b = (np.linspace(lo, hi, RESOLUTION[3]) for lo, hi in box)
     grid = np.stack(np.meshgrid(a, b), axis=-1).reshape(-1, 2)
-    values = loss_at(grid, lift=flat.lift, label="loss on the plane").reshape(len(b), len(a))
+    if on_plane is not None:
+        coords_loss = on_plane(flat)
+
+        def evaluate(points, label):
+            return coords_loss(points, label=label)
+    else:
+
+        def evaluate(points, label):
+            return loss_at(points, lift=flat.lift, label=label)
+
+    values = evaluate(grid, "loss on the plane").reshape(len(b), len(a))
     shared = {
         "plane_origin": flat.origin,
         "plane_dirs": flat.dirs,
@@ -224,6 +334,6 @@ def attach(
         steps = np.arange(len(xy))
         if len(steps) > PATH_POINTS:
             steps = pick_steps([run], PATH_POINTS)
-        on_plane = loss_at(xy[steps], lift=flat.lift, label="loss along the path")
-        run.extras.update(shared, plane_path_loss=on_plane, plane_path_step=steps)
+        along = evaluate(xy[steps], "loss along the path")
+        run.extras.update(shared, plane_path_loss=along, plane_path_step=steps)
         run.meta["plane"] = flat.kind

@@ -71,9 +71,25 @@ def make_plane(
     raise GdvizError(f"unknown plane {kind!r}: use one of {', '.join(KINDS)}")
 
 
+SAMPLE = 5000  # snapshots a long path is thinned to (evenly) for its principal directions
+
+
 def _offsets(paths: Sequence[np.ndarray], origin: np.ndarray) -> np.ndarray:
-    offsets = np.concatenate([np.asarray(p, dtype=float) for p in paths]) - origin
+    rows = []
+    for p in paths:
+        p = np.asarray(p, dtype=float)
+        if len(p) > SAMPLE:
+            p = p[np.unique(np.linspace(0, len(p) - 1, SAMPLE).round().astype(int))]
+        rows.append(p)
+    offsets = np.concatenate(rows) - origin
     return offsets[np.isfinite(offsets).all(axis=1)]
+
+
+def _orthogonal(u: np.ndarray) -> np.ndarray:
+    """A unit vector orthogonal to the unit vector ``u``: the axis least along it, made so."""
+    e = np.eye(len(u))[np.argmin(np.abs(u))]
+    e = e - (e @ u) * u
+    return e / np.linalg.norm(e)
 
 
 def explained_by(dirs: np.ndarray, paths: Sequence[np.ndarray], origin: np.ndarray) -> np.ndarray:
@@ -101,13 +117,19 @@ def pca_plane(paths: Sequence[np.ndarray]) -> Plane:
     origin = np.asarray(paths[0][-1], dtype=float)
     offsets = _offsets(paths, origin)
     centred = offsets - offsets.mean(axis=0)
-    _, s, vt = np.linalg.svd(centred, full_matrices=True)
+    # The thin SVD: the full one of a (S, P) path builds a P x P matrix (730 MB and 6 s for
+    # 10,000 parameters) to keep two of its rows.
+    _, s, vt = np.linalg.svd(centred, full_matrices=False)
     variance = s**2
     total = variance.sum()
     explained = np.zeros(2)
     if total > 0:
         explained[: min(2, len(variance))] = variance[:2] / total
-    return Plane(origin, _signed(vt[:2]), explained, "pca")
+    dirs = vt[:2]
+    if len(dirs) < 2:  # a single snapshot: no second direction to find
+        first = dirs[0] if len(dirs) else np.eye(len(origin))[0]
+        dirs = np.stack([first, _orthogonal(first)])
+    return Plane(origin, _signed(dirs), explained, "pca")
 
 
 def filter_normalized(
@@ -176,10 +198,9 @@ def endpoints_plane(paths: Sequence[np.ndarray]) -> Plane:
     across = off - np.outer(off @ u, u)
     far = across[np.argmax(np.linalg.norm(across, axis=1))]
     if np.linalg.norm(far) <= 1e-12 * np.linalg.norm(line):
-        # A straight path: any second direction shows it; take the axis least along the line.
-        far = np.eye(len(u))[np.argmin(np.abs(u))]
-        far = far - (far @ u) * u
-    v = far / np.linalg.norm(far)
+        v = _orthogonal(u)  # a straight path: any second direction shows it
+    else:
+        v = far / np.linalg.norm(far)
     dirs = np.stack([u, v])
     return Plane(origin, dirs, explained_by(dirs, paths, origin), "endpoints")
 

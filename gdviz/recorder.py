@@ -233,7 +233,15 @@ def _describe(run, forward, x, y, loss, loss_fn, *, plane, box, seed) -> None:
         run.meta.update(task=task, classes=max(2, int(np.nanmax(labels)) + 1))
     with forward.evaluating():
         evaluate = Evaluator(loss_at, dtype=forward.dtype, device=forward.device, size=len(x))
-        landscape.attach([run], evaluate, plane=plane, shapes=forward.shapes, box=box, seed=seed)
+        landscape.attach(
+            [run],
+            evaluate,
+            plane=plane,
+            shapes=forward.shapes,
+            box=box,
+            seed=seed,
+            on_plane=landscape.first_layer_shortcut(forward, loss_fn, x, y),
+        )
     predictions.attach(run, forward, how=how, input_shape=tuple(x.shape[1:]))
 
 

@@ -387,6 +387,7 @@ class Session:
         self.loss_at = lambda flat: _scalar(loss_of(self.forward(flat, inputs), y_t))
         self.loss_size = len(x)
         self.inputs = inputs
+        self.on_plane = landscape.first_layer_shortcut(self.forward, loss_of, inputs, y_t)
         self.how = predictions.task_of(loss)[1]
         self._set_loss_meta(loss)
         self._check_start(None, None)
@@ -473,6 +474,7 @@ class Session:
                 shapes=self.shapes,
                 box=self.box,
                 seed=self.seed or 0,
+                on_plane=self.on_plane,
             )
         shape = tuple(self.inputs.shape[1:])
         for run in runs:
