@@ -180,6 +180,8 @@ class Expression:
         if token.kind == "end":
             last = self._tokens[self._i - 1].text if self._i else ""
             return self._fail(f"it ends too early, after {last!r}" if last else "it is empty")
+        if token.kind == "name" and token.text not in (*VARIABLES, *CONSTANTS, *FUNCTIONS):
+            return self._unknown(token)
         before = self._tokens[self._i - 1] if self._i else None
         if (
             before is not None
@@ -305,5 +307,10 @@ class Expression:
                 return Node(lambda p, v=value: v, text, 5, value)
             ev = inner.evaluate
             return Node(lambda p: elementwise(name, ev(p)), text, 5)
+        raise self._unknown(token)
+
+    def _unknown(self, token: Token) -> GdvizError:
         allowed = ", ".join([*VARIABLES, *CONSTANTS, *FUNCTIONS])
-        raise self._fail(f"unknown name {name!r} at position {token.at + 1} (allowed: {allowed})")
+        return self._fail(
+            f"unknown name {token.text!r} at position {token.at + 1} (allowed: {allowed})"
+        )

@@ -208,13 +208,19 @@ def _describe(run, forward, x, y, loss, loss_fn, *, plane, box, seed) -> None:
         return value.reshape(())
 
     final = torch.as_tensor(run.params[-1], dtype=forward.dtype, device=forward.device)
+    errors = (RuntimeError, ValueError, IndexError, TypeError)
     with forward.evaluating(), torch.no_grad():
+        try:
+            out = forward(final, x)
+        except errors as exc:
+            raise GdvizError(
+                f"the model cannot take x (shape {tuple(x.shape)}): {_first_line(exc)}"
+            ) from None
         try:
             value = float(loss_at(final))
         except GdvizError:
             raise
-        except (RuntimeError, ValueError, IndexError, TypeError) as exc:
-            out = forward(final, x)
+        except errors as exc:
             raise GdvizError(
                 f"the loss cannot be computed from the model's output (shape "
                 f"{tuple(out.shape)}) and y (shape {tuple(y.shape)}): {_first_line(exc)}"

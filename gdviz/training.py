@@ -291,9 +291,9 @@ class Session:
             shown = ", ".join(variables) if len(variables) <= 4 else "p"
             self.meta["title"] += f"({shown})"
         elif len(values) != len(variables):
+            count = f"{len(variables)} parameter{'s' if len(variables) > 1 else ''}"
             raise GdvizError(
-                f"init has {len(values)} values; the function has {len(variables)} "
-                f"parameters ({', '.join(variables)})"
+                f"init has {len(values)} values; the function has {count} ({', '.join(variables)})"
             )
         self.steps = _integer(default_steps if steps is None else steps, "steps", minimum=1)
         dtype = torch.get_default_dtype()

@@ -175,6 +175,17 @@ USAGE = [
     (["animate", "--size", "10x10"], "10x10"),
     (["animate", "--dataset", "synthetic", "--function", "beale"], "--function"),
     (["animate", "--function", "beale", "--view", "fit"], "fit"),
+    (["animate", "--function", "x^2 + y", "--init", "1,1"], "'^' at position 2"),
+    (["animate", "--function", "x + foo", "--init", "1"], "unknown name 'foo'"),
+    (["animate", "--function", "x + 1/0", "--init", "1"], "divides by zero"),
+    (["animate", "--function", "3 + 4"], "neither x nor y"),
+    (["animate", "--function", "x**2 + 10*y**2"], "--init"),
+    (["animate", "--function", "x**2 + y", "--init", "1,1", "--model", "line"], "--model"),
+    (["animate", "--function", "x**2 + y", "--init", "1,1", "--box", "1,2,3"], "--box"),
+    (["animate", "--function", "x**2 + y", "--init", "1,1", "--box", "1,0,0,1"], "minimum"),
+    (["animate", "--dataset", "moons", "--plane", "flat"], "'flat'"),
+    (["animate", "--dataset", "moons", "--hidden", "16,0"], "'0'"),
+    (["animate", "--dataset", "synthetic", "--hidden", "4"], "--hidden"),
 ]
 
 
@@ -189,6 +200,120 @@ def test_usage_errors_exit_2_with_one_line_naming_the_value(
     assert len(message) == 1 and named in message[0]
     assert "Traceback" not in err
     assert leftovers(tmp_path) == []
+
+
+def test_a_formula_of_ones_own_races_like_rosenbrock(tmp_path):
+    code, out, err = gdviz_cli(
+        "animate",
+        "--function",
+        "x**2 + 10*y**2",
+        "--init",
+        "3,1",
+        "--optimizer",
+        "gd,momentum,adam",
+        "--frames",
+        "8",
+        "--save-run",
+        "race.npz",
+        cwd=tmp_path,
+    )
+    assert code == 0, err
+    assert out.splitlines()[-1] == "formula-contour.gif"
+    with Image.open(tmp_path / "formula-contour.gif") as gif:
+        assert gif.n_frames == 8
+    runs = [gdviz.load(p) for p in sorted(tmp_path.glob("race-*.npz"))]
+    assert sorted(r.label for r in runs) == ["adam, lr 0.1", "gd, lr 0.05", "momentum, lr 0.005"]
+    assert all(r.meta["expression"] == "x**2 + 10*y**2" for r in runs)
+
+
+def test_formula_not_finite_at_the_start_exits_1_naming_where(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _out, err = call(capsys, "animate", "--function", "log(x) + y**2", "--init", "-1,0")
+    assert code == 1
+    assert (
+        err.strip() == "gdviz: error: the function is not finite at the start (x = -1, y = 0): nan"
+    )
+    assert leftovers(tmp_path) == []
+
+
+def test_box_and_plane_reach_the_run(tmp_path, capsys):
+    code, _out, err = call(
+        capsys,
+        "animate",
+        "--function",
+        "x**2 + y**2",
+        "--init",
+        "1,1",
+        "--box",
+        "-2,2,-3,3",
+        "--steps",
+        "5",
+        "--out",
+        str(tmp_path / "b.png"),
+        "--save-run",
+        str(tmp_path / "b.npz"),
+    )
+    assert code == 0, err
+    assert gdviz.load(tmp_path / "b.npz").meta["box"] == [[-2, 2], [-3, 3]]
+    code, _out, err = call(
+        capsys,
+        "animate",
+        "--dataset",
+        "moons",
+        "--plane",
+        "random",
+        "--hidden",
+        "8",
+        "--steps",
+        "20",
+        "--view",
+        "dashboard",
+        "--out",
+        str(tmp_path / "m.png"),
+        "--save-run",
+        str(tmp_path / "m.npz"),
+    )
+    assert code == 0, err
+    run = gdviz.load(tmp_path / "m.npz")
+    assert run.meta["plane"] == "random" and run.params.shape[1] == 2 * 8 + 8 + 8 * 2 + 2
+    with Image.open(tmp_path / "m.png") as im:
+        assert im.size == (1280, 440)
+
+
+def test_two_csv_columns_and_class_labels_draw_decision_regions(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 2))
+    lines = ["height,weight,kind"] + [f"{a:.3f},{b:.3f},{int(a + b > 0)}" for a, b in x]
+    csv = _csv(tmp_path, "\n".join(lines) + "\n")
+    code, _out, err = call(
+        capsys,
+        "animate",
+        "--csv",
+        str(csv),
+        "--x",
+        "height,weight",
+        "--y",
+        "kind",
+        "--model",
+        "mlp",
+        "--loss",
+        "cross_entropy",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.05",
+        "--steps",
+        "30",
+        "--out",
+        str(tmp_path / "k.png"),
+        "--save-run",
+        str(tmp_path / "k.npz"),
+    )
+    assert code == 0, err
+    run = gdviz.load(tmp_path / "k.npz")
+    assert run.x.shape == (60, 2) and run.meta["columns"] == ["height", "weight"]
+    assert run.extras["region"].shape[1:] == (64, 64, 1)
+    assert run.loss[-1] < run.loss[0]
 
 
 def _csv(tmp_path, text: str):

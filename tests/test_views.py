@@ -46,6 +46,28 @@ def _recorded_run():
     return rec.to_run(x=x, y=y, model="line", loss="mse")
 
 
+def _network_from_a_loop():
+    torch.manual_seed(0)
+    x = torch.linspace(-2, 2, 40)[:, None]
+    y = torch.sin(2 * x[:, 0])
+    net = torch.nn.Sequential(torch.nn.Linear(1, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
+    opt = torch.optim.Adam(net.parameters(), lr=0.05)
+    rec = gdviz.Recorder(net)
+    for _ in range(40):
+        opt.zero_grad()
+        loss = ((net(x)[:, 0] - y) ** 2).mean()
+        loss.backward()
+        rec.record(loss)
+        opt.step()
+    return rec.to_run(x=x, y=y, model=net, loss=lambda out, t: ((out[:, 0] - t) ** 2).mean())
+
+
+def _four_columns():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 4))
+    return gdviz.train((x, (x[:, 0] > 0).astype(float)), model="mlp", loss="bce", steps=20)
+
+
 def _diverged_run():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -64,6 +86,22 @@ KINDS = {
     "recorder": _recorded_run,
     "rmse": lambda: gdviz.train("thermometer", loss="rmse", steps=300),
     "mae": lambda: gdviz.train("synthetic", loss="mae", steps=30),
+    "formula": lambda: gdviz.train("x**2 + 10*y**2", init=(3, 1), optimizer="momentum"),
+    "formula of x": lambda: gdviz.train("x**4 - 3*x**2 + x", init=(2,), steps=40),
+    "formula race": lambda: gdviz.sweep(
+        "sin(x) + (y - 1)**2", init=(1, 3), optimizer=["gd", "adam"], steps=40
+    ),
+    "callable": lambda: gdviz.train(lambda p: (p**2 * torch.tensor([1.0, 9.0])).sum(), init=[2, 1]),
+    "callable 5": lambda: gdviz.train(lambda p: (p**4).sum(), init=np.ones(5), steps=30),
+    "moons": lambda: gdviz.train("moons", steps=40),
+    "moons race": lambda: gdviz.sweep("moons", optimizer=["adam", "sgd"], steps=30),
+    "random plane": lambda: gdviz.train("moons", steps=30, plane="random"),
+    "endpoints plane": lambda: gdviz.train("moons", steps=30, plane="endpoints"),
+    "logistic": lambda: gdviz.train(
+        (np.linspace(-2, 2, 30), (np.linspace(-2, 2, 30) > 0.3).astype(float)), loss="bce"
+    ),
+    "network from a loop": _network_from_a_loop,
+    "four columns": _four_columns,
 }
 
 
@@ -79,6 +117,10 @@ def test_every_view_draws_every_kind_of_run(runs, kind, view):
     first = run[0] if isinstance(run, list) else run
     if view == "fit" and first.x is None:
         with pytest.raises(gdviz.GdvizError, match="fit view needs data"):
+            gdviz.animate(run, view=view)
+        return
+    if view == "fit" and first.x.ndim == 2 and first.x.shape[1] > 2:
+        with pytest.raises(gdviz.GdvizError, match="one or two input columns"):
             gdviz.animate(run, view=view)
         return
     anim = gdviz.animate(run, view=view, frames=6, size=(800, 500) if view != "dashboard" else None)

@@ -249,8 +249,10 @@ class FitView(View):
                 origin="lower",
                 interpolation="bilinear",
                 aspect="auto",
-                zorder=1,
+                zorder=2.55,
             )
+            # The fill moves, and a blitted frame draws it over everything static, the axes'
+            # frame included: it sits above the frame in a full redraw too (zorder 2.55).
             moving.append(self.region_)
         self.boundary_ = []
         if self.task != "regression":
@@ -259,7 +261,7 @@ class FitView(View):
                     [],
                     colors="#333333" if len(self.runs) == 1 else color(i),
                     linewidths=1.6,
-                    zorder=2,
+                    zorder=2.6,
                 )
                 ax.add_collection(lines)
                 self.boundary_.append(lines)
