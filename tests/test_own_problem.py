@@ -17,6 +17,7 @@ import torch
 import gdviz
 from gdviz import GdvizError, landscape
 from gdviz.plane import endpoints_plane, explained_by, filter_normalized, pca_plane, random_plane
+from gdviz.views import ContourView, FitView
 
 # -- your own function --------------------------------------------------------------------------
 
@@ -283,7 +284,7 @@ def test_moons_trains_an_mlp_classifier_and_the_regions_are_its_predictions():
     stored = ex["region"][-1][..., 0].reshape(-1)
     np.testing.assert_allclose(stored, probs, atol=1e-5)
     # ... and the fit view's last frame shows them: each cell tinted towards its class.
-    view = gdviz.views.FitView(run).plot(step=run.steps)
+    view = FitView(run).plot(step=run.steps)
     image = np.asarray(view.region_.get_array())
     blue_ish = image[..., 2] > image[..., 0]  # class 0 is blue, class 1 vermilion
     sure = np.abs(probs - 0.5) > 0.05
@@ -296,7 +297,7 @@ def test_moons_trains_an_mlp_classifier_and_the_regions_are_its_predictions():
 
 def test_decision_boundary_is_where_the_probability_crosses_one_half():
     run = gdviz.train("moons", steps=120)
-    view = gdviz.views.FitView(run).plot(step=run.steps)
+    view = FitView(run).plot(step=run.steps)
     segments = view.boundary_[0].get_segments()
     assert segments
     ex = run.extras
@@ -346,7 +347,7 @@ def test_logistic_regression_with_the_line_model_and_bce_matches_torch():
     np.testing.assert_allclose(run.loss, values, rtol=1e-5)
     np.testing.assert_allclose(run.params, params, rtol=1e-5, atol=1e-6)
     # The fit view draws the probability curve sigmoid(m x + b) over the labels.
-    view = gdviz.views.FitView(run).plot(step=run.steps)
+    view = FitView(run).plot(step=run.steps)
     m, b = run.params[-1]
     np.testing.assert_allclose(view.line_[0].get_ydata(), 1 / (1 + np.exp(-(m * view.xs + b))))
 
@@ -552,3 +553,28 @@ def test_sweep_names_each_run_and_shares_one_landscape():
     assert runs[0].loss[-1] == runs[2].loss[-1]
     view = gdviz.animate(runs, view="contour", frames=2).views[0]
     assert view.note_.get_text().count("on the plane") == 3
+
+
+def test_plane_note_gives_the_plane_loss_at_the_step_shown():
+    run = gdviz.train("moons", steps=40)
+    view = ContourView(run).plot(step=0)
+    for step in (0, 17, 40):
+        view.update(step)
+        expected = run.extras["plane_path_loss"][step]
+        assert view.note_.get_text() == (
+            f"loss recorded {run.loss[step]:.4g}, on the plane {expected:.4g}"
+        )
+
+
+def test_regions_are_white_where_undecided_and_full_tint_where_sure():
+    from matplotlib.colors import to_rgb
+
+    from gdviz.views.base import COLORS
+    from gdviz.views.fit import FILL, _tint
+
+    probs = np.array([[0.5, 0.5], [1.0, 0.0], [0.0, 1.0], [0.75, 0.25]])
+    rgb = _tint(probs)
+    np.testing.assert_allclose(rgb[0], [1, 1, 1])
+    np.testing.assert_allclose(rgb[1], 1 - FILL * (1 - np.array(to_rgb(COLORS[0]))))
+    np.testing.assert_allclose(rgb[2], 1 - FILL * (1 - np.array(to_rgb(COLORS[1]))))
+    np.testing.assert_allclose(rgb[3], 1 - 0.5 * FILL * (1 - np.array(to_rgb(COLORS[0]))))
