@@ -518,7 +518,7 @@ def _curvature_lr_of(f: Callable, values: list[float]) -> float:
 
 def _describe_mlp(module: torch.nn.Module, inputs: int, outputs: int) -> str:
     widths = [m.out_features for m in module if isinstance(m, torch.nn.Linear)]
-    return f"an MLP {inputs}→{'→'.join(map(str, widths))} (tanh)"
+    return f"an MLP {inputs}→{'→'.join(map(str, widths))}"
 
 
 def _scalar(value) -> torch.Tensor:

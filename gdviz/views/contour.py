@@ -305,7 +305,7 @@ class ContourView(View):
         cbar = ax.figure.colorbar(self.contour_, ax=ax, shrink=0.9, pad=0.02, ticks=lv[::3])
         cbar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
         cbar.ax.yaxis.set_minor_locator(NullLocator())
-        cbar.set_label("loss", fontsize=9)
+        cbar.set_label("loss" if self.runs[0].meta.get("kind") != "function" else "f", fontsize=9)
         cbar.ax.tick_params(labelsize=8)
 
     def _draw_curve(self, ax: Axes):

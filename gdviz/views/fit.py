@@ -24,6 +24,9 @@ from gdviz.views.base import COLORS, DATA_COLOR, View, at, color, legend_place
 from gdviz.views.surface import one_column
 
 FILL = 0.45  # how strongly the surest prediction tints the region (0: white, 1: the class colour)
+# Steps of sureness the tint takes: bands read like contour levels, and a frame then changes few
+# pixels where the model barely moved (the moons GIF: 2.4 MB, against 6.0 MB unbanded).
+BANDS = 8
 LIMIT_SAMPLES = 1000  # snapshots whose curves set the y limits of a long run
 SURFACE_CMAP = "viridis"
 
@@ -370,10 +373,11 @@ def _class_probabilities(values: np.ndarray) -> np.ndarray:
 
 
 def _tint(probs: np.ndarray) -> np.ndarray:
-    """RGB: each place in the predicted class's colour, stronger where the model is surer
-    (white where it cannot tell the classes apart)."""
+    """RGB: each place in the predicted class's colour, stronger where the model is surer, in
+    `BANDS` steps (white where it cannot tell the classes apart)."""
     classes = probs.shape[-1]
     palette = np.array([to_rgb(COLORS[k % len(COLORS)]) for k in range(classes)])
     sure = (probs.max(axis=-1) - 1 / classes) / (1 - 1 / classes)
+    sure = np.ceil(np.clip(sure, 0, 1) * BANDS) / BANDS
     chosen = palette[probs.argmax(axis=-1)]
-    return 1 - FILL * np.clip(sure, 0, 1)[..., None] * (1 - chosen)
+    return 1 - FILL * sure[..., None] * (1 - chosen)
