@@ -578,3 +578,57 @@ def test_regions_are_white_where_undecided_and_full_tint_where_sure():
     np.testing.assert_allclose(rgb[1], 1 - FILL * (1 - np.array(to_rgb(COLORS[0]))))
     np.testing.assert_allclose(rgb[2], 1 - FILL * (1 - np.array(to_rgb(COLORS[1]))))
     np.testing.assert_allclose(rgb[3], 1 - 0.5 * FILL * (1 - np.array(to_rgb(COLORS[0]))))
+
+
+def test_a_long_landscape_shows_a_progress_bar_on_a_terminal(monkeypatch):
+    import io
+    import time as clock
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    monkeypatch.setattr(landscape, "BAR_AFTER", 0.0)
+
+    def slow(p):
+        clock.sleep(0.001)
+        return (p**2).sum()
+
+    values = landscape.Evaluator(slow)(np.ones((300, 2)), label="loss on the plane")
+    np.testing.assert_allclose(values, 2.0)
+    shown = screen.getvalue()
+    assert "loss on the plane [" in shown and "300/300 points" in shown
+    quiet = Terminal()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    landscape.Evaluator(slow)(np.ones((300, 2)))  # no label: no bar
+    assert quiet.getvalue() == ""
+
+
+def test_cli_rerenders_a_saved_network_run(tmp_path):
+    rec, model, x, y, loss_fn = own_loop()
+    rec.to_run(x=x, y=y, model=model, loss=loss_fn).save(tmp_path / "net.npz")
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gdviz.cli",
+            "animate",
+            "--run",
+            str(tmp_path / "net.npz"),
+            "--view",
+            "dashboard",
+            "--frames",
+            "4",
+            "--out",
+            str(tmp_path / "net.gif"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    from PIL import Image
+
+    with Image.open(tmp_path / "net.gif") as gif:
+        assert gif.n_frames == 4 and gif.size == (1280, 440)

@@ -220,9 +220,12 @@ class FitView(View):
                     label = f"class {c}" if i == 0 else None
                     style = {"color": COLORS[c % len(COLORS)], "ls": ("-", "--", ":", "-.")[i % 4]}
                 else:
-                    fitted = (
-                        formula if r.meta.get("model") in ("module", "mlp") else f"y = {formula}"
-                    )
+                    if r.meta.get("model") in ("module", "mlp"):
+                        fitted = formula
+                    elif self.task == "binary":  # logistic regression: p = σ(m·x + b)
+                        fitted = f"p = σ({formula})"
+                    else:
+                        fitted = f"y = {formula}"
                     label = f"fit: {fitted}" if len(self.runs) == 1 else r.label
                     style = {"color": color(i)}
                 (line,) = ax.plot(
@@ -289,6 +292,9 @@ class FitView(View):
                 linewidths=0.6,
                 zorder=3,
             )
+            bar = ax.figure.colorbar(self.points_, ax=ax, shrink=0.9, pad=0.02)
+            bar.set_label(run.meta.get("y_label", "y"), fontsize=9)
+            bar.ax.tick_params(labelsize=8)
         moving.append(self.points_)
         handles = self._legend_handles()
         if handles:
