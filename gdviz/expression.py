@@ -208,15 +208,24 @@ class Expression:
         self._i += 1
         return token
 
-    def _sum(self) -> Node:
+    def _nested(self, parse: Callable[[], Node]) -> Node:
+        """``parse()`` one level deeper: each bracket, sign and power nests, and a limit keeps
+        the recursion far from Python's own."""
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise self._fail(f"it nests more than {MAX_DEPTH} levels deep")
+        node = parse()
+        self._depth -= 1
+        return node
+
+    def _sum(self) -> Node:
+        return self._nested(self._terms)
+
+    def _terms(self) -> Node:
         node = self._product()
         while self._peek().text in ("+", "-") and self._peek().kind == "op":
             op = self._take().text
             node = _binary(op, node, self._product())
-        self._depth -= 1
         return node
 
     def _product(self) -> Node:
@@ -233,11 +242,7 @@ class Expression:
         token = self._peek()
         if token.kind == "op" and token.text in ("+", "-"):
             self._take()
-            self._depth += 1
-            if self._depth > MAX_DEPTH:
-                raise self._fail(f"it nests more than {MAX_DEPTH} levels deep")
-            inner = self._unary()
-            self._depth -= 1
+            inner = self._nested(self._unary)
             if token.text == "+":
                 return inner
             text = f"−{inner.text if inner.precedence >= _PRECEDENCE['neg'] else f'({inner.text})'}"
@@ -253,12 +258,7 @@ class Expression:
         base = self._atom()
         if self._peek().kind == "op" and self._peek().text == "**":
             self._take()
-            self._depth += 1
-            if self._depth > MAX_DEPTH:
-                raise self._fail(f"it nests more than {MAX_DEPTH} levels deep")
-            exponent = self._unary()
-            self._depth -= 1
-            return _binary("**", base, exponent)
+            return _binary("**", base, self._nested(self._unary))
         return base
 
     def _atom(self) -> Node:

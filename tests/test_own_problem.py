@@ -91,6 +91,14 @@ def test_named_functions_keep_their_classic_rate_for_every_optimizer():
         assert run.meta["lr"] == FUNCTIONS["rosenbrock"].lr[optimizer]
 
 
+def sampled_plane_points(extras, count):
+    """Grid cells (row i, column j) of a stored plane, and their parameters lifted by hand."""
+    rng = np.random.default_rng(0)
+    for i, j in rng.integers(0, len(extras["plane_a"]), (count, 2)):
+        point = extras["plane_origin"] + extras["plane_a"][j] * extras["plane_dirs"][0]
+        yield i, j, point + extras["plane_b"][i] * extras["plane_dirs"][1]
+
+
 def test_a_callable_of_many_parameters_gets_a_plane_whose_loss_is_the_functions():
     target = torch.arange(5.0)
 
@@ -101,10 +109,7 @@ def test_a_callable_of_many_parameters_gets_a_plane_whose_loss_is_the_functions(
     assert run.param_names == tuple("abcde")
     ex = run.extras
     # Direct evaluation of f at sampled grid points, lifted by hand from the stored plane.
-    rng = np.random.default_rng(0)
-    for i, j in rng.integers(0, len(ex["plane_a"]), (8, 2)):
-        point = ex["plane_origin"] + ex["plane_a"][j] * ex["plane_dirs"][0]
-        point = point + ex["plane_b"][i] * ex["plane_dirs"][1]
+    for i, j, point in sampled_plane_points(ex, 8):
         assert ex["plane_loss"][i, j] == pytest.approx(float(f(torch.tensor(point))), rel=1e-5)
     # The PCA plane of a straight-ish path holds most of its variance.
     assert ex["plane_explained"].sum() > 0.9
@@ -383,10 +388,7 @@ def test_to_run_with_a_network_stores_a_plane_whose_loss_is_the_networks(plane):
     assert run.meta["plane"] == plane and run.meta["task"] == "multiclass"
     ex = run.extras
     reference = torch.nn.Sequential(torch.nn.Linear(2, 12), torch.nn.ReLU(), torch.nn.Linear(12, 2))
-    rng = np.random.default_rng(0)
-    for i, j in rng.integers(0, len(ex["plane_a"]), (6, 2)):
-        point = ex["plane_origin"] + ex["plane_a"][j] * ex["plane_dirs"][0]
-        point = point + ex["plane_b"][i] * ex["plane_dirs"][1]
+    for i, j, point in sampled_plane_points(ex, 6):
         torch.nn.utils.vector_to_parameters(
             torch.tensor(point, dtype=torch.float32), reference.parameters()
         )
