@@ -9,8 +9,9 @@ import re
 import signal
 import sys
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -21,19 +22,24 @@ from gdviz.formulas import LOSS_NAMES, MODELS
 from gdviz.functions import FUNCTIONS
 from gdviz.optimizers import OPTIMIZERS
 from gdviz.plane import KINDS as PLANES
+from gdviz.schedules import FORMS as SCHEDULES
+from gdviz.schedules import parse as parse_schedule
 
 VIEW_NAMES = ("fit", "contour", "loss", "dashboard")
 SUFFIXES = (".gif", ".mp4", ".html", ".png")
+# Options that change how runs are trained, so they mean nothing with --run.
+TRAINING = ("model", "loss", "hidden", "optimizer", "lr", "steps", "init", "seed", "box")
+TRAINING += ("batch_size", "schedule", "standardize", "no_zero_grad")
 
 
 @dataclass(frozen=True)
 class Source:
-    """Where the runs come from: a preset, a CSV file, a test function or a saved run."""
+    """Where the runs come from: a preset, a CSV file, a function or formula, or saved runs."""
 
     kind: str  # "dataset" | "csv" | "function" | "formula" | "run"
-    name: str  # the preset or function name, the formula, or the file's stem
-    path: Path | None = None
-    x: tuple[str, ...] | None = None
+    name: str  # the preset or function name, the formula, or the (first) file's stem
+    paths: tuple[Path, ...] = ()
+    x: tuple[str, ...] = ()
     y: str | None = None
 
     @property
@@ -47,32 +53,27 @@ class AnimateConfig:
     """Everything `gdviz animate` was asked to do, checked."""
 
     source: Source
-    model: str | None
-    loss: str | None
-    optimizers: tuple[str | None, ...]
-    lrs: tuple[float | None, ...]
-    steps: int | None
-    init: tuple[float, ...] | None
-    seed: int | None
-    zero_grad: bool
-    box: tuple[tuple[float, float], ...] | None
-    plane: str
-    hidden: tuple[int, ...] | None
     view: str
-    frames: int | None
-    fps: float | None
-    size: tuple[int, int] | None
-    dpi: float
     out: Path
-    save_run: Path | None
-    quiet: bool
+    optimizers: tuple[str | None, ...] = (None,)
+    lrs: tuple[float | None, ...] = (None,)
+    training: dict[str, Any] = field(default_factory=dict)  # the rest of train's keywords
+    frames: int | None = None
+    fps: float = 20
+    size: tuple[int, int] | None = None
+    dpi: float = 100
+    save_run: Path | None = None
+    quiet: bool = False
 
 
 # -- option types -------------------------------------------------------------------------------
 
 
 class CommaList(click.ParamType):
-    """A comma-separated list, each item checked by ``convert_one``."""
+    """A comma-separated list, each item checked by ``one``."""
+
+    def __init__(self, name: str, one):
+        self.name, self.one = name, one
 
     def convert(self, value, param, ctx):
         if isinstance(value, tuple):
@@ -80,98 +81,79 @@ class CommaList(click.ParamType):
         items = [s.strip() for s in str(value).split(",")]
         if not all(items):
             self.fail(f"{value!r} has an empty item", param, ctx)
-        return tuple(self.convert_one(s, param, ctx) for s in items)
-
-
-class Optimizers(CommaList):
-    name = "optimizer[,optimizer...]"
-
-    def convert_one(self, s, param, ctx):
-        if s not in OPTIMIZERS:
-            self.fail(f"{s!r} is not one of {', '.join(OPTIMIZERS)}", param, ctx)
-        return s
-
-
-class Numbers(CommaList):
-    """Finite numbers, comma-separated; ``positive`` ones only for learning rates."""
-
-    def __init__(self, name: str, *, positive: bool = False):
-        self.name, self.positive = name, positive
-
-    def convert_one(self, s, param, ctx):
         try:
-            v = float(s)
-        except ValueError:
-            self.fail(f"{s!r} is not a number", param, ctx)
-        if not math.isfinite(v):
-            self.fail(f"{s!r} is not a finite number", param, ctx)
-        if self.positive and v <= 0:
-            self.fail(f"{s!r} must be a positive number", param, ctx)
-        return v
+            return tuple(self.one(s) for s in items)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
-class Columns(CommaList):
-    name = "COL[,COL]"
-
-    def convert_one(self, s, param, ctx):
-        return s
-
-
-class Widths(CommaList):
-    name = "W[,W...]"
-
-    def convert_one(self, s, param, ctx):
-        if not s.isdigit() or not 1 <= int(s) <= 4096:
-            self.fail(f"{s!r} is not a layer width from 1 to 4096", param, ctx)
-        return int(s)
+def _optimizer(s: str) -> str:
+    if s not in OPTIMIZERS:
+        raise ValueError(f"{s!r} is not one of {', '.join(OPTIMIZERS)}")
+    return s
 
 
-class FunctionName(click.ParamType):
-    """A named test function, or a formula in x and y: parsed here, so a bad one is a usage
-    error that quotes it and names the bad token."""
+def _number(s: str, *, positive: bool = False) -> float:
+    try:
+        v = float(s)
+    except ValueError:
+        raise ValueError(f"{s!r} is not a number") from None
+    if not math.isfinite(v):
+        raise ValueError(f"{s!r} is not a finite number")
+    if positive and v <= 0:
+        raise ValueError(f"{s!r} must be a positive number")
+    return v
 
-    name = "NAME|FORMULA"
+
+def _width(s: str) -> int:
+    if not s.isdigit() or not 1 <= int(s) <= 4096:
+        raise ValueError(f"{s!r} is not a layer width from 1 to 4096")
+    return int(s)
+
+
+class Checked(click.ParamType):
+    """A value checked by a library function that raises `GdvizError` (a formula, a schedule)."""
+
+    def __init__(self, name: str, check):
+        self.name, self.check = name, check
 
     def convert(self, value, param, ctx):
-        if value in FUNCTIONS:
-            return value
         try:
-            Expression(value)
+            self.check(value)
         except GdvizError as exc:
-            named = ", ".join(FUNCTIONS)
-            self.fail(f"{exc} (or name a function: {named})", param, ctx)
+            self.fail(str(exc), param, ctx)
         return value
 
 
-class Size(click.ParamType):
-    name = "WxH"
+def _function(value: str) -> None:
+    if value not in FUNCTIONS:
+        try:
+            Expression(value)
+        except GdvizError as exc:
+            raise GdvizError(f"{exc} (or name a function: {', '.join(FUNCTIONS)})") from None
 
-    def convert(self, value, param, ctx):
-        if isinstance(value, tuple):
-            return value
-        m = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", str(value))
-        if not m or min(int(m[1]), int(m[2])) < 100 or max(int(m[1]), int(m[2])) > 8000:
-            self.fail(
-                f"{value!r} is not a size like 640x480 (100 to 8000 pixels a side)", param, ctx
-            )
-        return int(m[1]), int(m[2])
+
+def _size(value: str) -> None:
+    m = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", str(value))
+    if not m or min(int(m[1]), int(m[2])) < 100 or max(int(m[1]), int(m[2])) > 8000:
+        raise GdvizError(f"{value!r} is not a size like 640x480 (100 to 8000 pixels a side)")
 
 
 def _output(ctx, param, value):
-    if value is None:
-        return None
-    path = Path(value)
-    if path.suffix.lower() not in SUFFIXES:
+    if value is not None and Path(value).suffix.lower() not in SUFFIXES:
         raise click.BadParameter(
             f"{value!r} has no known format suffix: use one of {', '.join(SUFFIXES)}", ctx, param
         )
-    return path
-
-
-def _run_file(ctx, param, value):
-    if value is not None and Path(value).suffix.lower() != ".npz":
-        raise click.BadParameter(f"{value!r} must end in .npz", ctx, param)
     return None if value is None else Path(value)
+
+
+def _run_files(ctx, param, value):
+    if value is None:
+        return None
+    for v in [value] if isinstance(value, str) else value:
+        if Path(v).suffix.lower() != ".npz":
+            raise click.BadParameter(f"{v!r} must end in .npz", ctx, param)
+    return Path(value) if isinstance(value, str) else tuple(Path(v) for v in value)
 
 
 # -- commands -----------------------------------------------------------------------------------
@@ -183,274 +165,184 @@ def cli():
     """gdviz: turn gradient descent into pictures that move."""
 
 
+def option(*names, **kwargs):
+    return click.option(*names, show_default="default" in kwargs, **kwargs)
+
+
+Number = CommaList("number[,number...]", _number)
+
+
 @cli.command()
-@click.option(
-    "--dataset",
-    type=click.Choice(list(PRESETS)),
-    help="A tutorial's data set (see `gdviz datasets`).",
-)
-@click.option(
-    "--csv",
-    "csv_file",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Fit columns of a CSV file with a header row.",
-)
-@click.option(
-    "--x", "x_col", type=Columns(), help="The CSV column for x (two, comma-separated, for a plane)."
-)
-@click.option("--y", "y_col", metavar="COL", help="The CSV column for y.")
-@click.option(
+@option("--dataset", type=click.Choice(list(PRESETS)), help="A preset (see `gdviz datasets`).")
+@option("--csv", "csv_file", type=click.Path(exists=True, dir_okay=False), help="A CSV file.")
+@option("--x", "x_col", type=CommaList("COL[,COL]", str), help="Its input column(s).")
+@option("--y", "y_col", metavar="COL", help="Its target column.")
+@option(
     "--function",
-    type=FunctionName(),
-    help="Minimise a test function ("
-    + ", ".join(FUNCTIONS)
-    + ') or a formula in x and y, e.g. "x**2 + 10*y**2" (needs --init).',
+    type=Checked("NAME|FORMULA", _function),
+    help=f"A function ({', '.join(FUNCTIONS)}) or a formula in x and y (with --init).",
 )
-@click.option(
+@option(
     "--run",
-    "run_file",
+    "run_files",
+    multiple=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="Re-render a run saved with --save-run.",
+    callback=_run_files,
+    help="Draw runs saved with --save-run (repeat to draw several together).",
 )
-@click.option(
-    "--model",
-    type=click.Choice([*MODELS, "mlp"]),
-    help="The model to fit; mlp is a small tanh network [default: the dataset's, else line].",
-)
-@click.option(
-    "--loss",
-    type=click.Choice(list(LOSS_NAMES)),
-    help="The loss; bce and cross_entropy take class labels [default: the dataset's, else mse].",
-)
-@click.option(
-    "--hidden", type=Widths(), help="Layer widths of --model mlp, comma-separated [default: 16,16]."
-)
-@click.option(
-    "--optimizer",
-    type=Optimizers(),
-    help="One or more, comma-separated: " + ", ".join(OPTIMIZERS) + ".",
-)
-@click.option(
+@option("--model", type=click.Choice([*MODELS, "mlp"]), help="What to fit [the dataset's; line].")
+@option("--hidden", type=CommaList("W[,W...]", _width), help="Layer widths of --model mlp.")
+@option("--loss", type=click.Choice(list(LOSS_NAMES)), help="The loss [the dataset's; mse].")
+@option("--optimizer", type=CommaList("O[,O...]", _optimizer), help=", ".join(OPTIMIZERS))
+@option(
     "--lr",
-    type=Numbers("lr[,lr...]", positive=True),
-    help="Learning rate(s), comma-separated [default: the problem's own for each optimizer].",
+    type=CommaList("lr[,lr...]", lambda s: _number(s, positive=True)),
+    help="Learning rate(s) [each optimizer's own for the problem].",
 )
-@click.option(
-    "--steps", type=click.IntRange(min=1), help="Number of updates [default: the problem's]."
+@option("--steps", type=click.IntRange(min=1), help="Number of updates [the problem's].")
+@option("--init", type=Number, help="Starting parameters, comma-separated.")
+@option("--seed", type=click.IntRange(min=0, max=2**63 - 1), help="Seed for torch and the data.")
+@option("--standardize", is_flag=True, help="Train on z-scored columns; report in their units.")
+@option("--batch-size", type=click.IntRange(min=1), help="Minibatch SGD: points per update.")
+@option(
+    "--schedule",
+    type=Checked("|".join(SCHEDULES), parse_schedule),
+    help="Learning-rate schedule: " + ", ".join(SCHEDULES) + ".",
 )
-@click.option("--init", type=Numbers("v,v,..."), help="Starting parameters, comma-separated.")
-@click.option("--seed", type=click.IntRange(min=0), help="Seed for torch and the synthetic data.")
-@click.option(
-    "--box",
-    type=Numbers("xmin,xmax,ymin,ymax"),
-    help="The region the contour view shows [default: around the path].",
-)
-@click.option(
-    "--plane",
-    type=click.Choice(PLANES),
-    default="pca",
-    show_default=True,
-    help="For three or more parameters: the plane through parameter space drawn.",
-)
-@click.option(
-    "--no-zero-grad",
-    is_flag=True,
-    help="Never zero the gradients: they accumulate (the classic bug).",
-)
-@click.option(
-    "--view",
-    type=click.Choice(VIEW_NAMES),
-    help="What to draw [default: fit, or contour for a function].",
-)
-@click.option(
-    "--frames",
-    type=click.IntRange(min=2),
-    help="Number of frames [default: every step up to 200, else 200].",
-)
-@click.option(
-    "--fps",
-    type=click.FloatRange(min=0, min_open=True, max=100),
-    default=20,
-    show_default=True,
-    help="Frames per second.",
-)
-@click.option(
-    "--size",
-    type=Size(),
-    help="Picture size in pixels [default: 640x480; 1280x440 for the dashboard].",
-)
-@click.option(
-    "--dpi",
-    type=click.FloatRange(min=20, max=600),
-    default=100,
-    show_default=True,
-    help="Dots per inch: scales text and lines.",
-)
-@click.option(
+@option("--box", type=Number, help="XMIN,XMAX[,YMIN,YMAX]: the contour view's region.")
+@option("--plane", type=click.Choice(PLANES), default="pca", help="The plane for 3+ parameters.")
+@option("--no-zero-grad", is_flag=True, help="Never zero the gradients (the classic bug).")
+@option("--view", type=click.Choice(VIEW_NAMES), help="What to draw [fit; contour for functions].")
+@option("--frames", type=click.IntRange(min=2, max=100_000), help="Frames [every step to 200].")
+@option("--fps", type=click.FloatRange(min=0.1, max=100), default=20, help="Frames per second.")
+@option("--size", type=Checked("WxH", _size), help="Pixels [640x480; dashboard 1280x440].")
+@option("--dpi", type=click.FloatRange(min=20, max=600), default=100, help="Dots per inch.")
+@option(
     "--out",
     type=click.Path(dir_okay=False),
     callback=_output,
-    help="Output file: .gif .mp4 .html or .png [default: SOURCE-VIEW.gif].",
+    help="Output: .gif .mp4 .html or .png [SOURCE-VIEW.gif].",
 )
-@click.option(
+@option(
     "--save-run",
     type=click.Path(dir_okay=False),
-    callback=_run_file,
+    callback=_run_files,
     help="Also save the recorded run(s) to this .npz file.",
 )
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def animate(
-    dataset,
-    csv_file,
-    x_col,
-    y_col,
-    function,
-    run_file,
-    model,
-    loss,
-    hidden,
-    optimizer,
-    lr,
-    steps,
-    init,
-    seed,
-    box,
-    plane,
-    no_zero_grad,
-    view,
-    frames,
-    fps,
-    size,
-    dpi,
-    out,
-    save_run,
-    quiet,
-):
+@option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def animate(**options):
     """Train (or load) runs and write an animation of them."""
-    given = [
-        n
-        for n, v in (
-            ("--dataset", dataset),
-            ("--csv", csv_file),
-            ("--function", function),
-            ("--run", run_file),
-        )
-        if v
-    ]
+    run_animate(make_config(options))
+
+
+def make_config(o: dict) -> AnimateConfig:
+    """Check how the options combine, and pack them into an `AnimateConfig`."""
+    given = [n for n in ("dataset", "csv_file", "function", "run_files") if o[n]]
     if len(given) > 1:
-        raise click.UsageError(f"give one source, not {' and '.join(given)}")
-    if csv_file and not (x_col and y_col):
+        names = " and ".join(f"--{n.split('_')[0]}" for n in given)
+        raise click.UsageError(f"give one source, not {names}")
+    if o["csv_file"] and not (o["x_col"] and o["y_col"]):
         raise click.UsageError("--csv needs --x COL and --y COL naming its columns")
-    if (x_col or y_col) and not csv_file:
+    if (o["x_col"] or o["y_col"]) and not o["csv_file"]:
         raise click.UsageError("--x and --y name CSV columns; give --csv FILE too")
-    if run_file:
-        source = Source("run", Path(run_file).stem, Path(run_file))
-        training = {
-            "--model": model,
-            "--loss": loss,
-            "--optimizer": optimizer,
-            "--lr": lr,
-            "--steps": steps,
-            "--init": init,
-            "--seed": seed,
-            "--no-zero-grad": no_zero_grad,
-            "--box": box,
-            "--plane": plane != "pca",
-            "--hidden": hidden,
-        }
-        extra = [k for k, v in training.items() if v]
+    function = o["function"]
+    if o["run_files"]:
+        paths = o["run_files"]
+        source = Source("run", paths[0].stem, paths)
+        extra = [f"--{n.replace('_', '-')}" for n in TRAINING if o[n]]
+        extra += ["--plane"] if o["plane"] != "pca" else []
         if extra:
             raise click.UsageError(
-                f"--run re-renders a recorded run; {', '.join(extra)} cannot change it"
+                f"--run draws recorded runs; {', '.join(extra)} cannot change them"
             )
+        if o["save_run"]:
+            raise click.UsageError("--save-run saves a training's runs; --run reads saved ones")
     elif function:
         source = Source("function" if function in FUNCTIONS else "formula", function)
-        if model or loss or hidden:
-            raise click.UsageError(
-                f"--function {function} has no data: --model, --loss and --hidden do not apply"
-            )
-        if view == "fit":
+        for n in ("model", "loss", "hidden", "standardize", "batch_size"):
+            if o[n]:
+                raise click.UsageError(
+                    f"--function {function} has no data: --{n.replace('_', '-')} does not apply"
+                )
+        if o["view"] == "fit":
             raise click.UsageError(
                 f"--function {function} has no data to fit: use --view contour, loss or dashboard"
             )
-        if source.kind == "formula" and not init:
+        if source.kind == "formula" and not o["init"]:
             raise click.UsageError(
                 f"--function {function!r} is a formula: give its start with --init X,Y"
             )
-    elif csv_file:
-        source = Source("csv", Path(csv_file).stem, Path(csv_file), x_col, y_col)
+    elif o["csv_file"]:
+        path = Path(o["csv_file"])
+        source = Source("csv", path.stem, (path,), o["x_col"], o["y_col"])
     else:
-        source = Source("dataset", dataset or "synthetic")
-    if hidden and model != "mlp" and not (source.kind == "dataset" and dataset == "moons"):
+        source = Source("dataset", o["dataset"] or "synthetic")
+    moons = source.kind == "dataset" and source.name == "moons"
+    if o["hidden"] and o["model"] != "mlp" and not moons:
         raise click.UsageError("--hidden sets the layers of --model mlp")
-    if box is not None and len(box) not in (2, 4):
-        raise click.UsageError(
-            f"--box takes XMIN,XMAX or XMIN,XMAX,YMIN,YMAX, not {len(box)} numbers"
-        )
-    if box is not None and not all(lo < hi for lo, hi in zip(box[::2], box[1::2])):
-        raise click.UsageError("--box needs each minimum below its maximum (XMIN,XMAX,YMIN,YMAX)")
-    view = view or ("contour" if function else "fit")
-    config = AnimateConfig(
+    box = o["box"]
+    if box is not None:
+        if len(box) not in (2, 4):
+            raise click.UsageError(
+                f"--box takes XMIN,XMAX or XMIN,XMAX,YMIN,YMAX, not {len(box)} numbers"
+            )
+        if not all(lo < hi for lo, hi in zip(box[::2], box[1::2])):
+            raise click.UsageError(
+                "--box needs each minimum below its maximum (XMIN,XMAX,YMIN,YMAX)"
+            )
+        box = tuple(zip(box[::2], box[1::2]))
+    training = {
+        "model": o["model"],
+        "loss": o["loss"],
+        "hidden": o["hidden"],
+        "steps": o["steps"],
+        "init": o["init"],
+        "seed": o["seed"],
+        "box": box,
+        "batch_size": o["batch_size"],
+        "schedule": o["schedule"],
+        "standardize": o["standardize"] or None,
+        "zero_grad": False if o["no_zero_grad"] else None,
+        "plane": o["plane"] if o["plane"] != "pca" else None,
+    }
+    view = o["view"] or ("contour" if function else "fit")
+    size = None
+    if o["size"]:
+        width, height = re.split(r"[xX×]", o["size"].strip())
+        size = (int(width), int(height))
+    return AnimateConfig(
         source=source,
-        model=model,
-        loss=loss,
-        optimizers=optimizer or (None,),
-        lrs=lr or (None,),
-        steps=steps,
-        init=init,
-        seed=seed,
-        zero_grad=not no_zero_grad,
-        box=None if box is None else tuple(zip(box[::2], box[1::2])),
-        plane=plane,
-        hidden=hidden,
         view=view,
-        frames=frames,
-        fps=fps,
+        out=o["out"] or Path(f"{source.stem}-{view}.gif"),
+        optimizers=o["optimizer"] or (None,),
+        lrs=o["lr"] or (None,),
+        training={k: v for k, v in training.items() if v is not None},
+        frames=o["frames"],
+        fps=o["fps"],
         size=size,
-        dpi=dpi,
-        out=out or Path(f"{source.stem}-{view}.gif"),
-        save_run=save_run,
-        quiet=quiet,
+        dpi=o["dpi"],
+        save_run=o["save_run"],
+        quiet=o["quiet"],
     )
-    run_animate(config)
 
 
 @cli.command()
 def datasets():
     """List the data sets and test functions, with their sources and defaults."""
-    click.echo("Data sets (--dataset NAME):")
-    for p in PRESETS.values():
-        init = "the network's own" if p.init is None else ",".join(f"{v:g}" for v in p.init)
-        click.echo(f"  {p.name:<13} {p.title}  [{p.source}]")
-        click.echo(
-            f"  {'':<13} model {p.model}, loss {p.loss}, optimizer {p.optimizer}, "
-            f"lr {p.lr:g}, steps {p.steps}, init {init}"
-        )
-    click.echo("\nTest functions (--function NAME):")
-    for f in FUNCTIONS.values():
-        init = ",".join(f"{v:g}" for v in f.init)
-        minima = "; ".join(f"({a:g}, {b:g})" for a, b in f.minima) or "none (unbounded below)"
-        click.echo(f"  {f.name:<13} {f.formula}")
-        click.echo(
-            f"  {'':<13} start {init}, steps {f.steps}, lr {f.lr['gd']:g} (gd), minima {minima}"
-        )
+    from gdviz.functions import catalogue
+
+    click.echo(catalogue())
 
 
 @cli.command()
-@click.option("--out", type=click.Path(file_okay=False), required=True, help="Folder for the site.")
-@click.option(
+@option("--out", type=click.Path(file_okay=False), required=True, help="Folder for the site.")
+@option(
     "--source",
     type=click.Path(exists=True, file_okay=False),
     help="Folder of example scripts [default: gdviz's gallery/].",
 )
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1, max=64),
-    default=2,
-    show_default=True,
-    help="Examples run at once, each in its own process.",
-)
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@option("--jobs", type=click.IntRange(min=1, max=64), default=2, help="Examples run at once.")
+@option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def gallery(out, source, jobs, quiet):
     """Run every gallery example and write a static site (index.html) into OUT."""
     from gdviz.gallery import build
@@ -488,15 +380,22 @@ def run_animate(config: AnimateConfig) -> None:
         check_writable(config.save_run)
     runs = make_runs(config)
     say = (lambda *a: None) if config.quiet else click.echo
+    from gdviz.convergence import note
+
     for run in runs:
+        who = f"gdviz: {run.label}: " if len(runs) > 1 or run.label != "run" else "gdviz: "
         if run.diverged_at is not None:
             click.echo(
-                f"gdviz: {run.label}: diverged at step {run.diverged_at}; "
-                f"rendering the {run.steps + 1} snapshots recorded before it",
+                f"{who}diverged at step {run.diverged_at}; "
+                f"rendering the {len(run.loss)} snapshots recorded before it",
                 err=True,
             )
-    if config.save_run is not None and config.source.kind != "run":
-        for path, run in zip(_run_paths(config.save_run, runs), runs):
+        elif config.source.kind != "run" and (said := note(run)) is not None:
+            click.echo(f"{who}{said}", err=True)
+    if config.save_run is not None:
+        from gdviz.races import run_files
+
+        for path, run in zip(run_files(config.save_run, runs), runs):
             run.save(path)
             say(f"saved run {path}")
 
@@ -515,53 +414,29 @@ def run_animate(config: AnimateConfig) -> None:
 
 
 def make_runs(config: AnimateConfig) -> list:
+    """The runs to draw: loaded, or trained by `gdviz.sweep` (torch loads only then)."""
     source = config.source
     if source.kind == "run":
         from gdviz.run import load
 
-        return [load(source.path)]
+        return [load(path) for path in source.paths]
 
-    from gdviz.races import sweep  # torch is imported here, and only when training
+    from gdviz.races import sweep
 
     if source.kind == "csv":
-        x_cols = source.x if len(source.x) > 1 else source.x[0]
-        data = read_csv(source.path, x_cols, source.y)
+        data = read_csv(source.paths[0], source.x if len(source.x) > 1 else source.x[0], source.y)
     else:
         data = source.name
-    options = {
-        "model": config.model,
-        "loss": config.loss,
-        "steps": config.steps,
-        "init": config.init,
-        "seed": config.seed,
-        "zero_grad": config.zero_grad,
-        "box": config.box,
-        "plane": config.plane,
-        "hidden": config.hidden,
-    }
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # divergence is reported once, above
+        warnings.simplefilter("ignore")  # divergence and convergence are said once, above
         runs = sweep(
-            data,
-            optimizer=list(config.optimizers),
-            lr=list(config.lrs),
-            **{k: v for k, v in options.items() if v is not None},
+            data, optimizer=list(config.optimizers), lr=list(config.lrs), **config.training
         )
     if source.kind == "csv":
+        names = {"x_label": source.x[0]} if len(source.x) == 1 else {"columns": list(source.x)}
         for run in runs:
-            run.meta.update(source=source.name, y_label=source.y)
-            if len(source.x) == 1:
-                run.meta["x_label"] = source.x[0]
-            else:
-                run.meta["columns"] = list(source.x)
+            run.meta.update(source=source.name, y_label=source.y, **names)
     return runs
-
-
-def _run_paths(path: Path, runs: list) -> list[Path]:
-    if len(runs) == 1:
-        return [path]
-    slugs = [re.sub(r"[^A-Za-z0-9.]+", "-", r.label).strip("-") for r in runs]
-    return [path.with_name(f"{path.stem}-{slug}{path.suffix}") for slug in slugs]
 
 
 # -- entry point --------------------------------------------------------------------------------

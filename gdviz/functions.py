@@ -172,3 +172,26 @@ FUNCTIONS = {
         ),
     )
 }
+
+
+def catalogue() -> str:
+    """The presets and the named functions, with their sources and setups, for people."""
+    from gdviz.data import PRESETS
+
+    lines = ["Data sets (--dataset NAME):"]
+    for p in PRESETS.values():
+        init = "the network's own" if p.init is None else ",".join(f"{v:g}" for v in p.init)
+        lines.append(f"  {p.name:<13} {p.title}  [{p.source}]")
+        lines.append(
+            f"  {'':<13} model {p.model}, loss {p.loss}, optimizer {p.optimizer}, "
+            f"lr {p.lr:g}, steps {p.steps}, init {init}"
+        )
+    lines += ["", "Test functions (--function NAME), or a formula (--function EXPR --init X,Y):"]
+    for f in FUNCTIONS.values():
+        init = ",".join(f"{v:g}" for v in f.init)
+        minima = "; ".join(f"({a:g}, {b:g})" for a, b in f.minima) or "none (unbounded below)"
+        lines.append(f"  {f.name:<13} {f.formula}")
+        lines.append(
+            f"  {'':<13} start {init}, steps {f.steps}, lr {f.lr['gd']:g} (gd), minima {minima}"
+        )
+    return "\n".join(lines)

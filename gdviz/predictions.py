@@ -8,6 +8,8 @@ the network. Long runs keep a budget of numbers, at snapshots spread like the an
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 
@@ -55,7 +57,13 @@ def _reader(how: str):
 
 
 def attach(
-    run: Run, forward: FlatModule, *, how: str, input_shape: tuple[int, ...] | None = None
+    run: Run,
+    forward: FlatModule,
+    *,
+    how: str,
+    input_shape: tuple[int, ...] | None = None,
+    inputs_of: Callable[[np.ndarray], np.ndarray] | None = None,
+    outputs_of: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> None:
     """Store the network's outputs over the input space in ``run.extras``.
 
@@ -64,6 +72,8 @@ def attach(
     (a regression's value, a binary classifier's probability of class 1) or the number of
     classes. Inputs of more columns have no picture in input space: nothing is stored.
     ``input_shape`` is the shape of one input as the network takes it (default: as in ``run.x``).
+    ``inputs_of`` and ``outputs_of`` translate between the data's units and the network's, for
+    a network trained on standardised data.
     """
     x = np.asarray(run.x, dtype=float)
     columns = 1 if x.ndim == 1 else int(np.prod(x.shape[1:]))
@@ -74,12 +84,15 @@ def attach(
     axes = [np.linspace(*padded(float(c.min()), float(c.max())), side) for c in x.T]
     grid = np.stack(np.meshgrid(*axes), axis=-1).reshape(-1, columns)
     shape = run.x.shape[1:] if input_shape is None else tuple(input_shape)
-    inputs = torch.as_tensor(grid, dtype=forward.dtype, device=forward.device)
+    fed = grid if inputs_of is None else inputs_of(grid)
+    inputs = torch.as_tensor(fed, dtype=forward.dtype, device=forward.device)
     inputs = inputs.reshape(len(grid), *shape)
     read = _reader(how)
 
     def outputs(flat):
         out = read(forward(flat, inputs)).reshape(len(grid), -1)
+        if outputs_of is not None:
+            out = outputs_of(out)
         if how in ("sigmoid", "probability") or (how == "softmax" and out.shape[1] == 2):
             out = out[:, -1:]  # a binary classifier: the probability of class 1
         return out

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import os
+import re
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 
+from gdviz import convergence
 from gdviz.errors import GdvizError
 from gdviz.run import Run
 from gdviz.training import Session
@@ -55,6 +59,8 @@ def sweep(data, *, optimizer=None, lr=None, **train_options) -> list[Run]:
         run.meta["label"] = label
         if run.diverged_at is not None:
             warnings.warn(f"{label}: diverged at step {run.diverged_at}", RuntimeWarning, 2)
+        elif (said := convergence.note(run)) is not None:
+            warnings.warn(f"{label}: {said}", UserWarning, 2)
     sessions[0].describe(runs)
     return runs
 
@@ -67,6 +73,23 @@ def unique_labels(runs: Sequence[Run]) -> list[str]:
         seen[label] = seen.get(label, 0) + 1
         labels.append(label if seen[label] == 1 else f"{label} #{seen[label]}")
     return labels
+
+
+def run_files(path: str | os.PathLike, runs: Sequence[Run]) -> list[Path]:
+    """Where to save each of ``runs`` given one path: the path itself for one run, else one
+    file per run beside it, named from its label (``race-adam-lr-0.1.npz``), never twice."""
+    path = Path(path)
+    if len(runs) == 1:
+        return [path]
+    names: list[Path] = []
+    for label in unique_labels(runs):
+        slug = re.sub(r"[^A-Za-z0-9.]+", "-", label).strip("-") or "run"
+        candidate, k = path.with_name(f"{path.stem}-{slug}{path.suffix}"), 2
+        while candidate in names:
+            candidate = path.with_name(f"{path.stem}-{slug}-{k}{path.suffix}")
+            k += 1
+        names.append(candidate)
+    return names
 
 
 def _listed(value, what: str) -> list:

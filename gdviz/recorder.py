@@ -34,6 +34,12 @@ class Recorder:
         a list is named ``p0, p1, ...`` unless ``names`` says otherwise.
     names : sequence of str, optional
         One name per recorded number, overriding the derived names.
+    every : int
+        Keep the parameters and gradients of every ``every``-th call (and of the last); the
+        loss of every call is kept in ``run.full_loss``, and ``run.step`` says which step each
+        snapshot is. For long runs of models with many parameters.
+    dtype : {"float64", "float32"}
+        What parameters and gradients are kept as while recording: float32 halves the memory.
 
     Examples
     --------
@@ -48,7 +54,14 @@ class Recorder:
     >>> run = rec.to_run(x=x, y=y, model="line")
     """
 
-    def __init__(self, params, *, names: Sequence[str] | None = None):
+    def __init__(
+        self,
+        params,
+        *,
+        names: Sequence[str] | None = None,
+        every: int = 1,
+        dtype: str = "float64",
+    ):
         if isinstance(params, torch.nn.Module):
             named = list(params.named_parameters())
         elif isinstance(params, Mapping):
@@ -62,31 +75,65 @@ class Recorder:
         for name, t in named:
             if not isinstance(t, torch.Tensor):
                 raise GdvizError(f"a Recorder watches tensors; {name!r} is a {type(t).__name__}")
+        if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
+            raise GdvizError(f"every must be a whole number of at least 1, not {every!r}")
+        if str(dtype) not in ("float64", "float32"):
+            raise GdvizError(f"dtype must be 'float64' or 'float32', not {dtype!r}")
         self._tensors = [t for _, t in named]
         derived = [n for name, t in named for n in _names(name, t)]
         if names is not None and len(names) != len(derived):
             raise GdvizError(f"{len(names)} names given for {len(derived)} recorded numbers")
         self.param_names = tuple(names) if names is not None else tuple(derived)
+        self.every = int(every)
+        self.dtype = np.dtype(str(dtype))
         self._scalars = all(t.numel() == 1 for t in self._tensors)
-        self._n = 0
-        self._grow(1024)
+        offsets = np.cumsum([0] + [t.numel() for t in self._tensors])
+        self._slices = [slice(int(a), int(b)) for a, b in itertools.pairwise(offsets)]
+        self._n = 0  # calls of record: training steps
+        self._kept = 0  # snapshots kept: rows of the buffers
+        self._params = np.empty((0, len(self.param_names)), self.dtype)
+        self._grads = np.empty((0, len(self.param_names)), self.dtype)
+        self._steps = np.empty(0, dtype=np.int64)
+        self._loss = np.empty(0)
+        self.reserve(1024)
 
-    def _grow(self, capacity: int) -> None:
-        # Preallocated float64 buffers, doubled when full: one copy per tensor per step and no
+    @property
+    def itemsize(self) -> int:
+        """Bytes a recorded number takes."""
+        return self.dtype.itemsize
+
+    def reserve(self, steps: int) -> None:
+        """Make room for ``steps`` calls of `record` (the buffers also grow on their own)."""
+        rows = -(-steps // self.every) + 1  # the kept snapshots, and the last one
+        if rows > len(self._params):
+            self._grow_rows(rows)
+        if steps > len(self._loss):
+            loss = np.empty(steps)
+            loss[: self._n] = self._loss[: self._n]
+            self._loss = loss
+
+    def _grow_rows(self, capacity: int) -> None:
+        # Preallocated buffers, doubled when full: one copy per tensor per step and no
         # per-step Python lists (measured: lists of clones cost about twice as much). They are
         # numpy arrays because indexing and assigning into a torch tensor costs microseconds a
         # call, as much as a whole small training step (benchmarks/recording.py).
         width = len(self.param_names)
-        params = np.empty((capacity, width))
-        grads = np.zeros((capacity, width))
-        loss = np.empty(capacity)
-        if self._n:
-            params[: self._n] = self._params[: self._n]
-            grads[: self._n] = self._grads[: self._n]
-            loss[: self._n] = self._loss[: self._n]
-        self._params, self._grads, self._loss = params, grads, loss
-        offsets = np.cumsum([0] + [t.numel() for t in self._tensors])
-        self._slices = [slice(int(a), int(b)) for a, b in itertools.pairwise(offsets)]
+        try:
+            params = np.empty((capacity, width), self.dtype)
+            grads = np.zeros((capacity, width), self.dtype)
+            steps = np.empty(capacity, dtype=np.int64)
+        except MemoryError:
+            need = 2 * capacity * width * self.itemsize
+            raise GdvizError(
+                f"recording {capacity:,} snapshots of {width:,} numbers needs {need / 1e9:.1f} GB "
+                "of memory, more than is free: keep every k-th snapshot (Recorder(every=k)) "
+                "or use dtype='float32'"
+            ) from None
+        rows = min(self._kept + 1, len(self._params))  # the kept ones, and the latest call
+        params[:rows] = self._params[:rows]
+        grads[:rows] = self._grads[:rows]
+        steps[:rows] = self._steps[:rows]
+        self._params, self._grads, self._steps = params, grads, steps
 
     def __len__(self) -> int:
         return self._n
@@ -95,18 +142,30 @@ class Recorder:
         """Copy the current parameters, their ``.grad`` and ``loss``; return the loss as a float."""
         i = self._n
         if i == len(self._loss):
-            self._grow(2 * i)
+            grown = np.empty(2 * i)
+            grown[:i] = self._loss
+            self._loss = grown
         value = loss.item() if isinstance(loss, torch.Tensor) else float(loss)
         self._loss[i] = value
+        # Every call writes the row after the kept ones; the calls that are kept move on. So the
+        # latest call is always at hand, kept or not, for the run's last snapshot.
+        row = self._kept
+        if row + 1 >= len(self._params):
+            self._grow_rows(2 * len(self._params))
         if self._scalars:  # the tutorials' m and b: a float each, no tensor copied at all
-            self._params[i] = [t.item() for t in self._tensors]
-            self._grads[i] = [0.0 if t.grad is None else t.grad.item() for t in self._tensors]
+            self._params[row] = [t.item() for t in self._tensors]
+            self._grads[row] = [0.0 if t.grad is None else t.grad.item() for t in self._tensors]
         else:
-            prow, grow = self._params[i], self._grads[i]
+            prow, grow = self._params[row], self._grads[row]
             for t, s in zip(self._tensors, self._slices):
                 prow[s] = _flat(t)
-                if t.grad is not None:
+                if t.grad is None:
+                    grow[s] = 0.0
+                else:
                     grow[s] = _flat(t.grad)
+        self._steps[row] = i
+        if i % self.every == 0:
+            self._kept = row + 1
         self._n = i + 1
         return value
 
@@ -167,15 +226,27 @@ class Recorder:
         n = self._n
         if n == 0:
             raise GdvizError("nothing was recorded: call record(loss) in the loop first")
-        params = self._params[:n].copy()
-        grads = self._grads[:n].copy()
-        losses = self._loss[:n].copy()
-        bad = ~(np.isfinite(losses) & np.isfinite(params).all(axis=1))
-        diverged_at = int(np.argmax(bad)) if bad.any() else None
+        rows = self._kept + (1 if (n - 1) % self.every else 0)  # the last call, if not kept
+        params = self._params[:rows].astype(np.float64)
+        grads = self._grads[:rows].astype(np.float64)
+        steps = self._steps[:rows].copy()
+        full = self._loss[:n].copy()
+        losses = full[steps]
+        # The first step whose loss, or whose kept parameters, are not finite.
+        bad_loss = ~np.isfinite(full)
+        bad_rows = ~np.isfinite(params).all(axis=1)
+        candidates = []
+        if bad_loss.any():
+            candidates.append(int(np.argmax(bad_loss)))
+        if bad_rows.any():
+            candidates.append(int(steps[np.argmax(bad_rows)]))
+        diverged_at = min(candidates) if candidates else None
         if diverged_at is not None:
             if diverged_at == 0:
                 raise GdvizError("the loss is not finite at the start: nothing to animate")
-            params, grads, losses = params[:diverged_at], grads[:diverged_at], losses[:diverged_at]
+            keep = steps < diverged_at
+            params, grads, losses, steps = params[keep], grads[keep], losses[keep], steps[keep]
+            full = full[:diverged_at]
             warnings.warn(f"diverged at step {diverged_at}", RuntimeWarning, stacklevel=stacklevel)
         return Run(
             params=params,
@@ -186,6 +257,8 @@ class Recorder:
             y=None if y is None else _numpy(y).reshape(-1),
             diverged_at=diverged_at,
             meta=dict(meta or {}),
+            step=steps,
+            full_loss=full if self.every > 1 else None,
         )
 
 

@@ -37,6 +37,14 @@ class Run:
     meta : dict
         What re-rendering needs: ``model``, ``loss``, ``optimizer``, ``lr``, ``source`` and labels.
         JSON-serialisable.
+    lr : ndarray of shape (S,) or None
+        The learning rate in force at each snapshot: the one the update after it uses (constant
+        unless a schedule changes it). None where unknown (a loop of the user's own).
+    step : ndarray of shape (S,)
+        The training step of each snapshot: ``arange(S)`` unless a recording kept only every
+        k-th step.
+    full_loss : ndarray or None
+        The loss at every training step, where snapshots were kept only every k steps.
     extras : dict of str to ndarray
         Arrays computed at training time that views need and cannot compute without torch,
         such as the predictions of a ``torch.nn.Module`` (saved and loaded with the run).
@@ -57,6 +65,9 @@ class Run:
     diverged_at: int | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     extras: dict[str, np.ndarray] = field(default_factory=dict)
+    lr: np.ndarray | None = None
+    step: np.ndarray | None = None
+    full_loss: np.ndarray | None = None
 
     def __post_init__(self):
         self.params = np.asarray(self.params, dtype=np.float64).reshape(len(self.params), -1)
@@ -68,6 +79,22 @@ class Run:
         if self.y is not None:
             self.y = np.asarray(self.y, dtype=np.float64)
         self.extras = {k: np.asarray(v) for k, v in self.extras.items()}
+        if self.lr is not None:
+            self.lr = np.asarray(self.lr, dtype=np.float64).reshape(-1)
+        self.step = (
+            np.arange(len(self.params))
+            if self.step is None
+            else np.asarray(self.step, dtype=np.int64).reshape(-1)
+        )
+        if self.full_loss is not None:
+            self.full_loss = np.asarray(self.full_loss, dtype=np.float64).reshape(-1)
+        for name in ("lr", "step"):
+            value = getattr(self, name)
+            if value is not None and len(value) != len(self.params):
+                raise GdvizError(
+                    f"a run needs one {name} per snapshot: {len(value)} for "
+                    f"{len(self.params)} snapshots"
+                )
         if len(self.loss) != len(self.params):
             raise GdvizError(
                 f"a run needs one loss per snapshot: {len(self.loss)} losses "
@@ -106,7 +133,7 @@ class Run:
         return (
             all(
                 same(getattr(self, k), getattr(other, k))
-                for k in ("params", "grads", "loss", "x", "y")
+                for k in ("params", "grads", "loss", "x", "y", "lr", "step", "full_loss")
             )
             and self.param_names == other.param_names
             and self.diverged_at == other.diverged_at
@@ -133,11 +160,10 @@ class Run:
             "diverged_at": self.diverged_at,
             "meta": self.meta,
         }
-        arrays = {"params": self.params, "grads": self.grads, "loss": self.loss}
-        if self.x is not None:
-            arrays["x"] = self.x
-        if self.y is not None:
-            arrays["y"] = self.y
+        arrays = {"params": self.params, "grads": self.grads, "loss": self.loss, "step": self.step}
+        for name in ("x", "y", "lr", "full_loss"):
+            if getattr(self, name) is not None:
+                arrays[name] = getattr(self, name)
         arrays.update({f"extra.{k}": v for k, v in self.extras.items()})
         with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             np.savez_compressed(fh, header=np.array(json.dumps(header)), **arrays)
@@ -173,6 +199,9 @@ def load(path: str | os.PathLike) -> Run:
             diverged_at=header.get("diverged_at"),
             meta=header.get("meta", {}),
             extras={k[6:]: v for k, v in contents.items() if k.startswith("extra.")},
+            lr=contents.get("lr"),
+            step=contents.get("step"),
+            full_loss=contents.get("full_loss"),
         )
     except GdvizError as exc:
         raise GdvizError(f"{path} is not a valid gdviz run: {exc}") from None

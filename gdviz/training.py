@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import re
+import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 import torch
 
-from gdviz import landscape, predictions
+from gdviz import convergence, landscape, predictions, schedules
 from gdviz.data import PRESETS, as_xy
 from gdviz.errors import GdvizError
 from gdviz.formulas import LOSS_NAMES, LOSSES, MODELS, features
@@ -28,11 +30,14 @@ from gdviz.networks import HIDDEN, mlp
 from gdviz.networks import LOSSES as NETWORK_LOSSES
 from gdviz.optimizers import OPTIMIZERS, default_lr
 from gdviz.plane import KINDS as PLANES
+from gdviz.progress import Progress
 from gdviz.recorder import Recorder
 from gdviz.run import Run
+from gdviz.scaling import Scaling
 
 DATA_STEPS = 200  # steps for user data, which carries no setup of its own
 NETWORK_MODELS = ("mlp",)
+PROGRESS_AFTER = 2.0  # seconds of training before a progress bar shows on a terminal
 
 
 def train(
@@ -50,6 +55,10 @@ def train(
     box=None,
     plane="pca",
     hidden=None,
+    standardize=False,
+    batch_size=None,
+    schedule=None,
+    every=1,
     **optimizer_options,
 ) -> Run:
     """Run gradient descent and record every step.
@@ -94,6 +103,21 @@ def train(
         The plane through parameter space drawn for three or more parameters.
     hidden : sequence of int
         Layer widths of ``model="mlp"``.
+    standardize : bool
+        Train on z-scored inputs (and, for a regression, targets), the remedy for columns whose
+        scales differ by orders of magnitude. The run still reads in the data's own units: a
+        built-in model's parameters, the fitted curve and the loss are converted back.
+    batch_size : int
+        Minibatch SGD: each update uses the gradient of the next ``batch_size`` points of a
+        seeded shuffle (a new one each epoch; the last batch of an epoch may be smaller). Each
+        snapshot records the full-data loss and the minibatch gradient the update used.
+    schedule : str
+        The learning rate's schedule, by `torch.optim.lr_scheduler`: ``"step:N:G"`` (times G
+        every N steps), ``"exponential:G"`` (times G every step) or ``"cosine"`` (to zero over
+        the run). ``run.lr`` holds the rate in force at each snapshot.
+    every : int
+        Keep every ``every``-th snapshot (and the last); the loss of every step stays in
+        ``run.full_loss``. For long runs of big models.
     **optimizer_options
         Passed to the `torch.optim` optimiser (``betas=(0.9, 0.99)``, ``weight_decay=...``).
 
@@ -101,7 +125,8 @@ def train(
     -------
     Run
         If the loss stops being finite, the run ends before it, ``run.diverged_at`` is set and
-        a `RuntimeWarning` is issued.
+        a `RuntimeWarning` is issued. A run that ends far from converged, or whose loss grew by
+        orders of magnitude, issues a `UserWarning` saying so and what to try.
 
     Examples
     --------
@@ -126,11 +151,18 @@ def train(
         box=box,
         plane=plane,
         hidden=hidden,
+        standardize=standardize,
+        batch_size=batch_size,
+        schedule=schedule,
+        every=every,
         **optimizer_options,
     )
     run = session.run()
     if run.diverged_at is not None:
         warnings.warn(f"diverged at step {run.diverged_at}", RuntimeWarning, stacklevel=2)
+    note = convergence.note(run)
+    if note is not None:
+        warnings.warn(note, UserWarning, stacklevel=2)
     session.describe([run])
     return run
 
@@ -159,6 +191,10 @@ class Session:
         box=None,
         plane="pca",
         hidden=None,
+        standardize=False,
+        batch_size=None,
+        schedule=None,
+        every=1,
         **options,
     ):
         if seed is not None:
@@ -175,6 +211,9 @@ class Session:
         self.forward: landscape.FlatModule | None = None
         self.x = self.y = None
         self.shapes: list[tuple[int, ...]] | None = None
+        self.standardize = bool(standardize)
+        self.scaling: Scaling | None = None
+        self.every = _integer(every, "every", minimum=1)
         # What the views cannot evaluate with numpy, as a function of the flat parameters.
         self.loss_at: Callable[[torch.Tensor], torch.Tensor] | None = None
         self.loss_size = 1
@@ -213,7 +252,13 @@ class Session:
         elif lr is None:
             lr = gd_lr if self.optimizer in ("gd", "sgd") else default_lr(self.optimizer, gd_lr)
         self.lr = _positive(lr, "lr")
-        self.step, self.clear = _stepper(self.optimizer, self.lr, self.params, self.options)
+        self.batches = self._batches(batch_size)
+        self.step, self.clear, self.rate = _stepper(
+            self.optimizer, self.lr, self.params, self.options, schedule, self.steps
+        )
+        if schedule is not None:
+            self.meta["schedule"] = schedule
+        self._check_memory()
 
     # -- what is minimised --------------------------------------------------------------------
 
@@ -238,9 +283,15 @@ class Session:
         if init is None and (model is None or model == preset.model):
             init = preset.init
         model = preset.model if model is None else model
-        self._data(x, y, model, preset.loss if loss is None else loss, init, hidden)
+        fitted_lr = self._data(x, y, model, preset.loss if loss is None else loss, init, hidden)
         gd_lr = preset.lr if preset.optimizer == "gd" else preset.gd_lr
-        return gd_lr, preset.lr if optimizer == preset.optimizer else None
+        own_lr = preset.lr if optimizer == preset.optimizer else None
+        if self.standardize and self.module is None:
+            # The preset's rates were tuned for its raw data; the standardised data has its own
+            # curvature. An adaptive optimiser's rate is in parameter units and stays.
+            gd_lr = fitted_lr
+            own_lr = own_lr if OPTIMIZERS[optimizer].gd_factor is None else None
+        return gd_lr, own_lr
 
     def _function(self, data, optimizer, steps, init, names):
         """Set up a function to minimise; returns gradient descent's rate and, for a named
@@ -299,8 +350,8 @@ class Session:
         dtype = torch.get_default_dtype()
         theta = torch.tensor(values, dtype=dtype, requires_grad=True)
         self.params = [theta]
-        self.recorder = Recorder([theta], names=variables)
-        self.objective = lambda: f(theta)
+        self.recorder = self._recorder([theta], names=variables)
+        self.objective = lambda idx=None: f(theta)
         self._check_start(variables, values)
         if classic_lr is not None:
             return classic_lr, classic_lr
@@ -318,37 +369,52 @@ class Session:
             raise GdvizError("hidden sets the layers of model='mlp' only")
         dtype = torch.get_default_dtype()
         task = predictions.task_of(loss)[0]
-        y_t = torch.as_tensor(y, dtype=torch.long if task == "multiclass" else dtype)
-        x_t = torch.as_tensor(x, dtype=dtype)
+        builtin = isinstance(model, str) and model in MODELS
+        if builtin and columns != 1:
+            raise GdvizError(
+                f"model {model!r} takes one input column; x has {columns}: use model='mlp' "
+                "or a torch.nn.Module"
+            )
+        if self.standardize:
+            self.scaling = Scaling.of(x, y, task, loss, centred=model != "proportional")
+            x_fit, y_fit = self.scaling.inputs(x), self.scaling.targets(y)
+            self.meta["standardized"] = self.scaling.jsonable()
+        else:
+            x_fit, y_fit = x, y
+        y_t = torch.as_tensor(y_fit, dtype=torch.long if task == "multiclass" else dtype)
+        x_t = torch.as_tensor(x_fit, dtype=dtype)
+        self.n = len(x)
 
-        if isinstance(model, str) and model in MODELS:
-            if columns != 1:
-                raise GdvizError(
-                    f"model {model!r} takes one input column; x has {columns}: use model='mlp' "
-                    "or a torch.nn.Module"
-                )
+        if builtin:
             if loss == "cross_entropy":
                 raise GdvizError(
                     "cross_entropy needs one score per class: use model='mlp' or a network "
                     "(for two classes, loss='bce' with a built-in model is logistic regression)"
                 )
-            x = x.reshape(-1)
-            self.x, x_t = x, x_t.reshape(-1)
+            self.x, x_t = x.reshape(-1), x_t.reshape(-1)
             spec = MODELS[model]
             values = [0.0] * len(spec.param_names) if init is None else init
             values = _init(values, len(spec.param_names), ", ".join(spec.param_names))
+            if self.scaling is not None:
+                self.to_raw = self.scaling.parameter_map(model)
+                if init is not None:  # given in the data's units: the same line, rescaled
+                    values = self.to_raw.inverse(values).tolist()
             theta = torch.tensor(values, dtype=dtype, requires_grad=True)
             self.params = [theta]
-            self.recorder = Recorder([theta], names=spec.param_names)
+            self.recorder = self._recorder([theta], names=spec.param_names)
             loss_of = LOSSES[loss] if isinstance(loss, str) else loss
-            self.objective = lambda: loss_of(spec.predict(theta, x_t), y_t)
+            self.objective = lambda idx=None: loss_of(
+                spec.predict(theta, _rows(x_t, idx)), _rows(y_t, idx)
+            )
             if not isinstance(loss, str):  # the views cannot evaluate a callable loss
+                if self.scaling is not None:
+                    raise GdvizError("standardize works with a named loss, not a callable")
                 self.loss_at = lambda th: _scalar(loss_of(spec.predict(th, x_t), y_t))
                 self.loss_size = len(x)
             self.meta.update(model=model, formula=spec.formula)
             self._set_loss_meta(loss)
             self._check_start(spec.param_names, values)
-            return _curvature_lr(model, x, loss)
+            return _curvature_lr(model, np.asarray(x_fit).reshape(-1), loss)
 
         if isinstance(model, str) and model in NETWORK_MODELS:
             outputs = int(y.max()) + 1 if loss == "cross_entropy" else 1
@@ -378,20 +444,27 @@ class Session:
             with torch.no_grad():
                 torch.nn.utils.vector_to_parameters(torch.tensor(values, dtype=dtype), self.params)
         self.module = module
-        self.recorder = Recorder(dict(named))
+        self.recorder = self._recorder(dict(named))
         self.forward = landscape.FlatModule(module, self.params)
         self.shapes = self.forward.shapes
         inputs = x_t if x.ndim == 2 else x_t[:, None]
         loss_of = NETWORK_LOSSES[loss] if isinstance(loss, str) else loss
-        self.objective = lambda: loss_of(module(inputs), y_t)
-        self.loss_at = lambda flat: _scalar(loss_of(self.forward(flat, inputs), y_t))
+        self.objective = lambda idx=None: loss_of(module(_rows(inputs, idx)), _rows(y_t, idx))
+        scale = 1.0 if self.scaling is None else self.scaling.loss_scale
+        self.loss_at = lambda flat: _scalar(loss_of(self.forward(flat, inputs), y_t)) * scale
         self.loss_size = len(x)
         self.inputs = inputs
-        self.on_plane = landscape.first_layer_shortcut(self.forward, loss_of, inputs, y_t)
+        shortcut = landscape.first_layer_shortcut(
+            self.forward, lambda out, t: loss_of(out, t) * scale, inputs, y_t
+        )
+        self.on_plane = shortcut
         self.how = predictions.task_of(loss)[1]
         self._set_loss_meta(loss)
         self._check_start(None, None)
         return 0.01
+
+    def _recorder(self, tensors, names=None) -> Recorder:
+        return Recorder(tensors, names=names, every=self.every)
 
     def _set_loss_meta(self, loss) -> None:
         if isinstance(loss, str):
@@ -433,17 +506,39 @@ class Session:
     # -- training -----------------------------------------------------------------------------
 
     def run(self) -> Run:
-        """Train, recording a snapshot before each update and after the last."""
+        """Train, recording a snapshot before each update and after the last.
+
+        Each snapshot holds the full-data loss; with minibatches, the gradient recorded is the
+        minibatch's, the one the update uses.
+        """
         rec = self.recorder
-        for t in range(self.steps + 1):
-            if self.zero_grad or t == 0:
-                self.clear()
-            value = self.objective()
-            value.backward()
-            if not math.isfinite(rec.record(value)):
-                break
-            if t < self.steps:
-                self.step()
+        rates = np.empty(self.steps + 1)
+        bar, began = None, time.monotonic()
+        try:
+            for t in range(self.steps + 1):
+                if self.zero_grad or t == 0:
+                    self.clear()
+                batch = None if self.batches is None else next(self.batches)
+                value = self.objective(batch)
+                value.backward()
+                if batch is not None:
+                    with torch.no_grad():
+                        value = self.objective()
+                rates[t] = self.rate()
+                if not math.isfinite(rec.record(value)):
+                    break
+                if t < self.steps:
+                    self.step()
+                if bar is None and time.monotonic() - began > PROGRESS_AFTER:
+                    bar = Progress("training", self.steps, unit="steps")
+                if bar is not None:
+                    bar.update(t)
+        except BaseException:
+            if bar is not None:
+                bar.close(ok=False)
+            raise
+        if bar is not None:
+            bar.close()
         meta = dict(
             self.meta,
             optimizer=self.optimizer,
@@ -453,9 +548,45 @@ class Session:
             zero_grad=self.zero_grad,
             options=_jsonable(self.options),
         )
+        if self.batches is not None:
+            meta["batch_size"] = self.batch_size
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # said by the caller, at its line
-            return rec.snapshot_run(x=self.x, y=self.y, meta=meta)
+            run = rec.snapshot_run(x=self.x, y=self.y, meta=meta)
+        run.lr = rates[run.step]
+        if self.scaling is not None:
+            self.scaling.to_data_units(run, getattr(self, "to_raw", None))
+        return run
+
+    def _batches(self, batch_size) -> Iterator[torch.Tensor] | None:
+        """Minibatches of row indices: a seeded shuffle each epoch, cut in order."""
+        if batch_size is None:
+            return None
+        size = _integer(batch_size, "batch_size", minimum=1)
+        if self.x is None:
+            raise GdvizError("batch_size needs data to draw batches from; a function has none")
+        self.batch_size = size = min(size, self.n)
+        generator = torch.Generator().manual_seed(0 if self.seed is None else self.seed)
+
+        def batches():
+            while True:
+                order = torch.randperm(self.n, generator=generator)
+                yield from order.split(size)
+
+        return batches()
+
+    def _check_memory(self) -> None:
+        """Refuse, before training, a recording that would not fit in memory."""
+        width = len(self.recorder.param_names)
+        kept = (self.steps // self.every + 2) * width * 2 * self.recorder.itemsize
+        need = kept + (self.steps + 1) * 8
+        free = available_memory()
+        if free is not None and need > 0.8 * free:
+            raise GdvizError(
+                f"recording {self.steps + 1:,} snapshots of {width:,} parameters needs "
+                f"{_bytes(need)}, and {_bytes(free)} of memory is free: keep every k-th "
+                "snapshot (every=k), or train fewer steps"
+            )
 
     def describe(self, runs: Sequence[Run]) -> None:
         """Store in ``runs`` what the views need and cannot compute without torch: one shared
@@ -477,11 +608,46 @@ class Session:
                 on_plane=self.on_plane,
             )
         shape = tuple(self.inputs.shape[1:])
+        scaling = self.scaling
         for run in runs:
-            predictions.attach(run, self.forward, how=self.how, input_shape=shape)
+            predictions.attach(
+                run,
+                self.forward,
+                how=self.how,
+                input_shape=shape,
+                inputs_of=None if scaling is None else scaling.inputs,
+                outputs_of=None if scaling is None or self.how != "raw" else scaling.untarget,
+            )
 
 
 # -- checking arguments ---------------------------------------------------------------------------
+
+
+def _rows(t: torch.Tensor, idx: torch.Tensor | None) -> torch.Tensor:
+    return t if idx is None else t[idx]
+
+
+def available_memory() -> int | None:
+    """Bytes of memory free for a new process's use (Linux's MemAvailable), or None."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _bytes(n: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if n < 1000 or unit == "TB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"
 
 
 def _curvature_lr(model: str, x: np.ndarray, loss: str = "mse") -> float:
@@ -602,25 +768,56 @@ def _jsonable(options: dict) -> dict:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}
 
 
-def _stepper(optimizer: str, lr: float, params, options) -> tuple[Callable, Callable]:
+def _stepper(
+    optimizer: str, lr: float, params, options, schedule: str | None, steps: int
+) -> tuple[Callable, Callable, Callable[[], float]]:
+    """The update, the gradient reset and the rate in force, for ``optimizer`` on ``params``.
+
+    A ``schedule`` steps a `torch.optim.lr_scheduler` after each update; the hand-written
+    ``gd`` reads its rate from an SGD optimiser that only holds it.
+    """
     spec = OPTIMIZERS[optimizer]
     if spec.cls is None:
         if options:
             raise GdvizError(f"optimizer 'gd' takes no options, got {', '.join(options)}")
+        holder = torch.optim.SGD(params, lr=lr)  # never steps: keeps the scheduled rate
 
-        def step():
+        def update():
+            rate = holder.param_groups[0]["lr"]
             with torch.no_grad():
                 for p in params:
-                    p -= lr * p.grad
+                    p -= rate * p.grad
 
         def clear():
             for p in params:
                 p.grad = None
 
-        return step, clear
+        opt = holder
+    else:
+        try:
+            opt = getattr(torch.optim, spec.cls)(params, lr=lr, **{**spec.options, **options})
+        except (TypeError, ValueError) as exc:
+            raise GdvizError(f"optimizer {optimizer!r}: {exc}") from None
+        update, clear = opt.step, opt.zero_grad
+    scheduler = _scheduler(schedule, opt, steps)
+    if scheduler is None:
+        return update, clear, lambda: lr
 
-    try:
-        opt = getattr(torch.optim, spec.cls)(params, lr=lr, **{**spec.options, **options})
-    except (TypeError, ValueError) as exc:
-        raise GdvizError(f"optimizer {optimizer!r}: {exc}") from None
-    return opt.step, opt.zero_grad
+    def step():
+        update()
+        scheduler.step()
+
+    return step, clear, lambda: opt.param_groups[0]["lr"]
+
+
+def _scheduler(schedule: str | None, opt, steps: int):
+    """The `torch.optim.lr_scheduler` a schedule names (see `gdviz.schedules`), or None."""
+    if schedule is None:
+        return None
+    kind, args = schedules.parse(schedule)
+    lr_scheduler = torch.optim.lr_scheduler
+    if kind == "step":
+        return lr_scheduler.StepLR(opt, step_size=int(args[0]), gamma=args[1])
+    if kind == "exponential":
+        return lr_scheduler.ExponentialLR(opt, gamma=args[0])
+    return lr_scheduler.CosineAnnealingLR(opt, T_max=steps)

@@ -1,0 +1,106 @@
+"""Standardising data for training, and reading the results back in the data's own units."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gdviz.errors import GdvizError
+from gdviz.formulas import features
+from gdviz.run import Run
+
+LOSS_SCALE = {"mse": 2, "rmse": 1, "mae": 1}  # the loss scales as y's scale to this power
+
+
+@dataclass(frozen=True)
+class Affine:
+    """Parameters in the data's units from standardised ones: ``raw = T @ std + c``."""
+
+    T: np.ndarray
+    c: np.ndarray
+
+    def apply(self, std: np.ndarray) -> np.ndarray:
+        return np.asarray(std) @ self.T.T + self.c
+
+    def inverse(self, raw) -> np.ndarray:
+        return np.linalg.solve(self.T, np.asarray(raw, dtype=float) - self.c)
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """z-scores of the inputs (per column) and, for a regression, of the targets.
+
+    ``centred=False`` only rescales (for a model through the origin, which a shift would
+    change): the scale is then the root mean square.
+    """
+
+    x_mean: np.ndarray
+    x_scale: np.ndarray
+    y_mean: float
+    y_scale: float
+    loss_scale: float
+
+    @classmethod
+    def of(cls, x: np.ndarray, y: np.ndarray, task: str, loss, *, centred: bool = True) -> Scaling:
+        columns = np.asarray(x, dtype=float).reshape(len(x), -1)
+        if centred:
+            x_mean, x_scale = columns.mean(axis=0), columns.std(axis=0)
+        else:
+            x_mean, x_scale = np.zeros(columns.shape[1]), np.sqrt((columns**2).mean(axis=0))
+        x_scale = np.where(x_scale > 0, x_scale, 1.0)
+        if task != "regression":  # class labels stay as they are
+            return cls(x_mean, x_scale, 0.0, 1.0, 1.0)
+        if not isinstance(loss, str) or loss not in LOSS_SCALE:
+            raise GdvizError("standardize needs a named regression loss (mse, rmse or mae)")
+        y = np.asarray(y, dtype=float)
+        y_mean = float(y.mean()) if centred else 0.0
+        y_scale = float(y.std() if centred else np.sqrt((y**2).mean())) or 1.0
+        return cls(x_mean, x_scale, y_mean, y_scale, y_scale ** LOSS_SCALE[loss])
+
+    def inputs(self, x):
+        """Inputs in standard units, in their own shape ((n,) or (n, d))."""
+        x = np.asarray(x, dtype=float)
+        shape = x.shape
+        return ((x.reshape(len(x), -1) - self.x_mean) / self.x_scale).reshape(shape)
+
+    def targets(self, y):
+        return (np.asarray(y, dtype=float) - self.y_mean) / self.y_scale
+
+    def untarget(self, out):
+        """Outputs in standard units back in the data's (a tensor or an array)."""
+        return out * self.y_scale + self.y_mean
+
+    def parameter_map(self, model: str) -> Affine:
+        """How a built-in model's standardised parameters read in the data's units.
+
+        Its prediction ``y_mean + y_scale * A((x - x_mean) / x_scale) @ std`` is a polynomial
+        in x of the model's own degree, so equal to ``A(x) @ raw`` for one ``raw``, found from
+        the model at a few points.
+        """
+        m, s = float(self.x_mean[0]), float(self.x_scale[0])
+        points = m + s * np.linspace(-2.0, 2.0, 7)
+        a_raw = features(model, points)
+        a_std = features(model, (points - m) / s)
+        solve = np.linalg.pinv(a_raw)
+        return Affine(solve @ (self.y_scale * a_std), solve @ np.full(len(points), self.y_mean))
+
+    def to_data_units(self, run: Run, to_raw: Affine | None) -> None:
+        """Rewrite a run recorded in standard units in the data's: the loss, and for a built-in
+        model its parameters and their gradient (of the loss in data units)."""
+        run.loss = run.loss * self.loss_scale
+        if run.full_loss is not None:
+            run.full_loss = run.full_loss * self.loss_scale
+        if to_raw is not None:
+            run.params = to_raw.apply(run.params)
+            run.grads = self.loss_scale * run.grads @ np.linalg.inv(to_raw.T)
+        else:
+            run.grads = run.grads * self.loss_scale
+
+    def jsonable(self) -> dict:
+        return {
+            "x_mean": self.x_mean.tolist(),
+            "x_scale": self.x_scale.tolist(),
+            "y_mean": self.y_mean,
+            "y_scale": self.y_scale,
+        }
