@@ -143,8 +143,15 @@ def _rgb(canvas) -> np.ndarray:
 
 
 def caption(runs: list[Run], step: int, last: int) -> str:
-    """The text under every frame: the step, the loss, the parameters where they fit."""
-    parts = [f"step {step} of {last}"]
+    """The text under every frame: the training step, the loss, the parameters where they fit,
+    and the learning rate where a schedule changes it.
+
+    ``step`` and ``last`` are snapshot indices; the caption names training steps (the same
+    unless a recording kept every k-th step only).
+    """
+    longest = max(runs, key=lambda r: len(r.loss))
+    trained = int(longest.step_at(at(longest, step)))
+    parts = [f"step {trained} of {int(longest.step_at(at(longest, last)))}"]
     if len(runs) == 1:
         run = runs[0]
         i = at(run, step)
@@ -153,11 +160,13 @@ def caption(runs: list[Run], step: int, last: int) -> str:
             parts.append(
                 ", ".join(f"{n} = {v:.4g}" for n, v in zip(run.param_names, run.params[i]))
             )
+        if run.lr is not None and np.ptp(run.lr) > 0:
+            parts.append(f"lr {run.lr[i]:.3g}")
     else:
         best = min(runs, key=lambda r: r.loss[at(r, step)])
         parts.append(f"lowest loss {best.loss[at(best, step)]:.4g} ({best.label})")
     for run in runs:
-        if run.diverged_at is not None and step >= run.diverged_at - 1:
+        if run.diverged_at is not None and trained >= run.diverged_at - 1:
             who = "" if len(runs) == 1 else f"{run.label} "
             parts.append(f"{who}diverged at step {run.diverged_at}")
     return "   ·   ".join(parts)

@@ -30,22 +30,36 @@ def pick_steps(runs: Sequence[Run], frames: int | None = None) -> np.ndarray:
 
     motion = np.zeros(length)
     for run in runs:
-        motion[1 : len(run.loss)] += _motion(run)
-    progress = 0.5 * np.linspace(0.0, 1.0, length)
-    if motion.sum() > 0:
-        progress += 0.5 * np.cumsum(motion) / motion.sum()
+        _add_motion(run, motion)
+    # progress = half the share of time passed + half the share of motion made, computed in
+    # place: a long run's frames cost one array of its length, not four.
+    total = motion.sum()
+    progress = np.cumsum(motion, out=motion)
+    progress *= 0.5 / total if total > 0 else 0.0
+    for start in range(0, length, CHUNK):
+        end = min(start + CHUNK, length)
+        progress[start:end] += 0.5 * np.arange(start, end) / max(length - 1, 1)
     # The snapshot where progress first reaches each of `frames` evenly spaced targets.
     steps = np.unique(np.searchsorted(progress, np.linspace(0.0, 1.0, frames)))
     steps = np.union1d(steps.clip(0, length - 1), [0, length - 1])
     return _fill(steps, frames)
 
 
-def _motion(run: Run) -> np.ndarray:
-    """How far each update moved the run, every parameter and the loss scaled to its range."""
-    values = np.column_stack([run.params, np.log1p(run.loss - run.loss.min())])
-    span = np.ptp(values, axis=0)
-    span[span == 0] = 1.0
-    return np.sqrt((np.diff(values / span, axis=0) ** 2).sum(axis=1))
+CHUNK = 65_536  # snapshots at a time: a long run's motion costs no more memory than this
+
+
+def _add_motion(run: Run, motion: np.ndarray) -> None:
+    """Add to ``motion[1:]`` how far each update moved the run, every parameter and the loss
+    scaled to its range, a chunk of snapshots at a time."""
+    lowest = np.nanmin(run.loss)
+    lo = np.append(np.nanmin(run.params, axis=0), 0.0)
+    span = np.append(np.nanmax(run.params, axis=0), np.log1p(np.nanmax(run.loss) - lowest)) - lo
+    span[~(span > 0)] = 1.0
+    for start in range(0, len(run.loss) - 1, CHUNK):
+        end = min(start + CHUNK + 1, len(run.loss))
+        values = np.column_stack([run.params[start:end], np.log1p(run.loss[start:end] - lowest)])
+        step = np.diff(values / span, axis=0)
+        motion[start + 1 : end] += np.sqrt((step**2).sum(axis=1))
 
 
 def _fill(steps: np.ndarray, frames: int) -> np.ndarray:

@@ -72,6 +72,7 @@ def make_plane(
 
 
 SAMPLE = 5000  # snapshots a long path is thinned to (evenly) for its principal directions
+CHUNK = 65_536  # snapshots looked at a time where a whole path is scanned
 
 
 def _offsets(paths: Sequence[np.ndarray], origin: np.ndarray) -> np.ndarray:
@@ -215,10 +216,21 @@ def box_around(
     overshoots instead of shrinking the bowl to a dot.
     """
     points = np.asarray(points, dtype=float)
-    keep = np.isfinite(points).all(axis=1) & (np.asarray(losses) <= limit)
-    keep[0] = True
-    pts = np.concatenate([points[keep], extra]) if len(extra) else points[keep]
-    return [padded(float(a), float(b), pad) for a, b in zip(pts.min(axis=0), pts.max(axis=0))]
+    losses = np.asarray(losses)
+    lo = np.full(points.shape[1], np.inf)
+    hi = np.full(points.shape[1], -np.inf)
+    for start in range(0, len(points), CHUNK):  # no copy of a long path
+        block = points[start : start + CHUNK]
+        keep = np.isfinite(block).all(axis=1) & (losses[start : start + CHUNK] <= limit)
+        if start == 0:
+            keep[0] = True
+        if keep.any():
+            lo = np.minimum(lo, block[keep].min(axis=0))
+            hi = np.maximum(hi, block[keep].max(axis=0))
+    if len(extra):
+        lo = np.minimum(lo, np.min(extra, axis=0))
+        hi = np.maximum(hi, np.max(extra, axis=0))
+    return [padded(float(a), float(b), pad) for a, b in zip(lo, hi)]
 
 
 def padded(lo: float, hi: float, pad: float = 0.05) -> tuple[float, float]:

@@ -71,7 +71,10 @@ class Run:
 
     def __post_init__(self):
         self.params = np.asarray(self.params, dtype=np.float64).reshape(len(self.params), -1)
-        self.grads = np.asarray(self.grads, dtype=np.float64).reshape(self.params.shape)
+        if callable(self.grads):  # read on first use: drawing never needs them (see `load`)
+            self.__dict__["_read_grads"] = self.__dict__.pop("grads")
+        else:
+            self.grads = np.asarray(self.grads, dtype=np.float64).reshape(self.params.shape)
         self.loss = np.asarray(self.loss, dtype=np.float64).reshape(-1)
         self.param_names = tuple(str(n) for n in self.param_names)
         if self.x is not None:
@@ -81,15 +84,14 @@ class Run:
         self.extras = {k: np.asarray(v) for k, v in self.extras.items()}
         if self.lr is not None:
             self.lr = np.asarray(self.lr, dtype=np.float64).reshape(-1)
-        self.step = (
-            np.arange(len(self.params))
-            if self.step is None
-            else np.asarray(self.step, dtype=np.int64).reshape(-1)
-        )
+        if self.step is None:  # every step: arange(S), made on first use
+            del self.__dict__["step"]
+        else:
+            self.step = np.asarray(self.step, dtype=np.int64).reshape(-1)
         if self.full_loss is not None:
             self.full_loss = np.asarray(self.full_loss, dtype=np.float64).reshape(-1)
         for name in ("lr", "step"):
-            value = getattr(self, name)
+            value = self.__dict__.get(name)
             if value is not None and len(value) != len(self.params):
                 raise GdvizError(
                     f"a run needs one {name} per snapshot: {len(value)} for "
@@ -105,6 +107,30 @@ class Run:
                 f"a run needs one name per parameter: {len(self.param_names)} names "
                 f"for {self.params.shape[1]} parameters"
             )
+
+    def __getattr__(self, name: str):
+        # Called only for attributes not set: the lazily made or read ones.
+        if name == "step":
+            self.step = np.arange(len(self.params))
+            return self.step
+        if name == "grads" and "_read_grads" in self.__dict__:
+            grads = np.asarray(self.__dict__.pop("_read_grads")(), dtype=np.float64)
+            if grads.shape != self.params.shape:
+                raise GdvizError(
+                    f"a run needs one gradient per parameter and snapshot: {grads.shape} for "
+                    f"{self.params.shape}"
+                )
+            self.grads = grads
+            return grads
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def step_at(self, index):
+        """``step[index]``, without making the whole array for a run of every step."""
+        if "step" in self.__dict__:
+            return self.step[index]
+        if isinstance(index, slice):
+            return np.arange(*index.indices(len(self.loss)))
+        return np.asarray(index) % len(self.loss) if np.ndim(index) else int(index) % len(self.loss)
 
     @property
     def steps(self) -> int:
@@ -160,7 +186,9 @@ class Run:
             "diverged_at": self.diverged_at,
             "meta": self.meta,
         }
-        arrays = {"params": self.params, "grads": self.grads, "loss": self.loss, "step": self.step}
+        arrays = {"params": self.params, "grads": self.grads, "loss": self.loss}
+        if "step" in self.__dict__:  # else every step: arange, not worth a file entry
+            arrays["step"] = self.step
         for name in ("x", "y", "lr", "full_loss"):
             if getattr(self, name) is not None:
                 arrays[name] = getattr(self, name)
@@ -168,6 +196,11 @@ class Run:
         with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             np.savez_compressed(fh, header=np.array(json.dumps(header)), **arrays)
         return path
+
+
+# The dataclass leaves ``step``'s default (None) on the class, where it would shadow the
+# arange that `Run.__getattr__` makes on first use for a run of every step.
+del Run.step
 
 
 def load(path: str | os.PathLike) -> Run:
@@ -181,17 +214,31 @@ def load(path: str | os.PathLike) -> Run:
     if not path.is_file():
         raise GdvizError(f"run file {path} is not a file")
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            contents = {k: npz[k] for k in npz.files}
+        npz = np.load(path, allow_pickle=False)
+        names = set(npz.files)
+        # Every entry but the gradients, which drawing never needs: they are read on first
+        # use, from this file as it was (the handle stays open, and gdviz replaces files by
+        # renaming, so a later save to the same path does not change what is read).
+        contents = {k: npz[k] for k in npz.files if k != "grads"}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise GdvizError(f"{path} is not a gdviz run file ({exc})") from None
+
+    def read_grads():
+        try:
+            with npz:
+                return npz["grads"]
+        except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+            raise GdvizError(f"{path}: its gradients cannot be read ({exc})") from None
+
     try:
         header = json.loads(str(contents["header"]))
         if header.get("format") != "gdviz.run":
             raise KeyError("format")
+        if "grads" not in names:
+            raise KeyError("grads")
         return Run(
             params=contents["params"],
-            grads=contents["grads"],
+            grads=read_grads,
             loss=contents["loss"],
             param_names=tuple(header["param_names"]),
             x=contents.get("x"),

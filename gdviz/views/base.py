@@ -39,6 +39,19 @@ def at(run: Run, step: int) -> int:
     return min(step, len(run.loss) - 1)
 
 
+TRAIL = 20_000  # points a drawn path or curve keeps at most; longer runs are thinned evenly
+
+
+def trail(run: Run, k: int) -> np.ndarray | slice:
+    """The snapshots drawn for the path up to snapshot ``k``: all of them for a run of up to
+    `TRAIL` snapshots, else an even thinning of them that ends at ``k`` itself. A path of a
+    million points costs as much to draw as its pixels show, and memory for every frame."""
+    if len(run.loss) <= TRAIL:
+        return slice(0, k + 1)
+    stride = -(-len(run.loss) // TRAIL)
+    return np.append(np.arange(0, k, stride), k)
+
+
 def value_label(run: Run) -> str:
     """What the loss axis measures: ``f(x, y)`` for a function, ``loss (mse)`` for a fit."""
     if run.meta.get("kind") == "function":

@@ -19,7 +19,7 @@ from gdviz.errors import GdvizError
 from gdviz.functions import function_of
 from gdviz.plane import Plane, box_around, make_plane, padded
 from gdviz.views import surface
-from gdviz.views.base import View, at, color, legend_place, value_label
+from gdviz.views.base import View, at, color, legend_place, trail, value_label
 
 CMAP = "viridis"  # perceptually uniform and colour-blind safe
 OUTLINE = [patheffects.withStroke(linewidth=3.2, foreground="white", alpha=0.7)]
@@ -102,8 +102,10 @@ class ContourView(View):
         box = self.runs[0].meta.get("box")
         if box is not None:
             return [tuple(b) for b in box]
-        losses = np.concatenate([r.loss for r in self.runs])
-        return box_around(np.concatenate(points), losses, extra, self.limit)
+        boxes = [box_around(p, r.loss, extra, self.limit) for p, r in zip(points, self.runs)]
+        return [
+            (min(b[i][0] for b in boxes), max(b[i][1] for b in boxes)) for i in range(len(boxes[0]))
+        ]
 
     def _numpy_surface(self, first, resolution):
         f = surface.loss_function(first)
@@ -240,15 +242,20 @@ class ContourView(View):
 
     def _legend_place(self, ax: Axes) -> str:
         """Where a legend hides least of the paths (over the whole run), starts and minima."""
+        # A long run weighs in through an even thinning of its path, as it is drawn.
+        shown = [trail(r, len(r.loss) - 1) for r in self.runs]
         if self.dim == 1:
-            paths = [np.column_stack([xy[:, 0], r.loss]) for r, xy in zip(self.runs, self.coords)]
+            paths = [
+                np.column_stack([xy[i, 0], r.loss[i]])
+                for r, xy, i in zip(self.runs, self.coords, shown)
+            ]
             paths.append(np.column_stack([self.xs, self.values]))
             marks = [p[:1] for p in paths[:-1]]
             if len(self.minima):
                 f_min = np.interp(self.minima[:, 0], self.xs, self.values)
                 marks.append(np.column_stack([self.minima[:, 0], f_min]))
         else:
-            paths = list(self.coords)
+            paths = [xy[i] for xy, i in zip(self.coords, shown)]
             marks = [xy[:1] for xy in self.coords] + [self.minima.reshape(-1, 2)]
         if self.plane_ is not None and self._plane_loss is not None:
             # The note on the plane's loss sits in the lower left corner, over any legend.
@@ -326,11 +333,12 @@ class ContourView(View):
             self.runs, self.coords, self.path_, self.point_, self.arrow_
         ):
             k = at(run, step)
+            shown = trail(run, k)
             if self.dim == 1:
-                xs, ys = xy[: k + 1, 0], run.loss[: k + 1]
+                xs, ys = xy[shown, 0], run.loss[shown]
                 nxt = (xy[k + 1, 0], run.loss[k + 1]) if k + 1 < len(run.loss) else None
             else:
-                xs, ys = xy[: k + 1, 0], xy[: k + 1, 1]
+                xs, ys = xy[shown, 0], xy[shown, 1]
                 nxt = tuple(xy[k + 1]) if k + 1 < len(xy) else None
             path.set_data(xs, ys)
             point.set_data([xs[-1]], [ys[-1]])

@@ -6,7 +6,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from gdviz.plane import padded
-from gdviz.views.base import View, at, color, legend_place, value_label
+from gdviz.views.base import TRAIL, View, at, color, legend_place, trail, value_label
 
 
 class LossView(View):
@@ -20,9 +20,11 @@ class LossView(View):
 
     def __init__(self, run_or_runs):
         super().__init__(run_or_runs)
-        losses = np.concatenate([r.loss for r in self.runs])
-        finite = losses[np.isfinite(losses)]
-        lo, hi = float(finite.min()), float(finite.max())
+        with np.errstate(invalid="ignore"):
+            ends = [
+                _finite_range(r.loss if r.full_loss is None else r.full_loss) for r in self.runs
+            ]
+        lo, hi = min(e[0] for e in ends), max(e[1] for e in ends)
         self.log = lo > 0 and hi / lo > 100
         if self.log:
             self.ylim = (lo / 1.5, hi * 1.5)
@@ -34,7 +36,9 @@ class LossView(View):
     def _draw(self, ax: Axes):
         # Room for the current point's marker at the last step, and for the line marking
         # where a run diverged (one step past its last snapshot).
-        end = max([self.last_step, 1] + [r.diverged_at or 0 for r in self.runs])
+        end = max(
+            [1] + [int(r.step_at(-1)) for r in self.runs] + [r.diverged_at or 0 for r in self.runs]
+        )
         ax.set_xlim(*padded(0, end, 0.02))
         if self.log:
             ax.set_yscale("log")
@@ -63,7 +67,14 @@ class LossView(View):
                     color=color(i),
                 )
         if len(self.runs) > 1:
-            points = [np.column_stack([np.arange(len(r.loss)), r.loss]) for r in self.runs]
+            points = []
+            for r in self.runs:  # a long run's curve weighs in through an even thinning
+                if r.full_loss is not None:
+                    idx = np.arange(0, len(r.full_loss), max(1, -(-len(r.full_loss) // TRAIL)))
+                    points.append(np.column_stack([idx, r.full_loss[idx]]))
+                else:
+                    idx = np.arange(0, len(r.loss), max(1, -(-len(r.loss) // TRAIL)))
+                    points.append(np.column_stack([r.step_at(idx), r.loss[idx]]))
             loc = legend_place(ax, np.concatenate(points))
             ax.legend(loc=loc, fontsize=8, framealpha=0.9)
         return [*self.line_, *self.point_]
@@ -71,6 +82,21 @@ class LossView(View):
     def update(self, step: int):
         for run, line, point in zip(self.runs, self.line_, self.point_):
             k = at(run, step)
-            line.set_data(np.arange(k + 1), run.loss[: k + 1])
-            point.set_data([k], [run.loss[k]])
+            if run.full_loss is None:
+                shown = trail(run, k)
+                line.set_data(run.step_at(shown), run.loss[shown])
+            else:  # snapshots kept every k steps: the loss of every step, up to this one
+                upto = int(run.step_at(k))
+                stride = max(1, -(-len(run.full_loss) // TRAIL))
+                xs = np.append(np.arange(0, upto, stride), upto)
+                line.set_data(xs, run.full_loss[xs])
+            point.set_data([run.step_at(k)], [run.loss[k]])
         return self.moving_
+
+
+def _finite_range(values: np.ndarray) -> tuple[float, float]:
+    """The least and greatest finite value, without a copy of a long array."""
+    finite = (
+        np.where(np.isfinite(values), values, np.nan) if not np.isfinite(values).all() else values
+    )
+    return float(np.nanmin(finite)), float(np.nanmax(finite))
