@@ -383,7 +383,7 @@ def run_animate(config: AnimateConfig) -> None:
     from gdviz.convergence import note
 
     for run in runs:
-        who = f"gdviz: {run.label}: " if len(runs) > 1 or run.label != "run" else "gdviz: "
+        who = f"gdviz: {run.label}: " if len(runs) > 1 else "gdviz: "
         if run.diverged_at is not None:
             click.echo(
                 f"{who}diverged at step {run.diverged_at}; "
@@ -424,7 +424,13 @@ def make_runs(config: AnimateConfig) -> list:
     from gdviz.races import sweep
 
     if source.kind == "csv":
-        data = read_csv(source.paths[0], source.x if len(source.x) > 1 else source.x[0], source.y)
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always", UserWarning)
+            data = read_csv(
+                source.paths[0], source.x if len(source.x) > 1 else source.x[0], source.y
+            )
+        for said in seen:  # rows dropped for empty cells
+            click.echo(f"gdviz: {said.message}", err=True)
     else:
         data = source.name
     with warnings.catch_warnings():

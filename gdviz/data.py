@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,23 +170,38 @@ def _values(a):
     return detach().cpu().numpy() if callable(detach) else a
 
 
+MISSING = {"", "na", "n/a", "nan", "null", "none", "-"}  # cells that mean "no value"
+
+
 def read_csv(
     path: str | os.PathLike, x: str | Sequence[str], y: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """Read input column(s) ``x`` and the column ``y`` of a CSV file with a header row, as
     floats: ``x`` of shape (n,) for one column name, (n, d) for a list of them.
 
-    Every problem (no such file or column, an empty cell, text, no rows) is a `GdvizError`
-    naming the file, line and column.
+    The delimiter (``,`` ``;`` or tab) is found from the file; with ``;`` a decimal comma
+    (``3,5``) reads as a number. Rows with an empty cell (or NA, NaN, null) in these columns
+    are dropped, with a `UserWarning` saying how many and where. Every other problem (no such
+    file or column, text in a number column, no rows left) is a `GdvizError` naming the file,
+    line and column.
     """
     path = Path(path)
     names = [x] if isinstance(x, str) else list(x)
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
-            rows = [(n, r) for n, r in enumerate(csv.reader(fh), 1) if any(c.strip() for c in r)]
+            text = fh.read()
     except FileNotFoundError:
         raise GdvizError(f"CSV file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GdvizError(f"cannot read CSV file {path}: {exc}") from None
+    delimiter = _delimiter(text)
+    try:
+        rows = [
+            (n, r)
+            for n, r in enumerate(csv.reader(text.splitlines(), delimiter=delimiter), 1)
+            if any(c.strip() for c in r)
+        ]
+    except csv.Error as exc:
         raise GdvizError(f"cannot read CSV file {path}: {exc}") from None
     if not rows:
         raise GdvizError(f"CSV file {path} is empty (a header row naming the columns is needed)")
@@ -193,24 +209,56 @@ def read_csv(
     columns = []
     for name in [*names, y]:
         if name not in header:
-            raise GdvizError(
-                f"CSV file {path} has no column {name!r} (it has: {', '.join(header)})"
-            )
+            shown = ", ".join(header) if len(", ".join(header)) < 200 else f"{len(header)} columns"
+            raise GdvizError(f"CSV file {path} has no column {name!r} (it has: {shown})")
         columns.append(header.index(name))
     if len(rows) < 2:
         raise GdvizError(f"CSV file {path} has a header but no data rows")
-    values = np.empty((len(rows) - 1, len(columns)))
-    for i, (line, row) in enumerate(rows[1:]):
-        for j, (name, col) in enumerate(zip([*names, y], columns)):
-            cell = row[col].strip() if col < len(row) else ""
+    values, dropped = [], []
+    for line, row in rows[1:]:
+        cells = [row[col].strip() if col < len(row) else "" for col in columns]
+        if any(c.lower() in MISSING for c in cells):
+            dropped.append(line)
+            continue
+        numbers = []
+        for name, cell in zip([*names, y], cells):
             where = f"CSV file {path}, line {line}, column {name!r}"
-            if not cell:
-                raise GdvizError(f"{where} is empty")
             try:
-                values[i, j] = float(cell)
+                number = float(_decimal(cell, delimiter))
             except ValueError:
-                raise GdvizError(f"{where} holds {cell!r}, not a number") from None
-            if not math.isfinite(values[i, j]):
+                raise GdvizError(f"{where} holds {cell[:40]!r}, not a number") from None
+            if not math.isfinite(number):
                 raise GdvizError(f"{where} holds {cell!r}, not a finite number")
-    inputs = values[:, 0] if isinstance(x, str) else values[:, :-1]
-    return inputs, values[:, -1]
+            numbers.append(number)
+        values.append(numbers)
+    if not values:
+        raise GdvizError(
+            f"CSV file {path}: every data row has an empty cell in {', '.join([*names, y])}"
+        )
+    if dropped:
+        lines = ", ".join(map(str, dropped[:5])) + (", ..." if len(dropped) > 5 else "")
+        warnings.warn(
+            f"{path.name}: dropped {len(dropped)} of {len(rows) - 1} rows with an empty cell "
+            f"(line{'s' if len(dropped) > 1 else ''} {lines})",
+            UserWarning,
+            stacklevel=2,
+        )
+    table = np.asarray(values)
+    inputs = table[:, 0] if isinstance(x, str) else table[:, :-1]
+    return inputs, table[:, -1]
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter of a CSV text: the one of ``,`` ``;`` tab that splits its header row
+    into the most columns and every other row alike (csv.Sniffer, where it can tell)."""
+    sample = "\n".join(text.splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        header = text.splitlines()[0] if text.strip() else ""
+        return max(",;\t", key=header.count) if header else ","
+
+
+def _decimal(cell: str, delimiter: str) -> str:
+    # With ; between cells, a comma is the decimal mark (3,5 is three and a half).
+    return cell.replace(",", ".") if delimiter == ";" else cell

@@ -798,14 +798,26 @@ def _stepper(
             opt = getattr(torch.optim, spec.cls)(params, lr=lr, **{**spec.options, **options})
         except (TypeError, ValueError) as exc:
             raise GdvizError(f"optimizer {optimizer!r}: {exc}") from None
-        update, clear = opt.step, opt.zero_grad
+
+        # Looked up at each call: a scheduler wraps opt.step to see that it ran.
+        def update():
+            opt.step()
+
+        clear = opt.zero_grad
     scheduler = _scheduler(schedule, opt, steps)
     if scheduler is None:
         return update, clear, lambda: lr
 
     def step():
         update()
-        scheduler.step()
+        if spec.cls is None:  # the holder never steps, and torch would say so at every step
+            with warnings.catch_warnings():
+                warnings.filterwarnings(
+                    "ignore", "Detected call of `lr_scheduler.step", UserWarning
+                )
+                scheduler.step()
+        else:
+            scheduler.step()
 
     return step, clear, lambda: opt.param_groups[0]["lr"]
 

@@ -323,8 +323,9 @@ def _csv(tmp_path, text: str):
 
 
 RUNTIME = [
-    ("a,b\n1,2\n3,x\n", "'x'"),
-    ("a,b\n1,2\n3,\n", "line 3"),
+    ("a,b\n1,2\n3,x\n", "line 3, column 'b' holds 'x'"),
+    ("a;b\n1;2\n3;4\n5;x\n", "line 4, column 'b' holds 'x'"),
+    ("a,b\n1,\n3,\n", "every data row has an empty cell"),
     ("a,b\n", "no data rows"),
     ("", "empty"),
     ("a,c\n1,2\n", "'b'"),
@@ -332,7 +333,9 @@ RUNTIME = [
 
 
 @pytest.mark.parametrize(
-    ("text", "named"), RUNTIME, ids=["text", "gap", "no rows", "empty", "no column"]
+    ("text", "named"),
+    RUNTIME,
+    ids=["text", "text after semicolons", "all gaps", "no rows", "empty", "no column"],
 )
 def test_bad_csv_exits_1_with_one_line(tmp_path, capsys, monkeypatch, text, named):
     monkeypatch.chdir(tmp_path)
@@ -341,6 +344,41 @@ def test_bad_csv_exits_1_with_one_line(tmp_path, capsys, monkeypatch, text, name
     assert code == 1
     assert len(err.strip().splitlines()) == 1 and named in err
     assert leftovers(tmp_path) == ["d.csv"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hours,score\n1,52\n2,\n3,61\n4,NA\n5,70\n",
+        "hours;score\n1;52\n2;\n3;61\n4;NA\n5;70\n",
+        "hours\tscore\n1\t52\n2\t\n3\t61\n4\tNA\n5\t70\n",
+        "hours;score\n1,0;52,0\n2;\n3;61\n4;NA\n5;70\n",
+    ],
+    ids=["comma", "semicolon", "tab", "decimal comma"],
+)
+def test_csv_as_people_have_it(tmp_path, capsys, text):
+    csv = _csv(tmp_path, text)
+    code, _out, err = call(
+        capsys,
+        "animate",
+        "--csv",
+        str(csv),
+        "--x",
+        "hours",
+        "--y",
+        "score",
+        "--steps",
+        "3",
+        "--out",
+        str(tmp_path / "s.png"),
+        "--save-run",
+        str(tmp_path / "s.npz"),
+    )
+    assert code == 0, err
+    assert "gdviz: d.csv: dropped 2 of 5 rows with an empty cell (lines 3, 5)" in err
+    run = gdviz.load(tmp_path / "s.npz")
+    np.testing.assert_array_equal(run.x, [1, 3, 5])
+    np.testing.assert_array_equal(run.y, [52, 61, 70])
 
 
 def test_wrong_init_length_and_bad_run_file_exit_1(tmp_path, capsys, monkeypatch):

@@ -87,10 +87,9 @@ def test_reads_a_file_with_a_byte_order_mark(tmp_path):
     [
         ("a,b\n1,2\n3,warm\n", ["line 3", "'b'", "warm"]),
         ("a,b\n1,2\n\n4,5\nsix,7\n", ["line 5", "'a'", "six"]),
-        ("a,b\n1,2\n3,\n", ["line 3", "'b'", "empty"]),
-        ("a,b\n1,2\n3\n", ["line 3", "'b'"]),  # a short row: the cell is missing
-        ("a,b\n1, \n", ["line 2", "'b'", "empty"]),
-        ("a,b\n1,nan\n", ["line 2", "'b'", "nan"]),
+        ("a,b\n1, \n", ["every data row has an empty cell in a, b"]),
+        ("a,b\n1,nan\n3,NA\n", ["every data row has an empty cell"]),
+        ("a;b\n1;2\n3;4x\n", ["line 3", "'b'", "4x"]),
         ("a,b\n1,inf\n", ["line 2", "'b'", "inf"]),
         ("a,c\n1,2\n", ["'b'", "a, c"]),  # no such column: says which there are
         ("a,b\n", ["no data rows"]),
@@ -123,3 +122,29 @@ def test_csv_that_is_not_text(tmp_path):
     with pytest.raises(GdvizError) as info:
         read_csv(path, "a", "b")
     assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a,b\n1,2\n3,\n5,6\n7\n8,NaN\n9,10\n",  # empty, short, NaN
+        "a;b\n1;2\n3;\n5;6\n7\n8;NaN\n9;10\n",
+        "a\tb\n1\t2\n3\t\n5\t6\n7\n8\tNaN\n9\t10\n",
+    ],
+    ids=["comma", "semicolon", "tab"],
+)
+def test_rows_with_empty_cells_are_dropped_and_counted(tmp_path, text):
+    path = write(tmp_path, text)
+    with pytest.warns(
+        UserWarning, match=r"dropped 3 of 6 rows with an empty cell \(lines 3, 5, 6\)"
+    ):
+        x, y = read_csv(path, "a", "b")
+    np.testing.assert_array_equal(x, [1, 5, 9])
+    np.testing.assert_array_equal(y, [2, 6, 10])
+
+
+def test_semicolons_with_decimal_commas_and_a_header_of_other_columns(tmp_path):
+    path = write(tmp_path, "name;height;weight\nann;1,62;55,5\nbob;1,80;80\n")
+    x, y = read_csv(path, "height", "weight")
+    np.testing.assert_array_equal(x, [1.62, 1.80])
+    np.testing.assert_array_equal(y, [55.5, 80.0])
