@@ -79,31 +79,20 @@ class Evaluator:
         when the work takes long."""
         points = np.asarray(points, dtype=float)
         total = len(points)
-        out, bar, began = None, None, time.monotonic()
-        try:
-            with torch.no_grad():
-                for start in range(0, total, self.batch):
-                    chunk = points[start : start + self.batch]
-                    if lift is not None:
-                        chunk = lift(chunk)
-                    values = self._chunk(
-                        torch.as_tensor(chunk, dtype=self.dtype, device=self.device)
-                    )
-                    if out is None:
-                        out = np.empty((total, *values.shape[1:]))
-                    done = start + len(chunk)
-                    out[start:done] = values
-                    if bar is None and label and done < total:
-                        if time.monotonic() - began > BAR_AFTER:
-                            bar = Progress(label, total, unit="points")
-                    if bar is not None:
-                        bar.update(done)
-        except BaseException:
-            if bar is not None:
-                bar.close(ok=False)
-            raise
-        if bar is not None:
-            bar.close()
+        out = None
+        bar = Progress(
+            label or "", total, unit="points", delay=BAR_AFTER, enabled=None if label else False
+        )
+        with bar, torch.no_grad():
+            for start in range(0, total, self.batch):
+                chunk = points[start : start + self.batch]
+                if lift is not None:
+                    chunk = lift(chunk)
+                values = self._chunk(torch.as_tensor(chunk, dtype=self.dtype, device=self.device))
+                if out is None:
+                    out = np.empty((total, *values.shape[1:]))
+                out[start : start + len(chunk)] = values
+                bar.update(start + len(chunk))
         return np.empty((0,)) if out is None else out
 
     def _chunk(self, chunk: torch.Tensor) -> np.ndarray:

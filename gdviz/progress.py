@@ -13,7 +13,9 @@ REFRESH = 0.1  # seconds between redraws of the bar
 class Progress:
     """``label [#####.....]  37/100 frames  0:02 left`` on one line of a terminal.
 
-    ``enabled=None`` shows it only when ``file`` (stderr by default) is a terminal.
+    ``enabled=None`` shows it only when ``file`` (stderr by default) is a terminal; ``delay``
+    holds it back until the work has taken that many seconds (quick work shows nothing). As a
+    context manager it ends the line on the way out, as it stands if an exception is raised.
     """
 
     def __init__(
@@ -24,6 +26,7 @@ class Progress:
         enabled: bool | None = None,
         file: TextIO | None = None,
         unit: str = "frames",
+        delay: float = 0.0,
     ):
         self.file = sys.stderr if file is None else file
         if enabled is None:
@@ -32,6 +35,7 @@ class Progress:
         self.enabled = enabled
         self.label, self.total, self.unit = label, max(int(total), 1), unit
         self.start = time.monotonic()
+        self.delay = delay
         self._shown = -1.0
         self._width = 0
 
@@ -43,6 +47,8 @@ class Progress:
         now = time.monotonic()
         if note is None and done < self.total and now - self._shown < REFRESH:
             return
+        if self._shown < 0 and now - self.start < self.delay:
+            return  # not yet: quick work never shows a bar
         self._shown = now
         filled = BAR_WIDTH * min(done, self.total) // self.total
         bar = "#" * filled + "." * (BAR_WIDTH - filled)
@@ -55,9 +61,16 @@ class Progress:
             tail = _clock(elapsed)
         self._write(f"{self.label} [{bar}] {done}/{self.total} {self.unit}  {tail}")
 
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        self.close(ok=kind is None)
+
     def close(self, *, ok: bool = True) -> None:
         """End the line: with the time taken on success, as it stands otherwise."""
-        if not self.enabled:
+        if not self.enabled or self._shown < 0:
+            self.enabled = False
             return
         if ok:
             bar = "#" * BAR_WIDTH

@@ -13,7 +13,6 @@ import copy
 import math
 import os
 import re
-import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -513,8 +512,7 @@ class Session:
         """
         rec = self.recorder
         rates = np.empty(self.steps + 1)
-        bar, began = None, time.monotonic()
-        try:
+        with Progress("training", self.steps, unit="steps", delay=PROGRESS_AFTER) as bar:
             for t in range(self.steps + 1):
                 if self.zero_grad or t == 0:
                     self.clear()
@@ -529,16 +527,7 @@ class Session:
                     break
                 if t < self.steps:
                     self.step()
-                if bar is None and time.monotonic() - began > PROGRESS_AFTER:
-                    bar = Progress("training", self.steps, unit="steps")
-                if bar is not None:
-                    bar.update(t)
-        except BaseException:
-            if bar is not None:
-                bar.close(ok=False)
-            raise
-        if bar is not None:
-            bar.close()
+                bar.update(t)
         meta = dict(
             self.meta,
             optimizer=self.optimizer,

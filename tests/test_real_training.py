@@ -378,3 +378,24 @@ def test_a_million_snapshot_run_draws_in_every_view(tmp_path):
     contour.update(n - 1)
     xs, _ = contour.path_[0].get_data()
     assert len(xs) <= 20_001 and xs[-1] == params[-1, 0] and xs[0] == params[0, 0]
+
+
+def test_a_long_training_shows_a_progress_bar_on_a_terminal(monkeypatch):
+    import io
+
+    import gdviz.training
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    monkeypatch.setattr(gdviz.training, "PROGRESS_AFTER", 0.0)
+    gdviz.train("synthetic", steps=300)
+    assert "training [########################] 300/300 steps" in screen.getvalue()
+    quick = Terminal()
+    monkeypatch.setattr(sys, "stderr", quick)
+    monkeypatch.setattr(gdviz.training, "PROGRESS_AFTER", 60.0)
+    gdviz.train("synthetic", steps=300)
+    assert quick.getvalue() == ""  # quick training shows nothing
