@@ -3,7 +3,8 @@
 Record, then render: `train` (or a `Recorder` in your own loop) makes a `Run` of numpy arrays;
 `animate` turns runs into matplotlib animations saved as GIF, MP4, HTML or PNG.
 
-Importing gdviz is cheap: torch loads only when training starts, matplotlib only when drawing.
+Importing gdviz is cheap (not even numpy): torch loads only when training starts, matplotlib
+only when drawing.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 import importlib
 
 from gdviz.errors import GdvizError
-from gdviz.run import Run, load
 
 __version__ = "0.1.0"
 __all__ = ["GdvizError", "Recorder", "Run", "animate", "load", "sweep", "train"]
 
 _LAZY = {
+    "Run": "gdviz.run",
+    "load": "gdviz.run",
     "train": "gdviz.training",
     "sweep": "gdviz.races",
     "Recorder": "gdviz.recorder",

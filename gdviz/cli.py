@@ -2,28 +2,40 @@
 
 from __future__ import annotations
 
-import logging
-import math
-import os
-import re
 import signal
 import sys
-import warnings
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
-import click
 
-from gdviz.data import PRESETS, read_csv
-from gdviz.errors import GdvizError
-from gdviz.expression import Expression
-from gdviz.formulas import LOSS_NAMES, MODELS
-from gdviz.functions import FUNCTIONS
-from gdviz.optimizers import OPTIMIZERS
-from gdviz.plane import KINDS as PLANES
-from gdviz.schedules import FORMS as SCHEDULES
-from gdviz.schedules import parse as parse_schedule
+def _interrupted_while_starting(signum, frame):
+    # Until main() takes over, an interrupt ends gdviz quietly: nothing has been written yet.
+    sys.stderr.write("gdviz: interrupted; nothing was written\n")
+    raise SystemExit(130)
+
+
+for _signal in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+    if _signal is not None:
+        signal.signal(_signal, _interrupted_while_starting)
+
+import logging  # noqa: E402 (after the handlers: an interrupt while importing is handled)
+import math  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import warnings  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import click  # noqa: E402
+
+from gdviz.data import PRESETS, csv_columns, read_csv  # noqa: E402
+from gdviz.errors import GdvizError  # noqa: E402
+from gdviz.expression import Expression  # noqa: E402
+from gdviz.formulas import LOSS_NAMES, MODELS  # noqa: E402
+from gdviz.functions import FUNCTIONS  # noqa: E402
+from gdviz.optimizers import OPTIMIZERS  # noqa: E402
+from gdviz.plane import KINDS as PLANES  # noqa: E402
+from gdviz.schedules import FORMS as SCHEDULES  # noqa: E402
+from gdviz.schedules import parse as parse_schedule  # noqa: E402
 
 VIEW_NAMES = ("fit", "contour", "loss", "dashboard")
 SUFFIXES = (".gif", ".mp4", ".html", ".png")
@@ -275,6 +287,14 @@ def make_config(o: dict) -> AnimateConfig:
     elif o["csv_file"]:
         path = Path(o["csv_file"])
         source = Source("csv", path.stem, (path,), o["x_col"], o["y_col"])
+        header = csv_columns(path)  # a misspelt column is said before torch loads
+        for flag, names in (("--x", o["x_col"]), ("--y", (o["y_col"],))):
+            for name in names:
+                if name not in header:
+                    shown = ", ".join(header) if len(", ".join(header)) < 200 else "..."
+                    raise click.BadParameter(
+                        f"{path.name} has no column {name!r} (it has: {shown})", param_hint=flag
+                    )
     else:
         source = Source("dataset", o["dataset"] or "synthetic")
     moons = source.kind == "dataset" and source.name == "moons"
@@ -305,6 +325,7 @@ def make_config(o: dict) -> AnimateConfig:
         "zero_grad": False if o["no_zero_grad"] else None,
         "plane": o["plane"] if o["plane"] != "pca" else None,
     }
+    _check_counts(source, o, box)
     view = o["view"] or ("contour" if function else "fit")
     size = None
     if o["size"]:
@@ -324,6 +345,38 @@ def make_config(o: dict) -> AnimateConfig:
         save_run=o["save_run"],
         quiet=o["quiet"],
     )
+
+
+def _check_counts(source: Source, o: dict, box) -> None:
+    """--init (and --box) sized for the parameters, where they are known without torch."""
+    if source.kind in ("function", "formula"):
+        names = FUNCTIONS[source.name].variables if source.kind == "function" else None
+        names = names or Expression(source.name).variables
+    else:
+        model = o["model"]
+        if model is None and source.kind == "dataset":
+            model = PRESETS[source.name].model
+        if model is None and source.kind == "csv":
+            model = "line" if len(source.x) == 1 else "mlp"
+        if model not in MODELS:
+            return  # a network: its size is known once it is built
+        if o["loss"] == "cross_entropy":
+            raise click.UsageError(
+                f"--loss cross_entropy needs one score per class: use --model mlp, not {model}"
+            )
+        names = MODELS[model].param_names
+    init = o["init"]
+    if init and len(init) != len(names):
+        raise click.BadParameter(
+            f"{len(init)} values for {len(names)} parameters ({', '.join(names)})",
+            param_hint="--init",
+        )
+    if box and source.kind in ("function", "formula") and len(box) != min(len(names), 2):
+        raise click.BadParameter(
+            f"{len(box) * 2} numbers for {len(names)} parameter(s): give XMIN,XMAX"
+            + (",YMIN,YMAX" if len(names) > 1 else ""),
+            param_hint="--box",
+        )
 
 
 @cli.command()
@@ -369,11 +422,39 @@ def gallery(out, source, jobs, quiet):
 # -- doing the work -----------------------------------------------------------------------------
 
 
+class Outputs:
+    """The files a command may write, as they were on disk before it began: after an interrupt,
+    what was written is told from the disk itself, not from how far the program got."""
+
+    def __init__(self):
+        self.paths: list[Path] = []
+        self._before: dict[Path, tuple[int, int] | None] = {}
+
+    def expect(self, path: Path) -> None:
+        self.paths.append(path)
+        self._before[path] = _stamp(path)
+
+    def written(self) -> list[Path]:
+        return [p for p in self.paths if _stamp(p) not in (None, self._before[p])]
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
+OUTPUTS = Outputs()
+
+
 def run_animate(config: AnimateConfig) -> None:
     """Make the runs, draw them, write the file(s) and say where."""
     from gdviz.export import check_target  # before any work: a bad target fails fast
 
     check_target(config.out)
+    OUTPUTS.expect(config.out)
     if config.save_run is not None:
         from gdviz.files import check_writable
 
@@ -395,7 +476,10 @@ def run_animate(config: AnimateConfig) -> None:
     if config.save_run is not None:
         from gdviz.races import run_files
 
-        for path, run in zip(run_files(config.save_run, runs), runs):
+        paths = run_files(config.save_run, runs)
+        for path in paths:
+            OUTPUTS.expect(path)
+        for path, run in zip(paths, runs):
             run.save(path)
             say(f"saved run {path}")
 
@@ -449,13 +533,27 @@ def make_runs(config: AnimateConfig) -> list:
 
 
 def _terminate(signum, frame):
-    # SIGTERM ends the program through the same clean-up path as Ctrl-C: no half-written file.
+    # SIGTERM and SIGHUP end the program through Ctrl-C's clean-up path: no half-written file.
     raise KeyboardInterrupt
+
+
+def _interrupted() -> str:
+    written = OUTPUTS.written()
+    if not written:
+        return "gdviz: interrupted; nothing was written"
+    missing = [p for p in OUTPUTS.paths if p not in written]
+    done = ", ".join(str(p) for p in written)
+    if not missing:
+        return f"gdviz: interrupted after writing {done} in full"
+    return f"gdviz: interrupted after writing {done}; {', '.join(map(str, missing))} not written"
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 failure at run time, 2 usage)."""
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _terminate)
     logging.basicConfig(level=logging.WARNING, format="gdviz: %(message)s")
     try:
         status = cli.main(args=argv, prog_name="gdviz", standalone_mode=False)
@@ -464,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return exc.exit_code
     except (KeyboardInterrupt, click.exceptions.Abort):
-        click.echo("gdviz: interrupted; nothing was written", err=True)
+        click.echo(_interrupted(), err=True)
         return 130
     except GdvizError as exc:
         click.echo(f"gdviz: error: {exc}", err=True)

@@ -248,6 +248,22 @@ def read_csv(
     return inputs, table[:, -1]
 
 
+def csv_columns(path: str | os.PathLike) -> list[str]:
+    """The column names in a CSV file's header row (reading no further than a sample)."""
+    path = Path(path)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            sample = fh.read(64 * 1024)
+    except OSError as exc:
+        raise GdvizError(f"cannot read CSV file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise GdvizError(f"cannot read CSV file {path}: {exc}") from None
+    lines = [ln for ln in sample.splitlines() if ln.strip()]
+    if not lines:
+        return []
+    return [h.strip() for h in next(csv.reader([lines[0]], delimiter=_delimiter(sample)))]
+
+
 def _delimiter(text: str) -> str:
     """The delimiter of a CSV text: the one of ``,`` ``;`` tab that splits its header row
     into the most columns and every other row alike (csv.Sniffer, where it can tell)."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,16 +14,55 @@ from gdviz.errors import GdvizError
 
 
 def check_writable(path: str | os.PathLike) -> Path:
-    """Fail early, before any work, when ``path`` cannot be written."""
+    """Fail early, before any work, when ``path`` cannot be written.
+
+    The folder is tried for real (a file made and removed): permission bits do not tell what
+    root may do, nor what a read-only or full file system refuses.
+    """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise GdvizError(f"cannot write {path}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise GdvizError(f"cannot write {path}: folder {folder} is not writable")
     if path.is_dir():
         raise GdvizError(f"cannot write {path}: it is a folder")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=folder)
+    except OSError as exc:
+        raise GdvizError(
+            f"cannot write {path}: folder {folder} is not writable ({exc.strerror})"
+        ) from None
+    os.close(fd)
+    os.unlink(probe)
     return path
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def clean_leftovers(folder: Path, pattern: str) -> list[Path]:
+    """Remove the files of ``folder`` matching ``pattern`` (with ``{pid}`` in its second dot-part)
+    that a process no longer alive left behind (a run killed with SIGKILL, a machine that
+    stopped); returns what was removed."""
+    removed = []
+    for leftover in folder.glob(pattern):
+        pid = _pid_of(leftover.name)
+        if pid is not None and pid != os.getpid() and not _alive(pid):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+                removed.append(leftover)
+    return removed
+
+
+def _pid_of(name: str) -> int | None:
+    match = re.search(r"\.pid(\d+)\.[^.]*\.[a-z0-9]+$", name)  # .pid123.random.part
+    return int(match[1]) if match else None
 
 
 def _umask() -> int:
@@ -38,7 +79,12 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     left as it was. The file gets the permissions of a normally created file (umask), not 0600.
     """
     path = check_writable(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    # The temporary file names its process, so a later run can tell a killed run's leftover
+    # (its process gone) from a file another run is writing now, and remove it.
+    clean_leftovers(path.parent, f".{glob.escape(path.name)}.pid*.part")
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.pid{os.getpid()}.", suffix=".part", dir=path.parent
+    )
     os.close(fd)
     tmp = Path(tmp)
     try:

@@ -193,8 +193,11 @@ class Run:
             if getattr(self, name) is not None:
                 arrays[name] = getattr(self, name)
         arrays.update({f"extra.{k}": v for k, v in self.extras.items()})
-        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-            np.savez_compressed(fh, header=np.array(json.dumps(header)), **arrays)
+        try:
+            with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+                np.savez_compressed(fh, header=np.array(json.dumps(header)), **arrays)
+        except OSError as exc:  # a full disk: name the file
+            raise GdvizError(f"cannot write {path}: {exc.strerror or exc}") from None
         return path
 
 

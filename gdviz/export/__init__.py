@@ -29,7 +29,6 @@ __all__ = [
     "Writer",
     "check_target",
     "html_fragment",
-    "notebook_html",
     "save",
 ]
 
@@ -53,7 +52,7 @@ def check_target(path: str | os.PathLike) -> Path:
         known = ", ".join(f"{s} ({w.description})" for s, w in FORMATS.items())
         what = f"unknown format {suffix!r}" if suffix else "no suffix to tell the format"
         raise GdvizError(f"cannot write {path}: {what}; use one of {known}")
-    if suffix == ".mp4":
+    if suffix in (".mp4", ".html"):  # the page embeds an MP4 too
         ffmpeg_exe()
     return check_writable(path)
 
@@ -86,11 +85,14 @@ def save(animation, path: str | os.PathLike, *, progress: bool | None = None) ->
     path = check_target(path)
     suffix = path.suffix.lower()
     writer = FORMATS[suffix]
-    if suffix == ".gif":
-        from gdviz.export import gif_process  # not imported with the package: it is also a script
+    try:
+        _write(animation, path, writer, progress)
+    except OSError as exc:  # a full disk, a file system gone read-only: name the file
+        raise GdvizError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path
 
-        if gif_process.pays(animation.n_frames):
-            writer = gif_process.GifProcess  # the same file, encoded on a second core (opt-in)
+
+def _write(animation, path: Path, writer: type[Writer], progress: bool | None) -> None:
     with atomic_path(path) as tmp:
         if writer.final_frame_only:
             frame = animation.last_frame()
@@ -105,9 +107,3 @@ def save(animation, path: str | os.PathLike, *, progress: bool | None = None) ->
                 label=f"writing {path.name}",
                 progress=progress,
             )
-    return path
-
-
-def notebook_html(animation) -> str:
-    """The markup a notebook shows for ``animation``: `html_fragment`, without a progress bar."""
-    return html_fragment(animation, progress=False)

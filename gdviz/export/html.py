@@ -1,6 +1,5 @@
 """HTML: one self-contained page, the animation embedded as a base64 MP4 ``<video>``.
 
-Without ffmpeg the frames are embedded as PNGs in matplotlib's own JavaScript player (jshtml).
 `html_fragment` makes the same markup for a notebook.
 """
 
@@ -8,19 +7,17 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import logging
 import os
 import tempfile
-import uuid
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
-from gdviz.export.mp4 import Mp4Writer, has_ffmpeg
+from gdviz.export.mp4 import Mp4Writer
 from gdviz.export.stream import render
 from gdviz.export.writer import Writer
+from gdviz.files import clean_leftovers
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +45,10 @@ class VideoMarkup:
 
     def __init__(self, *, fps: float, size: tuple[int, int]):
         self.size = size
-        fd, name = tempfile.mkstemp(prefix="gdviz-", suffix=".mp4")
+        # Named for this process, so the next run removes it if this one is killed first.
+        folder = Path(tempfile.gettempdir())
+        clean_leftovers(folder, "gdviz.pid*.mp4")
+        fd, name = tempfile.mkstemp(prefix=f"gdviz.pid{os.getpid()}.", suffix=".mp4", dir=folder)
         os.close(fd)
         self._video = Path(name)
         try:
@@ -74,51 +74,9 @@ class VideoMarkup:
         self._video.unlink(missing_ok=True)
 
 
-class JsMarkup:
-    """Frames as base64 PNGs in matplotlib's JavaScript player, for when there is no ffmpeg.
-
-    The encoded frames wait in an anonymous temporary file, not in memory.
-    """
-
-    def __init__(self, *, fps: float, size: tuple[int, int]):
-        self.fps, self.size = fps, size
-        self._frames = tempfile.TemporaryFile("w+", encoding="ascii")
-        self._count = 0
-
-    def append(self, frame: np.ndarray) -> None:
-        png = io.BytesIO()
-        Image.fromarray(frame).save(png, format="PNG")
-        data = base64.b64encode(png.getvalue()).decode("ascii")
-        self._frames.write(f'  frames[{self._count}] = "data:image/png;base64,{data}"\n')
-        self._count += 1
-
-    def close(self) -> None:
-        from matplotlib._animation_data import DISPLAY_TEMPLATE, JS_INCLUDE, STYLE_INCLUDE
-
-        with self._frames:
-            self._frames.seek(0)
-            frames = self._frames.read()
-        player = DISPLAY_TEMPLATE.format(
-            id=uuid.uuid4().hex,
-            Nframes=self._count,
-            fill_frames="\n" + frames,
-            interval=max(int(1000 / self.fps), 1),
-            once_checked="",
-            loop_checked="checked",
-            reflect_checked="",
-        )
-        self.html = JS_INCLUDE + STYLE_INCLUDE + player
-
-    def abort(self) -> None:
-        self._frames.close()
-
-
-def markup(*, fps: float, size: tuple[int, int]) -> VideoMarkup | JsMarkup:
-    """The builder for embedded markup: a video where ffmpeg is at hand, else jshtml."""
-    if has_ffmpeg():
-        return VideoMarkup(fps=fps, size=size)
-    log.info("no ffmpeg (pip install imageio-ffmpeg): embedding PNG frames as jshtml")
-    return JsMarkup(fps=fps, size=size)
+def markup(*, fps: float, size: tuple[int, int]) -> VideoMarkup:
+    """The builder for embedded markup: a video (ffmpeg comes with imageio-ffmpeg)."""
+    return VideoMarkup(fps=fps, size=size)
 
 
 def html_fragment(animation, *, progress: bool | None = False) -> str:
@@ -134,8 +92,7 @@ def html_fragment(animation, *, progress: bool | None = False) -> str:
     Returns
     -------
     str
-        A ``<video controls autoplay loop muted>`` holding the MP4 as base64, or matplotlib's
-        jshtml player when ffmpeg is not installed.
+        A ``<video controls autoplay loop muted>`` holding the MP4 as base64.
 
     Examples
     --------

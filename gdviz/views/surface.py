@@ -89,17 +89,12 @@ def one_column(x: np.ndarray | None) -> np.ndarray | None:
     return None
 
 
-def grid(f: Callable, xlim, ylim, *, to_params=None, n: int = 200):
-    """``f`` on an n x n grid over ``xlim`` x ``ylim``: the axes' coordinates and the values.
-
-    ``to_params`` maps the stacked grid coordinates (2, n, n) to parameters (P, n, n), for a
-    plane through a higher-dimensional space.
-    """
+def grid(f: Callable, xlim, ylim, *, n: int = 200):
+    """``f`` on an n x n grid over ``xlim`` x ``ylim`` (its argument stacked (2, n, n)): the
+    axes' coordinates and the values."""
     xs, ys = np.linspace(*xlim, n), np.linspace(*ylim, n)
-    coords = np.stack(np.meshgrid(xs, ys))
-    params = coords if to_params is None else to_params(coords)
     with np.errstate(all="ignore"):
-        values = np.asarray(f(params), dtype=float)
+        values = np.asarray(f(np.stack(np.meshgrid(xs, ys))), dtype=float)
     return xs, ys, values
 
 
