@@ -16,7 +16,7 @@ from gdviz.errors import GdvizError
 from gdviz.frames import pick_steps
 from gdviz.run import Run
 from gdviz.views import build, dashboard
-from gdviz.views.base import as_runs, at
+from gdviz.views.base import as_runs, at, plain_text
 from gdviz.views.caption import Caption
 
 DEFAULT_FPS = 20
@@ -245,6 +245,7 @@ def animate(
     FigureCanvasAgg(fig)
     fig.suptitle(title(runs), fontsize=11)
     views = build(fig, runs, view)
+    plain_text(fig)
     options = {"view": view, "fps": fps, "size": (width, height), "dpi": dpi}
     anim = Animation(runs, fig, views, steps, fps, options)
     # Lay the figure out once and freeze it: every frame then shares the same geometry.

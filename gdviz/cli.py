@@ -2,40 +2,28 @@
 
 from __future__ import annotations
 
+import logging
+import math
+import os
+import re
 import signal
 import sys
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+import click
 
-def _interrupted_while_starting(signum, frame):
-    # Until main() takes over, an interrupt ends gdviz quietly: nothing has been written yet.
-    sys.stderr.write("gdviz: interrupted; nothing was written\n")
-    raise SystemExit(130)
-
-
-for _signal in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-    if _signal is not None:
-        signal.signal(_signal, _interrupted_while_starting)
-
-import logging  # noqa: E402 (after the handlers: an interrupt while importing is handled)
-import math  # noqa: E402
-import os  # noqa: E402
-import re  # noqa: E402
-import warnings  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-import click  # noqa: E402
-
-from gdviz.data import PRESETS, csv_columns, read_csv  # noqa: E402
-from gdviz.errors import GdvizError  # noqa: E402
-from gdviz.expression import Expression  # noqa: E402
-from gdviz.formulas import LOSS_NAMES, MODELS  # noqa: E402
-from gdviz.functions import FUNCTIONS  # noqa: E402
-from gdviz.optimizers import OPTIMIZERS  # noqa: E402
-from gdviz.plane import KINDS as PLANES  # noqa: E402
-from gdviz.schedules import FORMS as SCHEDULES  # noqa: E402
-from gdviz.schedules import parse as parse_schedule  # noqa: E402
+from gdviz.data import PRESETS, csv_columns, read_csv
+from gdviz.errors import GdvizError
+from gdviz.files import Outputs
+from gdviz.formulas import LOSS_NAMES, MODELS
+from gdviz.functions import FUNCTIONS, function_of_text
+from gdviz.optimizers import OPTIMIZERS
+from gdviz.plane import KINDS as PLANES
+from gdviz.schedules import FORMS as SCHEDULES
+from gdviz.schedules import parse as parse_schedule
 
 VIEW_NAMES = ("fit", "contour", "loss", "dashboard")
 SUFFIXES = (".gif", ".mp4", ".html", ".png")
@@ -117,6 +105,10 @@ def _number(s: str, *, positive: bool = False) -> float:
     return v
 
 
+def _rate(s: str) -> float:
+    return _number(s, positive=True)
+
+
 def _width(s: str) -> int:
     if not s.isdigit() or not 1 <= int(s) <= 4096:
         raise ValueError(f"{s!r} is not a layer width from 1 to 4096")
@@ -137,14 +129,6 @@ class Checked(click.ParamType):
         return value
 
 
-def _function(value: str) -> None:
-    if value not in FUNCTIONS:
-        try:
-            Expression(value)
-        except GdvizError as exc:
-            raise GdvizError(f"{exc} (or name a function: {', '.join(FUNCTIONS)})") from None
-
-
 def _size(value: str) -> None:
     m = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", str(value))
     if not m or min(int(m[1]), int(m[2])) < 100 or max(int(m[1]), int(m[2])) > 8000:
@@ -159,7 +143,7 @@ def _output(ctx, param, value):
     return None if value is None else Path(value)
 
 
-def _run_files(ctx, param, value):
+def _npz(ctx, param, value):
     if value is None:
         return None
     for v in [value] if isinstance(value, str) else value:
@@ -182,6 +166,8 @@ def option(*names, **kwargs):
 
 
 Number = CommaList("number[,number...]", _number)
+FUNCTION = Checked("NAME|FORMULA", function_of_text)
+FILE, OUT = click.Path(exists=True, dir_okay=False), click.Path(dir_okay=False)
 
 
 @cli.command()
@@ -189,38 +175,19 @@ Number = CommaList("number[,number...]", _number)
 @option("--csv", "csv_file", type=click.Path(exists=True, dir_okay=False), help="A CSV file.")
 @option("--x", "x_col", type=CommaList("COL[,COL]", str), help="Its input column(s).")
 @option("--y", "y_col", metavar="COL", help="Its target column.")
-@option(
-    "--function",
-    type=Checked("NAME|FORMULA", _function),
-    help=f"A function ({', '.join(FUNCTIONS)}) or a formula in x and y (with --init).",
-)
-@option(
-    "--run",
-    "run_files",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False),
-    callback=_run_files,
-    help="Draw runs saved with --save-run (repeat to draw several together).",
-)
+@option("--function", type=FUNCTION, help=f"{', '.join(FUNCTIONS)}, or a formula in x and y.")
+@option("--run", "run_files", type=FILE, multiple=True, callback=_npz, help="Saved run(s).")
 @option("--model", type=click.Choice([*MODELS, "mlp"]), help="What to fit [the dataset's; line].")
 @option("--hidden", type=CommaList("W[,W...]", _width), help="Layer widths of --model mlp.")
 @option("--loss", type=click.Choice(list(LOSS_NAMES)), help="The loss [the dataset's; mse].")
 @option("--optimizer", type=CommaList("O[,O...]", _optimizer), help=", ".join(OPTIMIZERS))
-@option(
-    "--lr",
-    type=CommaList("lr[,lr...]", lambda s: _number(s, positive=True)),
-    help="Learning rate(s) [each optimizer's own for the problem].",
-)
+@option("--lr", type=CommaList("lr[,lr...]", _rate), help="Learning rate(s) [fair defaults].")
 @option("--steps", type=click.IntRange(min=1), help="Number of updates [the problem's].")
 @option("--init", type=Number, help="Starting parameters, comma-separated.")
 @option("--seed", type=click.IntRange(min=0, max=2**63 - 1), help="Seed for torch and the data.")
 @option("--standardize", is_flag=True, help="Train on z-scored columns; report in their units.")
 @option("--batch-size", type=click.IntRange(min=1), help="Minibatch SGD: points per update.")
-@option(
-    "--schedule",
-    type=Checked("|".join(SCHEDULES), parse_schedule),
-    help="Learning-rate schedule: " + ", ".join(SCHEDULES) + ".",
-)
+@option("--schedule", type=Checked("SCHEDULE", parse_schedule), help=", ".join(SCHEDULES))
 @option("--box", type=Number, help="XMIN,XMAX[,YMIN,YMAX]: the contour view's region.")
 @option("--plane", type=click.Choice(PLANES), default="pca", help="The plane for 3+ parameters.")
 @option("--no-zero-grad", is_flag=True, help="Never zero the gradients (the classic bug).")
@@ -229,18 +196,8 @@ Number = CommaList("number[,number...]", _number)
 @option("--fps", type=click.FloatRange(min=0.1, max=100), default=20, help="Frames per second.")
 @option("--size", type=Checked("WxH", _size), help="Pixels [640x480; dashboard 1280x440].")
 @option("--dpi", type=click.FloatRange(min=20, max=600), default=100, help="Dots per inch.")
-@option(
-    "--out",
-    type=click.Path(dir_okay=False),
-    callback=_output,
-    help="Output: .gif .mp4 .html or .png [SOURCE-VIEW.gif].",
-)
-@option(
-    "--save-run",
-    type=click.Path(dir_okay=False),
-    callback=_run_files,
-    help="Also save the recorded run(s) to this .npz file.",
-)
+@option("--out", type=OUT, callback=_output, help=".gif .mp4 .html or .png [SOURCE-VIEW.gif].")
+@option("--save-run", type=OUT, callback=_npz, help="Also save the run(s) to this .npz file.")
 @option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def animate(**options):
     """Train (or load) runs and write an animation of them."""
@@ -248,89 +205,50 @@ def animate(**options):
 
 
 def make_config(o: dict) -> AnimateConfig:
-    """Check how the options combine, and pack them into an `AnimateConfig`."""
+    """Check how the options combine (usage errors, before torch loads), pack them in a config."""
+    flag = {k: "--" + k.split("_col")[0].replace("_file", "").replace("_", "-") for k in o}
+    flag["run_files"] = "--run"
     given = [n for n in ("dataset", "csv_file", "function", "run_files") if o[n]]
-    if len(given) > 1:
-        names = " and ".join(f"--{n.split('_')[0]}" for n in given)
-        raise click.UsageError(f"give one source, not {names}")
-    if o["csv_file"] and not (o["x_col"] and o["y_col"]):
-        raise click.UsageError("--csv needs --x COL and --y COL naming its columns")
-    if (o["x_col"] or o["y_col"]) and not o["csv_file"]:
-        raise click.UsageError("--x and --y name CSV columns; give --csv FILE too")
-    function = o["function"]
+    _refuse(len(given) > 1, f"give one source, not {' and '.join(flag[n] for n in given)}")
+    _refuse(bool(o["csv_file"]) != bool(o["x_col"] and o["y_col"]), "--csv goes with --x and --y")
+    function, box = o["function"], o["box"]
     if o["run_files"]:
-        paths = o["run_files"]
-        source = Source("run", paths[0].stem, paths)
-        extra = [f"--{n.replace('_', '-')}" for n in TRAINING if o[n]]
-        extra += ["--plane"] if o["plane"] != "pca" else []
-        if extra:
-            raise click.UsageError(
-                f"--run draws recorded runs; {', '.join(extra)} cannot change them"
-            )
-        if o["save_run"]:
-            raise click.UsageError("--save-run saves a training's runs; --run reads saved ones")
+        source = Source("run", o["run_files"][0].stem, o["run_files"])
+        extra = [flag[n] for n in TRAINING if o[n]] + ["--plane"] * (o["plane"] != "pca")
+        _refuse(extra, f"--run draws recorded runs; {', '.join(extra)} cannot change them")
+        _refuse(o["save_run"], "--save-run saves a training's runs; --run reads saved ones")
     elif function:
         source = Source("function" if function in FUNCTIONS else "formula", function)
-        for n in ("model", "loss", "hidden", "standardize", "batch_size"):
-            if o[n]:
-                raise click.UsageError(
-                    f"--function {function} has no data: --{n.replace('_', '-')} does not apply"
-                )
-        if o["view"] == "fit":
-            raise click.UsageError(
-                f"--function {function} has no data to fit: use --view contour, loss or dashboard"
-            )
-        if source.kind == "formula" and not o["init"]:
-            raise click.UsageError(
-                f"--function {function!r} is a formula: give its start with --init X,Y"
-            )
+        extra = [flag[n] for n in ("model", "loss", "hidden", "standardize", "batch_size") if o[n]]
+        _refuse(extra, f"--function has no data: {', '.join(extra)} does not apply")
+        _refuse(o["view"] == "fit", "--function has no data to fit: use --view contour or loss")
+        _refuse(source.kind == "formula" and not o["init"], "a formula needs its start: --init X,Y")
     elif o["csv_file"]:
         path = Path(o["csv_file"])
         source = Source("csv", path.stem, (path,), o["x_col"], o["y_col"])
         header = csv_columns(path)  # a misspelt column is said before torch loads
-        for flag, names in (("--x", o["x_col"]), ("--y", (o["y_col"],))):
-            for name in names:
-                if name not in header:
-                    shown = ", ".join(header) if len(", ".join(header)) < 200 else "..."
-                    raise click.BadParameter(
-                        f"{path.name} has no column {name!r} (it has: {shown})", param_hint=flag
-                    )
+        for name in [*o["x_col"], o["y_col"]]:
+            it_has = ", ".join(header)[:200]
+            _refuse(name not in header, f"{path.name} has no column {name!r} (it has: {it_has})")
+        _refuse(
+            len(o["x_col"]) > 2 and (o["view"] or "fit") == "fit",
+            "the fit view draws one or two input columns: use --view contour, loss or dashboard",
+        )
     else:
         source = Source("dataset", o["dataset"] or "synthetic")
-    moons = source.kind == "dataset" and source.name == "moons"
-    if o["hidden"] and o["model"] != "mlp" and not moons:
-        raise click.UsageError("--hidden sets the layers of --model mlp")
-    box = o["box"]
+    moons = source.name == "moons" and source.kind == "dataset"
+    _refuse(o["hidden"] and o["model"] != "mlp" and not moons, "--hidden is for --model mlp")
     if box is not None:
-        if len(box) not in (2, 4):
-            raise click.UsageError(
-                f"--box takes XMIN,XMAX or XMIN,XMAX,YMIN,YMAX, not {len(box)} numbers"
-            )
-        if not all(lo < hi for lo, hi in zip(box[::2], box[1::2])):
-            raise click.UsageError(
-                "--box needs each minimum below its maximum (XMIN,XMAX,YMIN,YMAX)"
-            )
+        _refuse(len(box) not in (2, 4), "--box takes XMIN,XMAX or XMIN,XMAX,YMIN,YMAX")
         box = tuple(zip(box[::2], box[1::2]))
-    training = {
-        "model": o["model"],
-        "loss": o["loss"],
-        "hidden": o["hidden"],
-        "steps": o["steps"],
-        "init": o["init"],
-        "seed": o["seed"],
-        "box": box,
-        "batch_size": o["batch_size"],
-        "schedule": o["schedule"],
-        "standardize": o["standardize"] or None,
-        "zero_grad": False if o["no_zero_grad"] else None,
-        "plane": o["plane"] if o["plane"] != "pca" else None,
-    }
+        _refuse(not all(lo < hi for lo, hi in box), "--box needs each minimum below its maximum")
     _check_counts(source, o, box)
+    training = {k: o[k] for k in ("model", "loss", "hidden", "steps", "init", "seed")}
+    training.update(box=box, batch_size=o["batch_size"], schedule=o["schedule"])
+    training.update(standardize=o["standardize"] or None, zero_grad=not o["no_zero_grad"] or None)
+    training.update(plane=o["plane"] if o["plane"] != "pca" else None)
     view = o["view"] or ("contour" if function else "fit")
-    size = None
-    if o["size"]:
-        width, height = re.split(r"[xX×]", o["size"].strip())
-        size = (int(width), int(height))
+    size = tuple(int(v) for v in re.split(r"[xX×]", o["size"].strip())) if o["size"] else None
     return AnimateConfig(
         source=source,
         view=view,
@@ -347,36 +265,32 @@ def make_config(o: dict) -> AnimateConfig:
     )
 
 
+def _refuse(wrong, message: str) -> None:
+    if wrong:
+        raise click.UsageError(message)
+
+
 def _check_counts(source: Source, o: dict, box) -> None:
-    """--init (and --box) sized for the parameters, where they are known without torch."""
-    if source.kind in ("function", "formula"):
-        names = FUNCTIONS[source.name].variables if source.kind == "function" else None
-        names = names or Expression(source.name).variables
-    else:
-        model = o["model"]
-        if model is None and source.kind == "dataset":
-            model = PRESETS[source.name].model
-        if model is None and source.kind == "csv":
-            model = "line" if len(source.x) == 1 else "mlp"
-        if model not in MODELS:
-            return  # a network: its size is known once it is built
-        if o["loss"] == "cross_entropy":
-            raise click.UsageError(
-                f"--loss cross_entropy needs one score per class: use --model mlp, not {model}"
-            )
-        names = MODELS[model].param_names
-    init = o["init"]
+    """--init and --box sized for the parameters, where they are known without torch."""
+    from gdviz.functions import parameter_names
+
+    names = parameter_names(
+        source.name if source.kind in ("function", "formula") else None,
+        dataset=source.name if source.kind == "dataset" else None,
+        model=o["model"],
+        columns=len(source.x) or 1,
+    )
+    if names is None:
+        return  # a network: its size is known once it is built
+    _refuse(
+        o["loss"] == "cross_entropy" and source.kind in ("dataset", "csv"),
+        "--loss cross_entropy needs one score per class: use --model mlp",
+    )
+    init, count = o["init"], f"{len(names)} parameters ({', '.join(names)})"
     if init and len(init) != len(names):
-        raise click.BadParameter(
-            f"{len(init)} values for {len(names)} parameters ({', '.join(names)})",
-            param_hint="--init",
-        )
+        raise click.BadParameter(f"{len(init)} values for {count}", param_hint="--init")
     if box and source.kind in ("function", "formula") and len(box) != min(len(names), 2):
-        raise click.BadParameter(
-            f"{len(box) * 2} numbers for {len(names)} parameter(s): give XMIN,XMAX"
-            + (",YMIN,YMAX" if len(names) > 1 else ""),
-            param_hint="--box",
-        )
+        raise click.BadParameter(f"{len(box) * 2} numbers for {count}", param_hint="--box")
 
 
 @cli.command()
@@ -389,11 +303,7 @@ def datasets():
 
 @cli.command()
 @option("--out", type=click.Path(file_okay=False), required=True, help="Folder for the site.")
-@option(
-    "--source",
-    type=click.Path(exists=True, file_okay=False),
-    help="Folder of example scripts [default: gdviz's gallery/].",
-)
+@option("--source", type=click.Path(exists=True, file_okay=False), help="Example scripts.")
 @option("--jobs", type=click.IntRange(min=1, max=64), default=2, help="Examples run at once.")
 @option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def gallery(out, source, jobs, quiet):
@@ -420,30 +330,6 @@ def gallery(out, source, jobs, quiet):
 
 
 # -- doing the work -----------------------------------------------------------------------------
-
-
-class Outputs:
-    """The files a command may write, as they were on disk before it began: after an interrupt,
-    what was written is told from the disk itself, not from how far the program got."""
-
-    def __init__(self):
-        self.paths: list[Path] = []
-        self._before: dict[Path, tuple[int, int] | None] = {}
-
-    def expect(self, path: Path) -> None:
-        self.paths.append(path)
-        self._before[path] = _stamp(path)
-
-    def written(self) -> list[Path]:
-        return [p for p in self.paths if _stamp(p) not in (None, self._before[p])]
-
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_ino, stat.st_mtime_ns
 
 
 OUTPUTS = Outputs()

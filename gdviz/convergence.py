@@ -22,17 +22,18 @@ STILL_FALLING = 0.05  # ... and one whose last tenth fell by this share of its w
 ILL_CONDITIONED = 100.0  # curvature ratio from which standardising the columns is the cure
 
 
-def reachable(run: Run) -> tuple[float, np.ndarray] | None:
+def reachable(run: Run) -> tuple[float, np.ndarray | None] | None:
     """The least loss the run's model can reach on its data and the parameters that reach it,
     where known: least squares, for a built-in model (linear in its parameters) under MSE or
-    RMSE."""
+    RMSE. The parameters are None where many reach it (a single x: any line through the point)."""
     model, loss = run.meta.get("model"), run.meta.get("loss")
     if model not in MODELS or loss not in ("mse", "rmse") or run.x is None or run.x.ndim != 1:
         return None
     a = features(model, run.x)
-    solution, *_ = np.linalg.lstsq(a, run.y, rcond=None)
+    solution, _, rank, _ = np.linalg.lstsq(a, run.y, rcond=None)
     mse = float(np.mean((a @ solution - run.y) ** 2))
-    return (mse if loss == "mse" else math.sqrt(mse)), solution
+    unique = rank == a.shape[1]
+    return (mse if loss == "mse" else math.sqrt(mse)), (solution if unique else None)
 
 
 def note(run: Run) -> str | None:
@@ -52,23 +53,27 @@ def note(run: Run) -> str | None:
         )
     known = reachable(run)
     best = None
+    if run.meta.get("batch_size"):
+        return _minibatch_note(run, loss, known)
     if known is not None:
         best, solution = known
         # Far off in loss, or in the parameters: along a shallow direction the loss hardly
         # changes while the line is plainly wrong (diabetes: b = -63 for -118, loss 2% high).
-        loss_gap = last - best > SHORT_OF * max(first - best, 0.0) and last - best > 1e-9 * abs(
-            best
-        )
+        floor = 1e-9 * max(abs(best), abs(first), 1e-300)
+        loss_gap = last - best > max(SHORT_OF * max(first - best, 0.0), floor)
         start, end = run.params[0], run.params[-1]
-        param_gap = np.linalg.norm(end - solution) > PARAMS_OFF * max(
+        param_gap = solution is not None and np.linalg.norm(end - solution) > PARAMS_OFF * max(
             np.linalg.norm(start - solution), 1e-12
         )
         if not (loss_gap or param_gap):
             return None
         where = f"loss {last:.4g}, least squares reaches {best:.4g}"
-        worst = int(np.argmax(np.abs(end - solution) / np.maximum(np.abs(solution), 1e-12)))
-        name = run.param_names[worst]
-        where += f" ({name} = {end[worst]:.4g}, where least squares has {solution[worst]:.4g})"
+        if solution is not None:
+            # The parameter furthest from its goal, for the scale of its own journey.
+            scale = np.maximum(np.maximum(np.abs(solution), np.abs(start - solution)), 1e-12)
+            worst = int(np.argmax(np.abs(end - solution) / scale))
+            name = run.param_names[worst]
+            where += f" ({name} = {end[worst]:.4g}, where least squares has {solution[worst]:.4g})"
     else:
         tail = loss[-max(2, len(loss) // 10) :]
         descent = first - float(loss.min())
@@ -76,6 +81,31 @@ def note(run: Run) -> str | None:
             return None
         where = f"loss {last:.4g}, still falling ({tail[0] - tail[-1]:.3g} in the last {len(tail) - 1} steps)"
     return f"not converged after {steps} steps: {where}; {_advice(run, best)}"
+
+
+def _minibatch_note(run: Run, loss: np.ndarray, known) -> str | None:
+    """Minibatches keep a run moving around the minimum: judge its late average, and suggest
+    what settles noise, not more of it."""
+    tail = loss[-max(2, len(loss) // 10) :]
+    settled = float(np.mean(tail))
+    first = float(loss[0])
+    if known is not None:
+        best = known[0]
+        if settled - best <= 0.1 * max(first - best, 0.0):
+            return None
+        where = f"its loss averages {settled:.4g} late on, and least squares reaches {best:.4g}"
+    else:
+        descent = first - float(loss.min())
+        if descent <= 0 or tail[0] - tail[-1] <= STILL_FALLING * descent:
+            return None
+        where = f"loss {float(loss[-1]):.4g}, still falling"
+    cure = _advice(run, known[0] if known is not None else None)
+    if "standardize" not in cure:
+        cure = (
+            "its minibatches keep it moving: decay the rate (--schedule cosine), use bigger "
+            "batches, or train longer"
+        )
+    return f"not converged after {len(loss) - 1} steps: {where}; {cure}"
 
 
 def _hessian(run: Run) -> np.ndarray | None:

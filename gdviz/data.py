@@ -187,13 +187,9 @@ def read_csv(
     """
     path = Path(path)
     names = [x] if isinstance(x, str) else list(x)
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            text = fh.read()
-    except FileNotFoundError:
-        raise GdvizError(f"CSV file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GdvizError(f"cannot read CSV file {path}: {exc}") from None
+    if len(set(names)) != len(names) or y in names:
+        raise GdvizError(f"CSV columns must differ: x {', '.join(names)} and y {y}")
+    text = _text(path)
     delimiter = _delimiter(text)
     try:
         rows = [
@@ -251,17 +247,33 @@ def read_csv(
 def csv_columns(path: str | os.PathLike) -> list[str]:
     """The column names in a CSV file's header row (reading no further than a sample)."""
     path = Path(path)
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            sample = fh.read(64 * 1024)
-    except OSError as exc:
-        raise GdvizError(f"cannot read CSV file {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise GdvizError(f"cannot read CSV file {path}: {exc}") from None
+    sample = _text(path, limit=64 * 1024)
     lines = [ln for ln in sample.splitlines() if ln.strip()]
     if not lines:
         return []
     return [h.strip() for h in next(csv.reader([lines[0]], delimiter=_delimiter(sample)))]
+
+
+def _text(path: Path, limit: int = -1) -> str:
+    """A CSV file's text: UTF-8 (with or without a byte order mark), else Windows-1252, as
+    spreadsheets in Western Europe save it."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(limit)
+    except FileNotFoundError:
+        raise GdvizError(f"CSV file {path} does not exist") from None
+    except OSError as exc:
+        raise GdvizError(f"cannot read CSV file {path}: {exc.strerror or exc}") from None
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            if limit > 0 and encoding == "utf-8-sig":  # a sample may end mid-character
+                try:
+                    return raw[:-3].decode(encoding) if len(raw) > 3 else raw.decode(encoding)
+                except UnicodeDecodeError:
+                    pass
+    raise GdvizError(f"cannot read CSV file {path}: it is neither UTF-8 nor Windows-1252 text")
 
 
 def _delimiter(text: str) -> str:

@@ -65,6 +65,21 @@ def _pid_of(name: str) -> int | None:
     return int(match[1]) if match else None
 
 
+def available_memory() -> int | None:
+    """Bytes of memory free for a new process's use (Linux's MemAvailable), or None."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -95,3 +110,29 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
+
+
+class Outputs:
+    """The files a command may write, as they were on disk before it began: after an interrupt,
+    what was written is told from the disk itself, not from how far the program got."""
+
+    def __init__(self):
+        self.paths: list[Path] = []
+        self._before: dict[Path, tuple[int, int] | None] = {}
+
+    def expect(self, path: str | os.PathLike) -> None:
+        path = Path(path)
+        self.paths.append(path)
+        self._before[path] = _stamp(path)
+
+    def written(self) -> list[Path]:
+        """The expected files that are new or replaced since `expect`."""
+        return [p for p in self.paths if _stamp(p) not in (None, self._before[p])]
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns

@@ -22,18 +22,20 @@ class Model:
     param_names: tuple[str, ...]
     predict: Callable[[Any, Any], Any]
     formula: str
+    powers: tuple[int, ...]  # each parameter multiplies this power of x: the model's polynomial
 
 
 MODELS = {
     m.name: m
     for m in (
-        Model("line", ("m", "b"), lambda p, x: p[0] * x + p[1], "m·x + b"),
-        Model("proportional", ("theta",), lambda p, x: p[0] * x, "θ·x"),
+        Model("line", ("m", "b"), lambda p, x: p[0] * x + p[1], "m·x + b", (1, 0)),
+        Model("proportional", ("theta",), lambda p, x: p[0] * x, "θ·x", (1,)),
         Model(
             "quadratic",
             ("a", "b", "c"),
             lambda p, x: p[0] * x**2 + p[1] * x + p[2],
             "a·x² + b·x + c",
+            (2, 1, 0),
         ),
     )
 }

@@ -11,7 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from gdviz.data import PRESETS
+from gdviz.errors import GdvizError
 from gdviz.expression import Expression
+from gdviz.formulas import MODELS
 
 
 @dataclass(frozen=True)
@@ -176,8 +179,6 @@ FUNCTIONS = {
 
 def catalogue() -> str:
     """The presets and the named functions, with their sources and setups, for people."""
-    from gdviz.data import PRESETS
-
     lines = ["Data sets (--dataset NAME):"]
     for p in PRESETS.values():
         init = "the network's own" if p.init is None else ",".join(f"{v:g}" for v in p.init)
@@ -195,3 +196,34 @@ def catalogue() -> str:
             f"  {'':<13} start {init}, steps {f.steps}, lr {f.lr['gd']:g} (gd), minima {minima}"
         )
     return "\n".join(lines)
+
+
+def parameter_names(
+    function: str | None = None,
+    *,
+    dataset: str | None = None,
+    model: str | None = None,
+    columns: int = 1,
+) -> tuple[str, ...] | None:
+    """The parameters a problem will have, where they are known before training: a function's
+    or formula's variables, a built-in model's names; None for a network (built later)."""
+    if function is not None:
+        return (
+            FUNCTIONS[function].variables if function in FUNCTIONS else formula(function).variables
+        )
+    if model is None:
+        model = (
+            PRESETS[dataset].model if dataset is not None else ("line" if columns == 1 else "mlp")
+        )
+    return MODELS[model].param_names if model in MODELS else None
+
+
+def function_of_text(text: str) -> TestFunction:
+    """The named function, or the formula, ``text`` stands for; a `GdvizError` naming the bad
+    token of a formula that does not parse."""
+    if text in FUNCTIONS:
+        return FUNCTIONS[text]
+    try:
+        return formula(text)
+    except GdvizError as exc:
+        raise GdvizError(f"{exc} (or name a function: {', '.join(FUNCTIONS)})") from None

@@ -116,7 +116,16 @@ class Evaluator:
         return out
 
     def _loop(self, chunk: torch.Tensor) -> np.ndarray:
-        return np.stack([_numpy(self.single(p)) for p in chunk])
+        out = []
+        for p in chunk:
+            try:
+                out.append(_numpy(self.single(p)))
+            except GdvizError:
+                raise
+            except Exception:  # undefined there (a log of a negative, a failed factorisation)
+                out.append(None)
+        shape = next((o.shape for o in out if o is not None), ())
+        return np.stack([np.full(shape, np.nan) if o is None else o for o in out])
 
 
 def _numpy(t: torch.Tensor) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -18,10 +19,11 @@ def mlp(inputs: int, outputs: int, *, hidden: Sequence[int] = HIDDEN, seed: int 
 
     Its parameters are named ``hidden1.weight``, ..., ``out.bias``.
     """
-    try:
-        widths = [int(h) for h in hidden]
-    except (TypeError, ValueError):
-        raise GdvizError(f"hidden must be layer widths like (16, 16), not {hidden!r}") from None
+    if isinstance(hidden, (str, bytes)) or not all(
+        isinstance(h, (int, np.integer)) and not isinstance(h, bool) for h in _items(hidden)
+    ):
+        raise GdvizError(f"hidden must be whole layer widths like (16, 16), not {hidden!r}")
+    widths = [int(h) for h in hidden]
     if not widths or min(widths) < 1 or max(widths) > 4096:
         raise GdvizError(f"hidden must be one or more widths from 1 to 4096, not {hidden!r}")
     layers: OrderedDict[str, torch.nn.Module] = OrderedDict()
@@ -36,8 +38,16 @@ def mlp(inputs: int, outputs: int, *, hidden: Sequence[int] = HIDDEN, seed: int 
     return torch.nn.Sequential(layers)
 
 
+def _items(value) -> list:
+    try:
+        return list(value)
+    except TypeError:
+        return [None]
+
+
 def _fitted(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """One output per target, shaped like the targets: (n, 1) outputs for (n,) targets."""
+    _tensor(out)
     if out.numel() != y.numel():
         raise GdvizError(
             f"the model gives outputs of shape {tuple(out.shape)} for {tuple(y.shape)} "
@@ -46,7 +56,16 @@ def _fitted(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return out.reshape(y.shape)
 
 
+def _tensor(out) -> None:
+    if not isinstance(out, torch.Tensor):
+        raise GdvizError(
+            f"the model gives a {type(out).__name__}, not a tensor: for a model with several "
+            "outputs, pass a loss callable that takes them (loss=lambda out, y: ...)"
+        )
+
+
 def _cross_entropy(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    _tensor(out)
     if out.ndim != 2 or out.shape[0] != y.shape[0]:
         raise GdvizError(
             f"cross_entropy needs one score per class for each point, shape ({y.shape[0]}, "

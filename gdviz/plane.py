@@ -239,3 +239,19 @@ def padded(lo: float, hi: float, pad: float = 0.05) -> tuple[float, float]:
     if not np.isfinite(width) or width <= 0:
         width = max(abs(lo), 1.0)
     return lo - pad * width, hi + pad * width
+
+
+def check_box(box, dims: int) -> list[tuple[float, float]]:
+    """``box`` as ``dims`` finite (lo, hi) pairs with lo < hi, or a `GdvizError` naming it."""
+    try:
+        pairs = [tuple(float(v) for v in pair) for pair in box]
+    except (TypeError, ValueError):
+        raise GdvizError(f"box must be (lo, hi) pairs, not {box!r}"[:200]) from None
+    if len(pairs) != dims or any(len(p) != 2 for p in pairs):
+        raise GdvizError(
+            f"box needs {dims} (lo, hi) pair{'s' if dims > 1 else ''}, not {box!r}"[:200]
+        )
+    for lo, hi in pairs:
+        if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+            raise GdvizError(f"box sides must be finite with lo < hi, not ({lo:g}, {hi:g})")
+    return pairs

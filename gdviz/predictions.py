@@ -8,6 +8,7 @@ the network. Long runs keep a budget of numbers, at snapshots spread like the an
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -64,6 +65,7 @@ def attach(
     input_shape: tuple[int, ...] | None = None,
     inputs_of: Callable[[np.ndarray], np.ndarray] | None = None,
     outputs_of: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    numeric_inputs: bool = True,
 ) -> None:
     """Store the network's outputs over the input space in ``run.extras``.
 
@@ -73,12 +75,13 @@ def attach(
     classes. Inputs of more columns have no picture in input space: nothing is stored.
     ``input_shape`` is the shape of one input as the network takes it (default: as in ``run.x``).
     ``inputs_of`` and ``outputs_of`` translate between the data's units and the network's, for
-    a network trained on standardised data.
+    a network trained on standardised data. Inputs that are indices (``numeric_inputs=False``,
+    an embedding's) have no grid between them: nothing is stored.
     """
     x = np.asarray(run.x, dtype=float)
     columns = 1 if x.ndim == 1 else int(np.prod(x.shape[1:]))
-    if columns > 2 or len(x) == 0:
-        return
+    if columns > 2 or len(x) == 0 or not numeric_inputs:
+        return  # no picture in input space (or inputs that are indices, not coordinates)
     x = x.reshape(len(x), columns)
     side = CURVE_POINTS if columns == 1 else REGION_SIDE
     axes = [np.linspace(*padded(float(c.min()), float(c.max())), side) for c in x.T]
@@ -97,7 +100,16 @@ def attach(
             out = out[:, -1:]  # a binary classifier: the probability of class 1
         return out
 
-    probe = outputs(torch.as_tensor(run.params[-1], dtype=forward.dtype, device=forward.device))
+    try:
+        probe = outputs(torch.as_tensor(run.params[-1], dtype=forward.dtype, device=forward.device))
+    except Exception as exc:  # a network whose outputs are not one tensor of numbers, say
+        warnings.warn(
+            f"the fit view will not show this network: its outputs over a grid of inputs cannot "
+            f"be read ({type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''})",
+            UserWarning,
+            stacklevel=3,
+        )
+        return
     per_step = probe.numel()
     steps = np.arange(len(run.params))
     if len(steps) * per_step > BUDGET:

@@ -14,6 +14,8 @@ from gdviz.errors import GdvizError
 from gdviz.formulas import LOSSES, MODELS
 from gdviz.landscape import Evaluator, FlatModule
 from gdviz.networks import LOSSES as NETWORK_LOSSES
+from gdviz.plane import KINDS as PLANES
+from gdviz.plane import check_box
 from gdviz.predictions import task_of
 from gdviz.run import Run
 
@@ -190,6 +192,14 @@ class Recorder:
         finite is cut before the first such snapshot, with ``diverged_at`` set and a warning.
         """
         network = model is not None and not isinstance(model, str)
+        if plane not in PLANES:
+            raise GdvizError(f"unknown plane {plane!r}: use one of {', '.join(PLANES)}")
+        if (
+            isinstance(seed, bool)
+            or not isinstance(seed, (int, np.integer))
+            or not 0 <= seed < 2**63
+        ):
+            raise GdvizError(f"seed must be a whole number from 0, not {seed!r}")
         if network:
             x_t, y_t = _tensor(x, "x"), _tensor(y, "y")
             if x_t is None or y_t is None or loss is None:
@@ -201,6 +211,8 @@ class Recorder:
                 raise GdvizError(f"x and y differ in length: {len(x_t)} and {len(y_t)}")
             forward = FlatModule(model, self._tensors)
             loss_fn = _loss_callable(loss)
+            if box is not None:
+                box = check_box(box, min(len(self.param_names), 2))
             meta.update(model="module", formula=type(model).__name__, loss=_loss_name(loss))
         elif model is not None:
             if model not in MODELS:
@@ -321,7 +333,13 @@ def _describe(run, forward, x, y, loss, loss_fn, *, plane, box, seed) -> None:
             seed=seed,
             on_plane=landscape.first_layer_shortcut(forward, loss_fn, x, y),
         )
-    predictions.attach(run, forward, how=how, input_shape=tuple(x.shape[1:]))
+    predictions.attach(
+        run,
+        forward,
+        how=how,
+        input_shape=tuple(x.shape[1:]),
+        numeric_inputs=x.is_floating_point(),
+    )
 
 
 def _first_line(exc: BaseException) -> str:

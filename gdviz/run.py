@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,7 +80,8 @@ class Run:
             self.x = np.asarray(self.x, dtype=np.float64)
         if self.y is not None:
             self.y = np.asarray(self.y, dtype=np.float64)
-        self.extras = {k: np.asarray(v) for k, v in self.extras.items()}
+        if isinstance(self.extras, dict):  # else read lazily from a file (gdviz.runfile)
+            self.extras = {k: np.asarray(v) for k, v in self.extras.items()}
         if self.lr is not None:
             self.lr = np.asarray(self.lr, dtype=np.float64).reshape(-1)
         if self.step is None:  # every step: arange(S), made on first use
@@ -139,9 +139,10 @@ class Run:
 
     @property
     def label(self) -> str:
-        """A short name for legends: the optimiser and its learning rate."""
+        """A short name for legends: the optimiser and its learning rate (at most 80 characters)."""
         if "label" in self.meta:
-            return str(self.meta["label"])
+            text = str(self.meta["label"])
+            return text if len(text) <= 80 else text[:79] + "…"
         opt, lr = self.meta.get("optimizer"), self.meta.get("lr")
         if opt is None:
             return "run"
@@ -209,51 +210,12 @@ del Run.step
 def load(path: str | os.PathLike) -> Run:
     """Read a run written by `Run.save`.
 
-    Raises `GdvizError` with one line naming the file when it is missing or not a gdviz run.
+    Every entry of the file is checked (its type, shape and size, against the file, the run and
+    the memory free) before it is read, and the gradients and stored landscapes are read only
+    when used, so a hostile or corrupt file costs little. Raises `GdvizError` with one line
+    naming the file (and the entry) when it is missing, corrupt or not a gdviz run, or was
+    written by a newer gdviz.
     """
-    path = Path(path)
-    if not path.exists():
-        raise GdvizError(f"run file {path} does not exist")
-    if not path.is_file():
-        raise GdvizError(f"run file {path} is not a file")
-    try:
-        npz = np.load(path, allow_pickle=False)
-        names = set(npz.files)
-        # Every entry but the gradients, which drawing never needs: they are read on first
-        # use, from this file as it was (the handle stays open, and gdviz replaces files by
-        # renaming, so a later save to the same path does not change what is read).
-        contents = {k: npz[k] for k in npz.files if k != "grads"}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise GdvizError(f"{path} is not a gdviz run file ({exc})") from None
+    from gdviz.runfile import read  # the checks live beside the format's details
 
-    def read_grads():
-        try:
-            with npz:
-                return npz["grads"]
-        except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-            raise GdvizError(f"{path}: its gradients cannot be read ({exc})") from None
-
-    try:
-        header = json.loads(str(contents["header"]))
-        if header.get("format") != "gdviz.run":
-            raise KeyError("format")
-        if "grads" not in names:
-            raise KeyError("grads")
-        return Run(
-            params=contents["params"],
-            grads=read_grads,
-            loss=contents["loss"],
-            param_names=tuple(header["param_names"]),
-            x=contents.get("x"),
-            y=contents.get("y"),
-            diverged_at=header.get("diverged_at"),
-            meta=header.get("meta", {}),
-            extras={k[6:]: v for k, v in contents.items() if k.startswith("extra.")},
-            lr=contents.get("lr"),
-            step=contents.get("step"),
-            full_loss=contents.get("full_loss"),
-        )
-    except GdvizError as exc:
-        raise GdvizError(f"{path} is not a valid gdviz run: {exc}") from None
-    except (KeyError, ValueError, TypeError) as exc:
-        raise GdvizError(f"{path} is not a gdviz run file (missing or bad {exc})") from None
+    return read(path)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from gdviz.errors import GdvizError
-from gdviz.formulas import features
+from gdviz.formulas import MODELS
 from gdviz.run import Run
 
 LOSS_SCALE = {"mse": 2, "rmse": 1, "mae": 1}  # the loss scales as y's scale to this power
@@ -74,16 +75,21 @@ class Scaling:
     def parameter_map(self, model: str) -> Affine:
         """How a built-in model's standardised parameters read in the data's units.
 
-        Its prediction ``y_mean + y_scale * A((x - x_mean) / x_scale) @ std`` is a polynomial
-        in x of the model's own degree, so equal to ``A(x) @ raw`` for one ``raw``, found from
-        the model at a few points.
+        Its prediction ``y_mean + y_scale * sum_j std_j * ((x - m) / s) ** p_j`` is a polynomial
+        in x of the model's own powers: expanding each binomial gives the raw coefficients,
+        exactly (no fitting, so no loss of precision however large x is).
         """
+        powers = MODELS[model].powers
         m, s = float(self.x_mean[0]), float(self.x_scale[0])
-        points = m + s * np.linspace(-2.0, 2.0, 7)
-        a_raw = features(model, points)
-        a_std = features(model, (points - m) / s)
-        solve = np.linalg.pinv(a_raw)
-        return Affine(solve @ (self.y_scale * a_std), solve @ np.full(len(points), self.y_mean))
+        T = np.zeros((len(powers), len(powers)))
+        c = np.zeros(len(powers))
+        for row, k in enumerate(powers):
+            for col, p in enumerate(powers):
+                if p >= k:
+                    T[row, col] = self.y_scale * math.comb(p, k) * (-m) ** (p - k) / s**p
+            if k == 0:
+                c[row] = self.y_mean
+        return Affine(T, c)
 
     def to_data_units(self, run: Run, to_raw: Affine | None) -> None:
         """Rewrite a run recorded in standard units in the data's: the loss, and for a built-in

@@ -27,7 +27,9 @@ def parse(text: str) -> tuple[str, tuple[float, ...]]:
         values = tuple(float(a) for a in args)
     except ValueError:
         raise GdvizError(f"schedule {text!r}: {', '.join(args)} must be numbers") from None
-    if kind == "step" and not (values[0] >= 1 and values[0] == int(values[0])):
+    if kind == "step" and not (
+        math.isfinite(values[0]) and 1 <= values[0] <= 1e9 and values[0] == int(values[0])
+    ):
         raise GdvizError(f"schedule {text!r}: N, the steps between changes, must be a whole number")
     gamma = values[-1] if values else 1.0
     if not (math.isfinite(gamma) and gamma > 0):

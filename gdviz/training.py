@@ -9,9 +9,9 @@ callable), `gdviz.landscape` computes it once here and stores it in the run.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
-import os
 import re
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -23,12 +23,14 @@ import torch
 from gdviz import convergence, landscape, predictions, schedules
 from gdviz.data import PRESETS, as_xy
 from gdviz.errors import GdvizError
+from gdviz.files import available_memory
 from gdviz.formulas import LOSS_NAMES, LOSSES, MODELS, features
 from gdviz.functions import FUNCTIONS, formula
 from gdviz.networks import HIDDEN, mlp
 from gdviz.networks import LOSSES as NETWORK_LOSSES
 from gdviz.optimizers import OPTIMIZERS, default_lr
 from gdviz.plane import KINDS as PLANES
+from gdviz.plane import check_box
 from gdviz.progress import Progress
 from gdviz.recorder import Recorder
 from gdviz.run import Run
@@ -223,6 +225,8 @@ class Session:
         elif isinstance(data, str) or (callable(data) and not isinstance(data, torch.nn.Module)):
             if model is not None or loss is not None or hidden is not None:
                 raise GdvizError("a function to minimise takes no model, loss or hidden layers")
+            if self.standardize:
+                raise GdvizError("standardize rescales data; a function to minimise has none")
             gd_lr, own_lr = self._function(data, optimizer, steps, init, names)
         else:
             try:
@@ -242,7 +246,7 @@ class Session:
         if names is not None and self.meta.get("kind") != "function":
             raise GdvizError("names are for a function's parameters; a model names its own")
         if box is not None:
-            self.box = _box(box, min(len(self.recorder.param_names), 2))
+            self.box = check_box(box, min(len(self.recorder.param_names), 2))
             self.meta["box"] = [list(b) for b in self.box]
         else:
             self.box = None
@@ -301,14 +305,17 @@ class Session:
         if isinstance(data, str):
             if data in FUNCTIONS:
                 fn = FUNCTIONS[data]
-            elif re.fullmatch(r"[A-Za-z_][\w-]*", data) and data not in ("x", "y"):
-                choices = ", ".join([*PRESETS, *FUNCTIONS])
-                raise GdvizError(
-                    f"unknown data {data!r}: use one of {choices}, a formula in x and y, "
-                    "or an (x, y) pair"
-                )
             else:
-                fn = formula(data)
+                try:
+                    fn = formula(data)
+                except GdvizError:
+                    if not re.fullmatch(r"[A-Za-z_][\w-]*", data):
+                        raise  # a formula with a mistake: its own message names it
+                    choices = ", ".join([*PRESETS, *FUNCTIONS])
+                    raise GdvizError(
+                        f"unknown data {data!r}: use one of {choices}, a formula in x and y, "
+                        "or an (x, y) pair"
+                    ) from None
             f, variables = fn.f, fn.variables
             self.meta.update(source=fn.name, kind="function", title=fn.formula)
             if fn.name == "formula":
@@ -332,7 +339,9 @@ class Session:
             if names is None:
                 variables = tuple(f"p{i}" for i in range(len(values)))
             else:
-                variables = tuple(str(n) for n in names)
+                if isinstance(names, str) or not all(isinstance(n, str) for n in _iterable(names)):
+                    raise GdvizError(f"names must be a list of strings, not {names!r}"[:200])
+                variables = tuple(names)
                 if len(variables) != len(values) or len(set(variables)) != len(variables):
                     raise GdvizError(
                         f"names must be {len(values)} different names, one per init value"
@@ -477,17 +486,24 @@ class Session:
     def _check_start(self, names, values) -> None:
         """Evaluate the objective once: a loss that cannot be computed or is not one finite
         number is said now, in one line, before any training."""
+        what = "the function" if self.meta["kind"] == "function" else "the loss"
         try:
-            value = self.objective()
+            with _evaluating(self.module):  # no dropout noise, no batch-norm statistics moved
+                value = self.objective()
         except GdvizError:
             raise
-        except (RuntimeError, ValueError, IndexError, TypeError) as exc:
-            what = "the function" if self.meta["kind"] == "function" else "the loss"
+        except Exception as exc:  # the user's own code: whatever it raises, said in one line
             raise GdvizError(
-                f"{what} cannot be computed at the start: {_first_line(exc)}"
+                f"{what} cannot be computed at the start: {type(exc).__name__}: {_first_line(exc)}"
             ) from None
         if not isinstance(value, torch.Tensor):
-            raise GdvizError(f"the function must return a torch tensor, not {type(value).__name__}")
+            raise GdvizError(f"{what} must give a torch tensor, not a {type(value).__name__}")
+        if not (value.is_floating_point() and value.requires_grad):
+            raise GdvizError(
+                f"{what} must be a real number computed from the parameters with torch "
+                f"operations (it gives a {value.dtype} tensor"
+                + (")" if value.requires_grad else " that does not depend on them)")
+            )
         if value.numel() != 1:
             raise GdvizError(
                 f"the loss must be one number, but it is a tensor of shape {tuple(value.shape)} "
@@ -517,10 +533,17 @@ class Session:
                 if self.zero_grad or t == 0:
                     self.clear()
                 batch = None if self.batches is None else next(self.batches)
-                value = self.objective(batch)
-                value.backward()
-                if batch is not None:
-                    with torch.no_grad():
+                try:
+                    value = self.objective(batch)
+                    value.backward()
+                except GdvizError:
+                    raise
+                except Exception as exc:  # the user's own function failed mid-way
+                    raise GdvizError(
+                        f"training stopped at step {t}: {type(exc).__name__}: {_first_line(exc)}"
+                    ) from None
+                if batch is not None:  # the full data's loss, deterministic (eval mode)
+                    with torch.no_grad(), _evaluating(self.module):
                         value = self.objective()
                 rates[t] = self.rate()
                 if not math.isfinite(rec.record(value)):
@@ -567,8 +590,10 @@ class Session:
     def _check_memory(self) -> None:
         """Refuse, before training, a recording that would not fit in memory."""
         width = len(self.recorder.param_names)
-        kept = (self.steps // self.every + 2) * width * 2 * self.recorder.itemsize
-        need = kept + (self.steps + 1) * 8
+        rows = self.steps // self.every + 2
+        # The recorder's buffers (made at their full size now, not doubled as they fill), the
+        # run's float64 copy made from them at the end, and the loss of every step.
+        need = rows * width * 2 * (self.recorder.itemsize + 8) + (self.steps + 1) * 8
         free = available_memory()
         if free is not None and need > 0.8 * free:
             raise GdvizError(
@@ -576,6 +601,7 @@ class Session:
                 f"{_bytes(need)}, and {_bytes(free)} of memory is free: keep every k-th "
                 "snapshot (every=k), or train fewer steps"
             )
+        self.recorder.reserve(self.steps + 1)
 
     def describe(self, runs: Sequence[Run]) -> None:
         """Store in ``runs`` what the views need and cannot compute without torch: one shared
@@ -612,23 +638,23 @@ class Session:
 # -- checking arguments ---------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _evaluating(module: torch.nn.Module | None):
+    """A network in eval mode for the block (a no-op for anything else), as it was after."""
+    if module is None:
+        yield
+        return
+    modes = [(m, m.training) for m in module.modules()]
+    module.eval()
+    try:
+        yield
+    finally:
+        for m, mode in modes:
+            m.train(mode)
+
+
 def _rows(t: torch.Tensor, idx: torch.Tensor | None) -> torch.Tensor:
     return t if idx is None else t[idx]
-
-
-def available_memory() -> int | None:
-    """Bytes of memory free for a new process's use (Linux's MemAvailable), or None."""
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
 
 
 def _bytes(n: float) -> str:
@@ -682,6 +708,13 @@ def _scalar(value) -> torch.Tensor:
     return value.reshape(())
 
 
+def _iterable(value) -> list:
+    try:
+        return list(value)
+    except TypeError:
+        return [None]
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
@@ -704,6 +737,8 @@ def _check_choice(value, choices, what: str) -> None:
 
 
 def _positive(value, what: str) -> float:
+    if isinstance(value, bool):
+        raise GdvizError(f"{what} must be a number, not {value!r}")
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -713,11 +748,13 @@ def _positive(value, what: str) -> float:
     return number
 
 
-def _integer(value, what: str, *, minimum: int) -> int:
+def _integer(value, what: str, *, minimum: int, maximum: int = 2**63 - 1) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise GdvizError(f"{what} must be a whole number, not {value!r}")
     if value < minimum:
         raise GdvizError(f"{what} must be at least {minimum}, not {value}")
+    if value > maximum:
+        raise GdvizError(f"{what} must be at most {maximum}, not {value}")
     return int(value)
 
 
@@ -738,19 +775,6 @@ def _init(init, n: int, what: str) -> list[float]:
     if len(values) != n:
         raise GdvizError(f"init has {len(values)} values; the model has {n} parameters ({what})")
     return values
-
-
-def _box(box, dims: int) -> list[tuple[float, float]]:
-    try:
-        pairs = [tuple(float(v) for v in pair) for pair in box]
-    except (TypeError, ValueError):
-        raise GdvizError(f"box must be (lo, hi) pairs, not {box!r}") from None
-    if len(pairs) != dims or any(len(p) != 2 for p in pairs):
-        raise GdvizError(f"box needs {dims} (lo, hi) pair{'s' if dims > 1 else ''}, not {box!r}")
-    for lo, hi in pairs:
-        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-            raise GdvizError(f"box sides must be finite with lo < hi, not ({lo:g}, {hi:g})")
-    return pairs
 
 
 def _jsonable(options: dict) -> dict:

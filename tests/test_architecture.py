@@ -27,6 +27,7 @@ LAYERS = {
     "schedules": 0,
     "scaling": 0,
     "convergence": 0,
+    "runfile": 0,
     "training": 1,
     "recorder": 1,
     "landscape": 1,
@@ -39,6 +40,7 @@ LAYERS = {
     "notebook": 3,
     "gallery": 3,
     "cli": 4,
+    "launch": 5,
 }
 TORCH_FREE = {
     "errors",
@@ -55,6 +57,7 @@ TORCH_FREE = {
     "schedules",
     "scaling",
     "convergence",
+    "runfile",
     "views",
     "animation",
     "export",

@@ -105,7 +105,9 @@ def test_a_callable_of_many_parameters_gets_a_plane_whose_loss_is_the_functions(
     def f(p):
         return ((p - target) ** 2 * torch.arange(1.0, 6.0)).sum()
 
-    run = gdviz.train(f, init=np.zeros(5), optimizer="momentum", lr=0.01, steps=60, names="abcde")
+    run = gdviz.train(
+        f, init=np.zeros(5), optimizer="momentum", lr=0.01, steps=60, names=list("abcde")
+    )
     assert run.param_names == tuple("abcde")
     ex = run.extras
     # Direct evaluation of f at sampled grid points, lifted by hand from the stored plane.
@@ -506,7 +508,16 @@ def test_bad_networks_and_losses_are_one_line_gdviz_errors():
         ("x**2 + 1/0", {"init": (1, 1)}, "divides by zero"),
         ("synthetc", {}, "unknown data 'synthetc'"),
         (lambda p: p**2, {"init": [1.0, 2.0]}, "one number"),
-        (lambda p: p.sum().item(), {"init": [1.0]}, "must return a torch tensor"),
+        (lambda p: p.sum().item(), {"init": [1.0]}, "must give a torch tensor, not a float"),
+        (lambda p: torch.tensor(1.0), {"init": [1.0]}, "does not depend on them"),
+        (lambda p: 1 / 0, {"init": [1.0]}, "ZeroDivisionError"),
+        (lambda p: (p * 1j).abs().sum() * 1j, {"init": [1.0]}, "real number"),
+        (bumpy, {"init": [1.0, 2.0], "names": 5}, "list of strings"),
+        (bumpy, {"init": [1.0, 2.0], "seed": 2**64}, "seed must be at most"),
+        (bumpy, {"init": [1.0, 2.0], "lr": True}, "lr must be a number"),
+        (bumpy, {"init": [1.0, 2.0], "standardize": True}, "has none"),
+        ("moons", {"hidden": "16"}, "whole layer widths"),
+        ("moons", {"hidden": (16.5,)}, "whole layer widths"),
         (lambda p: p[5], {"init": [1.0]}, "cannot be computed at the start"),
         (lambda p: (p**2).sum() * float("nan"), {"init": [1.0]}, "not finite at the start"),
         (bumpy, {"init": [1.0, 2.0], "names": ["a"]}, "names must be 2"),
@@ -634,3 +645,79 @@ def test_cli_rerenders_a_saved_network_run(tmp_path):
 
     with Image.open(tmp_path / "net.gif") as gif:
         assert gif.n_frames == 4 and gif.size == (1280, 440)
+
+
+def test_formulas_that_look_like_names_are_formulas():
+    run = gdviz.train("x-y", init=(1, 1), steps=2)
+    assert run.param_names == ("x", "y") and run.meta["expression"] == "x-y"
+    with pytest.raises(GdvizError, match="unknown data 'synthetc'"):
+        gdviz.train("synthetc")
+
+
+def test_a_function_undefined_in_part_of_the_box_draws_nan_there():
+    def f(p):  # a Cholesky factor exists only where every entry is positive
+        return ((torch.linalg.cholesky(torch.diag(p)).diagonal() - 0.1) ** 2).sum()
+
+    run = gdviz.train(f, init=[1.0, 0.5], lr=0.02, steps=30, box=[(-0.5, 1.2), (-0.5, 1.2)])
+    values = run.extras["surface_loss"]
+    xs, ys = run.extras["surface_x"], run.extras["surface_y"]
+    assert np.isnan(values[ys < 0][:, xs < 0]).all()
+    assert np.isfinite(values[ys > 0][:, xs > 0]).all()
+    gdviz.animate(run, view="contour", frames=3).last_frame()
+
+
+def test_networks_with_index_inputs_or_several_outputs_still_give_their_landscape():
+    torch.manual_seed(0)
+    x = torch.randint(0, 10, (60, 2))
+    y = (x.sum(1) > 9).long()
+    net = torch.nn.Sequential(torch.nn.Embedding(10, 3), torch.nn.Flatten(), torch.nn.Linear(6, 2))
+    opt = torch.optim.Adam(net.parameters(), lr=0.05)
+    rec = gdviz.Recorder(net)
+    for _ in range(20):
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(net(x), y)
+        loss.backward()
+        rec.record(loss)
+        opt.step()
+    run = rec.to_run(x=x, y=y, model=net, loss=torch.nn.functional.cross_entropy)
+    assert "plane_loss" in run.extras and "region" not in run.extras  # indices: no input plane
+
+    class TwoHeads(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = torch.nn.Linear(2, 2)
+
+        def forward(self, inputs):
+            out = self.body(inputs)
+            return out, out.abs()
+
+    model = TwoHeads()
+    xs = torch.randn(30, 2)
+    ys = (xs[:, 0] > 0).long()
+    rec = gdviz.Recorder(model)
+    for _ in range(5):
+        loss = torch.nn.functional.cross_entropy(model(xs)[0], ys)
+        loss.backward()
+        rec.record(loss)
+        model.zero_grad()
+    with pytest.warns(UserWarning, match="fit view will not show this network"):
+        run = rec.to_run(
+            x=xs, y=ys, model=model, loss=lambda o, t: torch.nn.functional.cross_entropy(o[0], t)
+        )
+    assert "plane_loss" not in run.extras or np.isfinite(run.extras["plane_loss"]).any()
+    with pytest.raises(GdvizError, match="gives a tuple, not a tensor"):
+        gdviz.train((xs.numpy(), ys.numpy()), model=TwoHeads(), loss="cross_entropy", steps=2)
+
+
+def test_to_run_checks_its_box_seed_and_plane():
+    rec, model, x, y, loss_fn = own_loop(steps=3)
+    for bad, named in (
+        ({"box": [(0, 1)]}, "box needs 2"),
+        ({"box": "ab"}, "box must be"),
+        ({"box": [(1, 0), (0, 1)]}, "lo < hi"),
+        ({"box": [(0, float("nan")), (0, 1)]}, "finite"),
+        ({"seed": -1}, "seed"),
+        ({"seed": "a"}, "seed"),
+    ):
+        with pytest.raises(GdvizError, match=named):
+            rec.to_run(x=x, y=y, model=model, loss=loss_fn, **bad)

@@ -399,3 +399,21 @@ def test_a_long_training_shows_a_progress_bar_on_a_terminal(monkeypatch):
     monkeypatch.setattr(gdviz.training, "PROGRESS_AFTER", 60.0)
     gdviz.train("synthetic", steps=300)
     assert quick.getvalue() == ""  # quick training shows nothing
+
+
+def test_minibatch_noise_is_not_called_unconverged_and_gets_its_own_advice():
+    x, y = read_csv(DATA / "wine.csv", "proline", "alcohol")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # settled, only noisy: no note
+        gdviz.train((x, y), standardize=True, batch_size=16, lr=0.05, steps=3000)
+    said = note(gdviz.train((x, y), standardize=True, batch_size=16, lr=0.001, steps=100))
+    assert "minibatches keep it moving" in said and "--schedule cosine" in said
+    raw = note(gdviz.train((x, y), batch_size=16, steps=200))
+    assert "--standardize" in raw  # the scale is the trouble, not the noise
+
+
+def test_a_fit_with_many_answers_is_not_called_unconverged():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        gdviz.train(([2.0], [3.0]), standardize=True, steps=50)  # any line through the point
+        gdviz.train((np.ones(5), np.arange(5.0)), standardize=True, steps=50)

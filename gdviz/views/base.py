@@ -34,6 +34,32 @@ def as_runs(run_or_runs) -> list[Run]:
     return runs
 
 
+PROBLEM = ("kind", "source", "expression", "model", "loss")  # what makes two runs' surface one
+
+
+def check_together(runs: Sequence[Run], *, surface: bool) -> None:
+    """Refuse, naming the difference, runs that cannot share a picture: other data (for a fit),
+    or also another function, model or loss (for a loss surface)."""
+    first = runs[0]
+    for run in runs[1:]:
+        differs = []
+        if surface:
+            differs = [k for k in PROBLEM if first.meta.get(k) != run.meta.get(k)]
+            if run.params.shape[1] != first.params.shape[1]:
+                differs.append("number of parameters")
+        for name in ("x", "y"):
+            a, b = getattr(first, name), getattr(run, name)
+            if (a is None) != (b is None) or (
+                a is not None and (a.shape != b.shape or not np.array_equal(a, b))
+            ):
+                differs.append(f"data ({name})")
+        if differs:
+            raise GdvizError(
+                f"runs {first.label!r} and {run.label!r} are of different problems (their "
+                f"{', '.join(differs)} differ): draw them apart, or together in view='loss'"
+            )
+
+
 def at(run: Run, step: int) -> int:
     """The snapshot of ``run`` shown at ``step``: a run that ended early stays at its last one."""
     return min(step, len(run.loss) - 1)
@@ -122,6 +148,29 @@ def legend_place(ax: Axes, points, avoid=(), *, fontsize: float = 8) -> str:
     return list(LEGEND_PLACES)[int(np.argmin(scores))]
 
 
+LONGEST = 120  # characters of any one label, title or note drawn: longer ones end in "…"
+
+
+def plain_text(fig: Figure) -> None:
+    """Show every title, axis label, legend entry and note of ``fig`` as the text it is.
+
+    Labels come from users (CSV headers, run labels, formulas): a ``$`` must not start
+    mathtext, and a 100,000-character label must not take minutes to lay out. Tick labels
+    keep matplotlib's own mathtext (10², 10³ on a log axis).
+    """
+    texts = list(fig.texts)  # the suptitle among them
+    for ax in fig.axes:
+        texts += [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
+        legend = ax.get_legend()
+        if legend is not None:
+            texts += [*legend.get_texts(), legend.get_title()]
+    for text in texts:
+        text.set_parse_math(False)
+        content = text.get_text()
+        if len(content) > LONGEST:
+            text.set_text(content[: LONGEST - 1] + "…")
+
+
 def new_axes(figsize=(6.4, 4.8), dpi=100) -> Axes:
     """An Axes on a fresh pyplot-free Figure, for ``plot()`` called without ``ax``."""
     fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
@@ -155,6 +204,7 @@ class View:
         legend = ax.get_legend()
         if legend is not None and legend not in self.moving_:
             legend.set_zorder(min(legend.get_zorder(), lowest - 0.5))
+        plain_text(ax.figure)
         self.update(self.last_step if step is None else step)
         return self
 

@@ -15,11 +15,10 @@ from matplotlib.colors import LogNorm
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.ticker import FuncFormatter, NullLocator
 
-from gdviz.errors import GdvizError
 from gdviz.functions import function_of
 from gdviz.plane import Plane, box_around, make_plane, padded
 from gdviz.views import surface
-from gdviz.views.base import View, at, color, legend_place, trail, value_label
+from gdviz.views.base import View, at, check_together, color, legend_place, trail, value_label
 
 CMAP = "viridis"  # perceptually uniform and colour-blind safe
 OUTLINE = [patheffects.withStroke(linewidth=3.2, foreground="white", alpha=0.7)]
@@ -74,10 +73,8 @@ class ContourView(View):
     def __init__(self, run_or_runs, *, resolution: int = 200):
         super().__init__(run_or_runs)
         first = self.runs[0]
-        widths = {r.params.shape[1] for r in self.runs}
-        if len(widths) > 1:
-            raise GdvizError("runs drawn together must have the same number of parameters")
-        self.dim = widths.pop()
+        check_together(self.runs, surface=True)
+        self.dim = first.params.shape[1]
         self.plane_: Plane | None = None
         self._plane_loss: list[tuple[np.ndarray, np.ndarray] | None] | None = None
         # A diverging path leaves the picture once its loss passes this: enough to see the

@@ -20,7 +20,7 @@ from gdviz.formulas import MODELS, sigmoid
 from gdviz.frames import pick_steps
 from gdviz.plane import padded
 from gdviz.run import Run
-from gdviz.views.base import COLORS, DATA_COLOR, View, at, color, legend_place
+from gdviz.views.base import COLORS, DATA_COLOR, View, at, check_together, color, legend_place
 from gdviz.views.surface import one_column
 
 FILL = 0.45  # how strongly the surest prediction tints the region (0: white, 1: the class colour)
@@ -124,6 +124,7 @@ class FitView(View):
                 f"the fit view needs data, and run {first.label!r} has none "
                 "(a function? try view='contour' or 'loss')"
             )
+        check_together(self.runs, surface=False)
         self.columns = columns_of(first)
         self.task = first.meta.get("task", "regression")
         self.classes = int(first.meta.get("classes", 0))

@@ -1,0 +1,25 @@
+"""The ``gdviz`` command: an interrupt while Python is still importing gdviz ends it quietly."""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+
+def _interrupted_while_starting(signum, frame):
+    # Until the command line takes over, an interrupt ends gdviz at once: nothing is written yet.
+    sys.stderr.write("gdviz: interrupted; nothing was written\n")
+    raise SystemExit(130)
+
+
+def main() -> int:
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _interrupted_while_starting)
+    from gdviz.cli import main as command_line  # numpy, click and the rest load here
+
+    return command_line()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
