@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,15 +14,15 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from PIL import Image
 
-from gdviz.errors import GdvizError
+from gdviz.errors import GdvizError, GdvizTypeError
 from gdviz.frames import pick_steps
 from gdviz.run import Run
-from gdviz.views import build, dashboard
+from gdviz.sizes import check_size
+from gdviz.views import build
 from gdviz.views.base import as_runs, at, plain_text
 from gdviz.views.caption import Caption
 
 DEFAULT_FPS = 20
-DEFAULT_SIZE = (640, 480)
 CAPTION_INCHES = 0.34  # room kept free under the axes for the caption
 CAPTION_BASELINE = 0.1  # inches above the bottom edge
 
@@ -190,6 +192,14 @@ def title(runs: list[Run]) -> str:
     return head
 
 
+def _number(value, what: str, lo: float, hi: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise GdvizTypeError(f"{what} must be a number, not {value!r}"[:200])
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise GdvizError(f"{what} must be from {lo:g} to {hi:g}, not {value!r}")
+    return float(value)
+
+
 def animate(
     run_or_runs,
     *,
@@ -228,14 +238,10 @@ def animate(
     >>> gdviz.animate(run, view="fit").save("synthetic-fit.gif")
     """
     runs = as_runs(run_or_runs)
-    fps = DEFAULT_FPS if fps is None else fps
-    if not (isinstance(fps, (int, float)) and np.isfinite(fps) and fps > 0):
-        raise GdvizError(f"fps must be a positive number, not {fps!r}")
-    if size is None:
-        size = dashboard.SIZE if view == "dashboard" else DEFAULT_SIZE
-    width, height = size
-    if not (width >= 100 and height >= 100 and dpi > 0):
-        raise GdvizError(f"size must be at least 100x100 pixels, not {width}x{height}")
+    fps = _number(DEFAULT_FPS if fps is None else fps, "fps", 0.1, 100)
+    (width, height), dpi = check_size(size, dpi, view)
+    if not isinstance(view, str):
+        raise GdvizTypeError(f"view must be a name like 'fit', not {view!r}"[:200])
     steps = pick_steps(runs, frames)
 
     inches = (width / dpi, height / dpi)

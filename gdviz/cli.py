@@ -24,6 +24,7 @@ from gdviz.optimizers import OPTIMIZERS
 from gdviz.plane import KINDS as PLANES
 from gdviz.schedules import FORMS as SCHEDULES
 from gdviz.schedules import parse as parse_schedule
+from gdviz.sizes import check_size
 
 VIEW_NAMES = ("fit", "contour", "loss", "dashboard")
 SUFFIXES = (".gif", ".mp4", ".html", ".png")
@@ -249,6 +250,10 @@ def make_config(o: dict) -> AnimateConfig:
     training.update(plane=o["plane"] if o["plane"] != "pca" else None)
     view = o["view"] or ("contour" if function else "fit")
     size = tuple(int(v) for v in re.split(r"[xX×]", o["size"].strip())) if o["size"] else None
+    try:
+        check_size(size, o["dpi"], view)
+    except GdvizError as exc:
+        raise click.BadParameter(str(exc), param_hint="--size / --dpi") from None
     return AnimateConfig(
         source=source,
         view=view,
@@ -309,6 +314,9 @@ def datasets():
 def gallery(out, source, jobs, quiet):
     """Run every gallery example and write a static site (index.html) into OUT."""
     from gdviz.gallery import build
+
+    OUTPUTS.expect_folder(out)
+    OUTPUTS.expect(Path(out) / "index.html")
 
     def report(result, done, total):
         if quiet and not result.error:
@@ -428,7 +436,9 @@ def _interrupted() -> str:
     if not written:
         return "gdviz: interrupted; nothing was written"
     missing = [p for p in OUTPUTS.paths if p not in written]
-    done = ", ".join(str(p) for p in written)
+    done = ", ".join(str(p) for p in written[:3]) + (
+        f" and {len(written) - 3} more" if len(written) > 3 else ""
+    )
     if not missing:
         return f"gdviz: interrupted after writing {done} in full"
     return f"gdviz: interrupted after writing {done}; {', '.join(map(str, missing))} not written"

@@ -118,6 +118,7 @@ class Outputs:
 
     def __init__(self):
         self.paths: list[Path] = []
+        self.folders: list[Path] = []
         self._before: dict[Path, tuple[int, int] | None] = {}
 
     def expect(self, path: str | os.PathLike) -> None:
@@ -125,9 +126,19 @@ class Outputs:
         self.paths.append(path)
         self._before[path] = _stamp(path)
 
+    def expect_folder(self, folder: str | os.PathLike) -> None:
+        """Expect any file below ``folder`` (a gallery site): those there now are noted."""
+        folder = Path(folder)
+        self.folders.append(folder)
+        if folder.is_dir():
+            for path in folder.rglob("*"):
+                self._before[path] = _stamp(path)
+
     def written(self) -> list[Path]:
         """The expected files that are new or replaced since `expect`."""
-        return [p for p in self.paths if _stamp(p) not in (None, self._before[p])]
+        found = [p for f in self.folders if f.is_dir() for p in sorted(f.rglob("*")) if p.is_file()]
+        found += [p for p in self.paths if p not in found]
+        return [p for p in found if _stamp(p) not in (None, self._before.get(p))]
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import html
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -74,25 +77,41 @@ def examples(source: Path) -> list[Example]:
     return found
 
 
+_RUNNING: set[subprocess.Popen] = set()  # examples running now, to stop on an interrupt
+_LOCK = threading.Lock()
+
+
 def run_example(example: Example, media_dir: Path) -> Result:
-    """Run one script in a scratch folder; move the animations it wrote into ``media_dir``."""
+    """Run one script in a scratch folder; move the animations it wrote into ``media_dir``.
+
+    The script runs in a session of its own, so stopping it stops whatever it started too; it
+    is stopped and reaped before its scratch folder is removed.
+    """
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"gdviz-{example.name}-") as scratch:
         env = dict(os.environ, MPLBACKEND="Agg")
+        proc = subprocess.Popen(
+            [sys.executable, str(example.path.resolve())],
+            cwd=scratch,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        with _LOCK:
+            _RUNNING.add(proc)
         try:
-            proc = subprocess.run(
-                [sys.executable, str(example.path.resolve())],
-                cwd=scratch,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=TIMEOUT,
-            )
+            _, stderr = proc.communicate(timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
             return Result(example, [], time.perf_counter() - start, f"took over {TIMEOUT} s")
+        finally:
+            _stop(proc)
+            with _LOCK:
+                _RUNNING.discard(proc)
         seconds = time.perf_counter() - start
         if proc.returncode != 0:
-            lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+            lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
             return Result(example, [], seconds, lines[-1] if lines else f"exit {proc.returncode}")
         made = sorted(p for p in Path(scratch).iterdir() if p.suffix.lower() in MEDIA)
         if not made:
@@ -122,19 +141,37 @@ def build(
     (out / "media").mkdir(exist_ok=True)
     (out / "src").mkdir(exist_ok=True)
     results: dict[str, Result] = {}
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
         futures = [pool.submit(run_example, ex, out / "media") for ex in items]
         for done, future in enumerate(as_completed(futures), 1):
             result = future.result()
             results[result.example.name] = result
             if on_result is not None:
                 on_result(result, done, len(items))
+    except BaseException:  # Ctrl-C, SIGTERM: stop every example now, not after it ends
+        pool.shutdown(wait=False, cancel_futures=True)
+        with _LOCK:
+            running = list(_RUNNING)
+        for proc in running:
+            _stop(proc)
+        pool.shutdown(wait=True)
+        raise
+    pool.shutdown(wait=True)
     ordered = [results[ex.name] for ex in items]
     for ex in items:
         shutil.copyfile(ex.path, out / "src" / ex.path.name)
     with atomic_path(out / "index.html") as tmp:
         tmp.write_text(page(ordered), encoding="utf-8")
     return ordered
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Kill an example and everything it started (its session), and reap it."""
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 def _media_tag(name: str, title: str) -> str:

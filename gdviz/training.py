@@ -22,7 +22,7 @@ import torch
 
 from gdviz import convergence, landscape, predictions, schedules
 from gdviz.data import PRESETS, as_xy
-from gdviz.errors import GdvizError
+from gdviz.errors import GdvizError, GdvizTypeError
 from gdviz.files import available_memory
 from gdviz.formulas import LOSS_NAMES, LOSSES, MODELS, features
 from gdviz.functions import FUNCTIONS, formula
@@ -202,6 +202,8 @@ class Session:
             seed = _integer(seed, "seed", minimum=0)
             torch.manual_seed(seed)
         self.seed = seed
+        if not isinstance(zero_grad, (bool, np.bool_)):
+            raise GdvizTypeError(f"zero_grad must be True or False, not {zero_grad!r}"[:200])
         self.zero_grad = bool(zero_grad)
         self.options = options
         if plane not in PLANES:

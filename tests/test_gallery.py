@@ -171,3 +171,61 @@ def test_site_loads_in_a_real_browser(site, tmp_path):
     assert all(width > 0 for _, width in state["images"]), state["images"]
     assert all(ready >= 2 and err is None for _, ready, err in state["videos"]), state["videos"]
     assert logs == []
+
+
+def test_an_interrupted_gallery_stops_its_examples_and_says_what_is_on_disk(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+    import time
+
+    import psutil
+
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("slow_a", "slow_b"):
+        (source / f"{name}.py").write_text(
+            f'"""Slow {name}\n\nAn example that takes its time, started to be interrupted by a '
+            'test that checks nothing of it outlives the gallery command."""\n'
+            "import subprocess, sys, time\n"
+            "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
+            "time.sleep(120)\n"
+        )
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gdviz.launch",
+            "gallery",
+            "--out",
+            str(tmp_path / "site"),
+            "--source",
+            str(source),
+            "--jobs",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(psutil.Process(child.pid).children(recursive=True)) < 4:  # 2 examples, 2 sleepers
+            assert child.poll() is None, child.stderr.read()
+            assert time.monotonic() < deadline, "the examples did not start"
+            time.sleep(0.1)
+        family = psutil.Process(child.pid).children(recursive=True)
+        scratch = sorted(Path(tempfile.gettempdir()).glob("gdviz-slow_*"))
+        assert scratch
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == 130
+    assert err.strip() == "gdviz: interrupted; nothing was written"
+    gone = psutil.wait_procs(family, timeout=10)[1]
+    assert not [p for p in gone if p.status() != psutil.STATUS_ZOMBIE], "an example outlived gdviz"
+    assert not any(p.exists() for p in scratch), "a scratch folder was left"

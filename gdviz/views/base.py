@@ -15,7 +15,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from gdviz.errors import GdvizError
+from gdviz.errors import GdvizError, GdvizTypeError
 from gdviz.run import Run
 
 # Okabe & Ito's colour-blind-safe palette (blue, vermilion, green, purple, orange, sky, black).
@@ -25,12 +25,19 @@ DATA_COLOR = "#555555"
 
 def as_runs(run_or_runs) -> list[Run]:
     """A run or a sequence of runs, as a non-empty list of runs."""
-    runs = [run_or_runs] if isinstance(run_or_runs, Run) else list(run_or_runs)
+    if isinstance(run_or_runs, Run):
+        return [run_or_runs]
+    try:
+        runs = list(run_or_runs)
+    except TypeError:
+        raise GdvizTypeError(
+            f"expected a gdviz Run or a list of them, not {type(run_or_runs).__name__}"
+        ) from None
     if not runs:
         raise GdvizError("nothing to draw: no runs given")
     for r in runs:
         if not isinstance(r, Run):
-            raise GdvizError(f"expected gdviz Run objects, got {type(r).__name__}")
+            raise GdvizTypeError(f"expected gdviz Run objects, got {type(r).__name__}")
     return runs
 
 

@@ -10,8 +10,6 @@ from gdviz.views.contour import ContourView
 from gdviz.views.fit import FitView, can_draw
 from gdviz.views.loss import LossView
 
-SIZE = (1280, 440)  # pixels, when the caller gives none: three panels need the width
-
 
 def panels(runs: list[Run]) -> list[type[View]]:
     """The views a dashboard of ``runs`` shows: no fit panel where it cannot be drawn (no data,

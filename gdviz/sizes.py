@@ -1,0 +1,41 @@
+"""Picture sizes: the defaults, and what is too small to hold a title, axes and a caption."""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+from gdviz.errors import GdvizError, GdvizTypeError
+
+DEFAULT = (640, 480)  # pixels
+DASHBOARD = (1280, 440)  # three panels need the width
+MIN_INCHES = (2.0, 1.6)  # smaller has no room for its titles and caption
+PIXELS = (100, 8000)
+
+
+def check_size(size, dpi, view: str) -> tuple[tuple[int, int], float]:
+    """``(width, height)`` in pixels (the view's default for None) and ``dpi``, checked."""
+    if isinstance(dpi, bool) or not isinstance(dpi, numbers.Real):
+        raise GdvizTypeError(f"dpi must be a number, not {dpi!r}"[:200])
+    if not (math.isfinite(dpi) and 20 <= dpi <= 600):
+        raise GdvizError(f"dpi must be from 20 to 600, not {dpi!r}")
+    if size is None:
+        size = DASHBOARD if view == "dashboard" else DEFAULT
+    try:
+        items = [] if isinstance(size, (str, bytes)) else list(size)
+    except TypeError:
+        items = []
+    if len(items) != 2 or not all(
+        isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in items
+    ):
+        raise GdvizTypeError(f"size must be (width, height) in pixels, not {size!r}"[:200])
+    width, height = (int(v) for v in items)
+    lo, hi = PIXELS
+    if not (lo <= width <= hi and lo <= height <= hi):
+        raise GdvizError(f"size must be {lo} to {hi} pixels a side, not {width}x{height}")
+    if width / dpi < MIN_INCHES[0] or height / dpi < MIN_INCHES[1]:
+        raise GdvizError(
+            f"{width}x{height} pixels at {dpi:g} dpi is {width / dpi:.2g} x {height / dpi:.2g} "
+            "inches, too small for its text: use more pixels or fewer dots per inch"
+        )
+    return (width, height), float(dpi)
