@@ -224,7 +224,7 @@ def read_csv(
             except ValueError:
                 raise GdvizError(f"{where} holds {cell[:40]!r}, not a number") from None
             if not math.isfinite(number):
-                raise GdvizError(f"{where} holds {cell!r}, not a finite number")
+                raise GdvizError(f"{where} holds {cell[:40]!r}, not a finite number")
             numbers.append(number)
         values.append(numbers)
     if not values:

@@ -6,6 +6,7 @@ import contextlib
 import glob
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,13 +56,16 @@ def clean_leftovers(folder: Path, pattern: str) -> list[Path]:
         pid = _pid_of(leftover.name)
         if pid is not None and pid != os.getpid() and not _alive(pid):
             with contextlib.suppress(OSError):
-                leftover.unlink()
+                if leftover.is_dir() and not leftover.is_symlink():
+                    shutil.rmtree(leftover)
+                else:
+                    leftover.unlink()
                 removed.append(leftover)
     return removed
 
 
 def _pid_of(name: str) -> int | None:
-    match = re.search(r"\.pid(\d+)\.[^.]*\.[a-z0-9]+$", name)  # .pid123.random.part
+    match = re.search(r"\.pid(\d+)\.[^.]*(\.[a-z0-9]+)?$", name)  # .pid123.random[.part]
     return int(match[1]) if match else None
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gdviz.errors import GdvizError
-from gdviz.files import atomic_path
+from gdviz.files import atomic_path, clean_leftovers
 
 MEDIA = (".gif", ".mp4", ".png", ".html")
 TIMEOUT = 600  # seconds for one example
@@ -88,7 +88,8 @@ def run_example(example: Example, media_dir: Path) -> Result:
     is stopped and reaped before its scratch folder is removed.
     """
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix=f"gdviz-{example.name}-") as scratch:
+    prefix = f"gdviz-{example.name}.pid{os.getpid()}."  # a killed gallery's, removed next time
+    with tempfile.TemporaryDirectory(prefix=prefix) as scratch:
         env = dict(os.environ, MPLBACKEND="Agg")
         proc = subprocess.Popen(
             [sys.executable, str(example.path.resolve())],
@@ -137,6 +138,7 @@ def build(
     so the site opens from the file system or any static host.
     """
     items = examples(source or default_source())
+    clean_leftovers(Path(tempfile.gettempdir()), "gdviz-*.pid*")
     out.mkdir(parents=True, exist_ok=True)
     (out / "media").mkdir(exist_ok=True)
     (out / "src").mkdir(exist_ok=True)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from gdviz.errors import GdvizError
+from gdviz.errors import GdvizError, GdvizTypeError
 from gdviz.files import available_memory
 from gdviz.run import FORMAT_VERSION, Run
 
@@ -52,11 +52,19 @@ class Entry:
                     )
                 else:
                     raise ValueError(f"npy format {version[0]}.{version[1]}")
-            except (ValueError, SyntaxError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+            except (
+                ValueError,
+                SyntaxError,
+                EOFError,
+                zlib.error,
+                zipfile.BadZipFile,
+                NotImplementedError,
+            ) as exc:
                 raise self.fail(f"has no readable array header ({_short(exc)})") from None
             offset = fh.tell()
-        if dtype.hasobject or dtype.kind not in NUMERIC + "U":
-            raise self.fail(f"holds {dtype}, not numbers")
+        kinds = "U" if self.name == "header" else NUMERIC  # text only in the header
+        if dtype.hasobject or dtype.kind not in kinds:
+            raise self.fail(f"holds {dtype}, not {'text' if kinds == 'U' else 'numbers'}")
         self.shape, self.dtype = tuple(int(n) for n in shape), dtype
         self.nbytes = math.prod(self.shape) * dtype.itemsize
         if offset + self.nbytes != info.file_size:
@@ -71,7 +79,14 @@ class Entry:
         try:
             with self.archive.open(self.info) as fh:
                 return np.lib.format.read_array(fh, allow_pickle=False)
-        except (OSError, ValueError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+        except (
+            OSError,
+            ValueError,
+            EOFError,
+            zlib.error,
+            zipfile.BadZipFile,
+            NotImplementedError,
+        ) as exc:
             raise self.fail(f"cannot be read ({_short(exc)})") from None
 
 
@@ -109,6 +124,8 @@ class LazyEntries(MutableMapping):
 
 def read(path: str | os.PathLike) -> Run:
     """The run in the file at ``path``: see `gdviz.load`."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise GdvizTypeError(f"a run file is a path, not {type(path).__name__}")
     path = Path(path)
     if not path.exists():
         raise GdvizError(f"run file {path} does not exist")
@@ -118,7 +135,14 @@ def read(path: str | os.PathLike) -> Run:
         archive = zipfile.ZipFile(path)
         infos = [i for i in archive.infolist() if i.filename.endswith(".npy")]
         entries = {e.name: e for e in (Entry(archive, i, str(path)) for i in infos)}
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, ValueError) as exc:
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        zlib.error,
+        ValueError,
+        NotImplementedError,
+    ) as exc:
         raise GdvizError(f"{path} is not a gdviz run file ({_short(exc)})") from None
     if "header" not in entries or "params" not in entries:
         raise GdvizError(f"{path} is not a gdviz run file (no header or no params)")
@@ -163,6 +187,9 @@ def read(path: str | os.PathLike) -> Run:
         arrays["step"].dtype.kind not in "iu" or np.any(np.diff(arrays["step"]) <= 0)
     ):
         raise entries["step"].fail("should be increasing whole numbers")
+    diverged = header["diverged_at"]
+    if diverged is not None and diverged > int(arrays.get("step", [snapshots - 1])[-1]) + 1:
+        raise GdvizError(f"{path}: diverged_at {diverged} is past the run's last step")
     grads = entries["grads"]
     try:
         return Run(

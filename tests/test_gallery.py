@@ -192,6 +192,8 @@ def test_an_interrupted_gallery_stops_its_examples_and_says_what_is_on_disk(tmp_
             "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
             "time.sleep(120)\n"
         )
+    stale = Path(tempfile.gettempdir()) / "gdviz-slow_a.pid999999999.abcd"
+    stale.mkdir(exist_ok=True)  # as a gallery killed outright leaves it: removed at the next
     child = subprocess.Popen(
         [
             sys.executable,
@@ -216,8 +218,8 @@ def test_an_interrupted_gallery_stops_its_examples_and_says_what_is_on_disk(tmp_
             assert time.monotonic() < deadline, "the examples did not start"
             time.sleep(0.1)
         family = psutil.Process(child.pid).children(recursive=True)
-        scratch = sorted(Path(tempfile.gettempdir()).glob("gdviz-slow_*"))
-        assert scratch
+        scratch = sorted(Path(tempfile.gettempdir()).glob(f"gdviz-slow_*.pid{child.pid}.*"))
+        assert len(scratch) == 2 and not stale.exists()
         child.send_signal(signal.SIGINT)
         _, err = child.communicate(timeout=30)
     finally:
