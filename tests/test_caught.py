@@ -1,0 +1,176 @@
+"""Bugs that once survived the tests, each now caught against a reference written here: which
+snapshots become frames, the notebook's thinning, the plane's origin, fair race rates, exit
+codes, the loss axis, and the GIF's palette."""
+
+from __future__ import annotations
+
+import errno
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import gdviz
+from gdviz.cli import main
+from gdviz.frames import DEFAULT_FRAMES, pick_steps
+
+# -- which snapshots become frames ---------------------------------------------------------------
+
+
+def long_run(snapshots: int, *, fast_share: float = 0.1) -> gdviz.Run:
+    """A run that moves all the way in its first ``fast_share`` of steps, then sits still."""
+    t = np.linspace(0, 1, snapshots)
+    progress = np.minimum(t / fast_share, 1.0)
+    params = np.column_stack([3 * progress, 2 * progress])
+    loss = (1 - progress) ** 2 + 1e-3
+    return gdviz.Run(params, np.zeros_like(params), loss, ("m", "b"))
+
+
+def test_a_short_run_shows_every_snapshot():
+    run = long_run(150)
+    np.testing.assert_array_equal(pick_steps([run]), np.arange(150))
+
+
+def test_a_long_run_shows_the_default_count_always_first_and_last():
+    run = long_run(1000)
+    steps = pick_steps([run])
+    assert DEFAULT_FRAMES == 200 and len(steps) == 200
+    assert steps[0] == 0 and steps[-1] == 999
+    assert np.all(np.diff(steps) > 0)
+    for frames in (2, 3, 57, 999):
+        chosen = pick_steps([run], frames)
+        assert len(chosen) == frames and chosen[0] == 0 and chosen[-1] == 999
+
+
+def test_frames_are_spread_half_by_time_half_by_motion():
+    # All the motion is in the first tenth of the steps. Half the frames go by time (a tenth
+    # of them there) and half by motion (all of them there): 0.5 * 0.1 + 0.5 * 1 = 55%.
+    steps = pick_steps([long_run(10_000)], 200)
+    share = np.mean(steps < 1000)
+    assert share == pytest.approx(0.55, abs=0.03)
+
+
+def test_the_notebook_thins_by_spreading_frames_over_the_whole_run(monkeypatch):
+    import matplotlib as mpl
+
+    import gdviz.notebook as notebook
+
+    anim = gdviz.animate(gdviz.train("synthetic", steps=60))
+    seen = []
+    real = notebook.html_fragment
+
+    def spy(animation, **kwargs):
+        seen.append(animation)
+        return real(animation, **kwargs)
+
+    monkeypatch.setattr(notebook, "html_fragment", spy)
+    full = len(anim._repr_html_())
+    monkeypatch.setitem(mpl.rcParams, "animation.embed_limit", 0.5 * full / 2**20)
+    seen.clear()
+    anim._repr_html_()
+    shown = seen[-1].steps
+    assert 2 <= len(shown) < 61
+    assert shown[0] == 0 and shown[-1] == 60  # the whole run, not its first frames
+    assert np.diff(shown).max() <= 2 * 60 / (len(shown) - 1) + 1  # spread evenly
+
+
+# -- the plane, fair rates ------------------------------------------------------------------------
+
+
+def test_the_plane_passes_through_the_first_runs_last_parameters():
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-2, 2, 40)
+    run = gdviz.train((x, x**2 - x), model="quadratic", optimizer="momentum", lr=0.01, steps=30)
+    view = gdviz.views.ContourView(run).plot()
+    np.testing.assert_allclose(view.plane_.origin, run.params[-1])
+    np.testing.assert_allclose(view.plane_.lift([0.0, 0.0]), run.params[-1])
+
+
+def test_a_race_without_rates_is_fair():
+    runs = gdviz.sweep(
+        "synthetic", optimizer=["gd", "sgd", "momentum", "nesterov", "adam", "adamw"], steps=2
+    )
+    rate = {r.meta["optimizer"]: r.meta["lr"] for r in runs}
+    assert rate["gd"] == rate["sgd"] == 0.1  # the preset's own
+    assert rate["momentum"] == rate["nesterov"] == pytest.approx(rate["gd"] / 10)  # 1/(1 - 0.9)
+    assert rate["adam"] == rate["adamw"]
+
+
+# -- exit codes -----------------------------------------------------------------------------------
+
+
+def test_a_bug_exits_1_with_one_line_and_no_traceback(monkeypatch, capsys, tmp_path):
+    import gdviz.animation
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a deliberate bug")
+
+    monkeypatch.setattr(gdviz.animation, "animate", broken)
+    code = main(["animate", "--out", str(tmp_path / "a.png")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.strip() == (
+        "gdviz: internal error: RuntimeError: a deliberate bug (set GDVIZ_DEBUG=1 for the traceback)"
+    )
+
+
+def test_a_full_disk_exits_1_naming_the_file(monkeypatch, capsys, tmp_path):
+    import gdviz.export
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(gdviz.export, "_write", full)
+    code = main(["animate", "--out", str(tmp_path / "a.gif")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert (
+        err.strip() == f"gdviz: error: cannot write {tmp_path / 'a.gif'}: No space left on device"
+    )
+    assert not (tmp_path / "a.gif").exists()
+
+
+# -- the loss axis ---------------------------------------------------------------------------------
+
+
+def test_the_loss_axis_is_logarithmic_past_two_decades_and_clamps_a_runaway():
+    from gdviz.views import LossView
+
+    falling = gdviz.train("synthetic", steps=100)  # 10 down to 0.08: two decades
+    assert falling.loss[0] / falling.loss.min() > 100
+    assert LossView(falling).plot().ax_.get_yscale() == "log"
+    gentle = gdviz.train("synthetic", steps=3)
+    assert gentle.loss[0] / gentle.loss.min() < 100
+    assert LossView(gentle).plot().ax_.get_yscale() == "linear"
+    # A run growing without bound next to a falling one: the axis keeps to ten times the
+    # start, so the falling one is still seen.
+    x = np.linspace(-1, 1, 10)
+    grows = gdviz.Run(
+        np.zeros((20, 2)),
+        np.zeros((20, 2)),
+        np.concatenate([[1.0], -np.geomspace(1, 1e30, 19)]),
+        ("m", "b"),
+        x=x,
+        y=x,
+    )
+    low, high = LossView([grows]).plot().ax_.get_ylim()
+    assert low >= -10 * 1.0 - 1 and high <= 10 * 1.0 + 1
+
+
+# -- the GIF's palette -------------------------------------------------------------------------------
+
+
+def test_the_gif_palette_covers_colours_that_only_appear_at_the_end(tmp_path):
+    from test_export import RED, Sweep, gif_frames
+
+    from gdviz.export import save
+
+    anim = Sweep(12, size=(320, 240))  # the red path is not in the first frame
+    first = next(iter(Sweep(12, size=(320, 240)).frames()))
+    assert not (first == RED).all(axis=2).any()
+    save(anim, tmp_path / "a.gif")
+    palette = np.array(Image.open(tmp_path / "a.gif").getpalette()).reshape(-1, 3)
+    assert (np.abs(palette - RED).max(axis=1) <= 8).any()  # fitted with the last frame in view
+    frames, _, _ = gif_frames(tmp_path / "a.gif")
+    red = (anim.last_frame() == RED).all(axis=2)
+    assert np.mean(np.abs(frames[-1][red].astype(int) - RED).max(axis=1) <= 16) > 0.95
