@@ -62,6 +62,11 @@ class Animation:
         return len(self.steps)
 
     @property
+    def durations(self) -> np.ndarray:
+        """Seconds each frame shows (see `pacing`): the GIF and MP4 writers follow them."""
+        return pacing(self.n_frames, self.fps)
+
+    @property
     def moving(self) -> list:
         """Every artist that changes between frames."""
         return [a for v in self.views for a in v.moving_] + [self.caption_]
@@ -135,6 +140,28 @@ class Animation:
     def __repr__(self) -> str:
         names = "+".join(v.name for v in self.views)
         return f"<gdviz.Animation {names}: {len(self.runs)} run(s), {self.n_frames} frames>"
+
+
+HOLD_FIRST = 0.5  # seconds the first frame shows: the viewer finds the start
+HOLD_LAST = 2.0  # ... and the last: the result, before the loop starts again
+SHORTEST = 3.0  # seconds an animation lasts at least: a short run is slowed to it
+
+
+def pacing(n_frames: int, fps: float) -> np.ndarray:
+    """Seconds per frame: 1/fps, the first held `HOLD_FIRST` and the last `HOLD_LAST`, and the
+    frames between slowed evenly when the whole would be over in under `SHORTEST`."""
+    durations = np.full(n_frames, 1.0 / fps)
+    if n_frames == 0:
+        return durations
+    durations[0] = max(durations[0], HOLD_FIRST)
+    durations[-1] = max(durations[-1], HOLD_LAST)
+    short = SHORTEST - durations.sum()
+    if short > 0:
+        if n_frames > 2:
+            durations[1:-1] += short / (n_frames - 2)
+        else:
+            durations[-1] += short
+    return durations
 
 
 def _rgb(canvas) -> np.ndarray:

@@ -174,3 +174,28 @@ def test_the_gif_palette_covers_colours_that_only_appear_at_the_end(tmp_path):
     frames, _, _ = gif_frames(tmp_path / "a.gif")
     red = (anim.last_frame() == RED).all(axis=2)
     assert np.mean(np.abs(frames[-1][red].astype(int) - RED).max(axis=1) <= 16) > 0.95
+
+
+# -- pacing ---------------------------------------------------------------------------------------
+
+
+def test_pacing_holds_the_first_and_last_frames_and_slows_short_runs():
+    from gdviz.animation import pacing
+
+    long = pacing(200, 20)
+    assert long[0] == 0.5 and long[-1] == 2.0 and np.all(long[1:-1] == 0.05)
+    short = pacing(6, 20)  # 0.5 + 4 x 0.05 + 2 = 2.7 s: the four between slowed to fill 3 s
+    assert short.sum() == pytest.approx(3.0)
+    assert short[0] == 0.5 and short[-1] == 2.0
+    np.testing.assert_allclose(short[1:-1], 0.05 + 0.3 / 4)
+    assert pacing(1, 20).sum() >= 2.0 and pacing(2, 20).sum() == pytest.approx(3.0)
+
+
+def test_a_short_gif_lasts_three_seconds_with_its_holds(tmp_path):
+    from test_export import gif_frames
+
+    run = gdviz.train("single-point", steps=4)
+    gdviz.animate(run, view="loss").save(tmp_path / "a.gif")
+    _, durations, _ = gif_frames(tmp_path / "a.gif")
+    assert len(durations) == 5 and durations[0] == 500 and durations[-1] == 2000
+    assert sum(durations) == pytest.approx(3000, abs=20)

@@ -468,8 +468,11 @@ def test_gdviz_animate_saves_every_format(tmp_path, synthetic_run, view):
     try:
         gif = anim.save(tmp_path / "a.gif", progress=False)
         frames, durations, image = gif_frames(gif)
-        assert len(frames) == 20 and image.size == (640, 480) and set(durations) == {50}
-        assert mp4_frames(anim.save(tmp_path / "a.mp4", progress=False)) == (20, (640, 480))
+        # Paced: the first frame held half a second, the last two, the rest 1/20 s each.
+        assert len(frames) == 20 and image.size == (640, 480)
+        assert durations == [500] + [50] * 18 + [2000]
+        # A video has one rate: the held frames are repeated (10 and 40 times at 20 fps).
+        assert mp4_frames(anim.save(tmp_path / "a.mp4", progress=False)) == (68, (640, 480))
         assert "data:video/mp4;base64," in anim.save(tmp_path / "a.html").read_text()
         png = Image.open(anim.save(tmp_path / "a.png"))
         assert (np.asarray(png.convert("RGB")) == anim.last_frame()).all()

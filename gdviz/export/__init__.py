@@ -101,6 +101,7 @@ def _write(animation, path: Path, writer: type[Writer], progress: bool | None) -
                 still.append(frame)
         else:
             options = writer.options(animation, path)
+            options["durations"] = getattr(animation, "durations", None)
             render(
                 animation,
                 lambda size: writer(tmp, fps=animation.fps, size=size, **options),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from PIL import GifImagePlugin, Image, ImageChops
@@ -45,8 +45,9 @@ class GifWriter(Writer):
         fps: float,
         size: tuple[int, int],
         palette_frames: Iterable[np.ndarray] = (),
+        durations: Sequence[float] | None = None,
     ):
-        super().__init__(path, fps=fps, size=size)
+        super().__init__(path, fps=fps, size=size, durations=durations)
         self._palette_frames = [np.asarray(f) for f in palette_frames]
         self._palette: Image.Image | None = None
         self._local_palette = False
@@ -123,8 +124,8 @@ class GifWriter(Writer):
 
     def _delay(self, index: int) -> int:
         # Hundredths of a second, spread so that the total stays exact (30 fps: 3, 4, 3, 3, 4, ...).
-        delay = round(100 * (index + 1) / self.fps) - round(100 * index / self.fps)
-        return max(delay, 2)  # browsers slow down anything shorter
+        start, end = self.ends(index)
+        return max(round(100 * end) - round(100 * start), 2)  # browsers slow down anything shorter
 
 
 def fit_palette(frames: list[np.ndarray]) -> Image.Image:

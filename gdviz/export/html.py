@@ -43,7 +43,7 @@ DOCUMENT = """<!DOCTYPE html>
 class VideoMarkup:
     """Frames into an MP4 in a temporary file, then into a ``<video>`` tag."""
 
-    def __init__(self, *, fps: float, size: tuple[int, int]):
+    def __init__(self, *, fps: float, size: tuple[int, int], durations=None):
         self.size = size
         # Named for this process, so the next run removes it if this one is killed first.
         folder = Path(tempfile.gettempdir())
@@ -52,7 +52,7 @@ class VideoMarkup:
         os.close(fd)
         self._video = Path(name)
         try:
-            self._writer = Mp4Writer(self._video, fps=fps, size=size)
+            self._writer = Mp4Writer(self._video, fps=fps, size=size, durations=durations)
         except BaseException:
             self._video.unlink(missing_ok=True)
             raise
@@ -74,9 +74,9 @@ class VideoMarkup:
         self._video.unlink(missing_ok=True)
 
 
-def markup(*, fps: float, size: tuple[int, int]) -> VideoMarkup:
+def markup(*, fps: float, size: tuple[int, int], durations=None) -> VideoMarkup:
     """The builder for embedded markup: a video (ffmpeg comes with imageio-ffmpeg)."""
-    return VideoMarkup(fps=fps, size=size)
+    return VideoMarkup(fps=fps, size=size, durations=durations)
 
 
 def html_fragment(animation, *, progress: bool | None = False) -> str:
@@ -101,7 +101,9 @@ def html_fragment(animation, *, progress: bool | None = False) -> str:
     """
     sink = render(
         animation,
-        lambda size: markup(fps=animation.fps, size=size),
+        lambda size: markup(
+            fps=animation.fps, size=size, durations=getattr(animation, "durations", None)
+        ),
         label="rendering",
         progress=progress,
     )
@@ -115,11 +117,17 @@ class HtmlWriter(Writer):
     description = "web page with the video embedded"
 
     def __init__(
-        self, path: str | os.PathLike, *, fps: float, size: tuple[int, int], title: str = ""
+        self,
+        path: str | os.PathLike,
+        *,
+        fps: float,
+        size: tuple[int, int],
+        title: str = "",
+        durations=None,
     ):
-        super().__init__(path, fps=fps, size=size)
+        super().__init__(path, fps=fps, size=size, durations=durations)
         self.title = title or "gdviz animation"
-        self._builder = markup(fps=fps, size=size)
+        self._builder = markup(fps=fps, size=size, durations=durations)
 
     @classmethod
     def options(cls, animation, target) -> dict:

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import tempfile
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -46,8 +47,15 @@ class Mp4Writer(Writer):
     suffix = ".mp4"
     description = "H.264 video"
 
-    def __init__(self, path: str | os.PathLike, *, fps: float, size: tuple[int, int]):
-        super().__init__(path, fps=fps, size=size)
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        fps: float,
+        size: tuple[int, int],
+        durations: Sequence[float] | None = None,
+    ):
+        super().__init__(path, fps=fps, size=size, durations=durations)
         width, height = self.size
         command = [
             ffmpeg_exe(),
@@ -70,9 +78,13 @@ class Mp4Writer(Writer):
         )
 
     def append(self, frame: np.ndarray) -> None:
+        # A video has one frame rate: a frame held longer is written again (the first for half
+        # a second, the last for two), as many times as its duration spans, rounding carried.
+        start, end = self.ends(self.n_frames)
+        repeats = max(round(end * self.fps) - round(start * self.fps), 1)
         frame = self._check(frame)
         try:
-            self._process.stdin.write(np.ascontiguousarray(frame).tobytes())
+            self._process.stdin.write(np.ascontiguousarray(frame).tobytes() * repeats)
         except (BrokenPipeError, OSError):
             self._process.wait()
             raise GdvizError(f"ffmpeg stopped while writing {self.path}: {self._said()}") from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -21,11 +22,27 @@ class Writer:
     description: str = ""
     final_frame_only = False  # True: the format shows one still, so only the last frame is sent
 
-    def __init__(self, path: str | os.PathLike, *, fps: float, size: tuple[int, int]):
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        fps: float,
+        size: tuple[int, int],
+        durations: Sequence[float] | None = None,
+    ):
         self.path = Path(path)
         self.fps = float(fps)
         self.size = (int(size[0]), int(size[1]))
+        self.durations = None if durations is None else [float(d) for d in durations]
         self.n_frames = 0
+
+    def ends(self, index: int) -> tuple[float, float]:
+        """When frame ``index`` starts and ends, in seconds: ``durations`` (the first frame
+        held, the last held longer) where given, else 1/fps each."""
+        if self.durations is None or index >= len(self.durations):
+            return index / self.fps, (index + 1) / self.fps
+        start = sum(self.durations[:index])
+        return start, start + self.durations[index]
 
     @classmethod
     def options(cls, animation, target: Path) -> dict:
