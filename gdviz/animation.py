@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import matplotlib as mpl
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -17,9 +18,9 @@ from PIL import Image
 from gdviz.errors import GdvizError, GdvizTypeError
 from gdviz.frames import pick_steps
 from gdviz.run import Run
-from gdviz.sizes import check_size
+from gdviz.sizes import check_size, styled
 from gdviz.views import build
-from gdviz.views.base import as_runs, at, plain_text
+from gdviz.views.base import as_runs, at, number, plain_text
 from gdviz.views.caption import Caption
 
 DEFAULT_FPS = 20
@@ -46,14 +47,25 @@ class Animation:
     """
 
     def __init__(
-        self, runs: list[Run], fig: Figure, views, steps: np.ndarray, fps: float, options: dict
+        self,
+        runs: list[Run],
+        fig: Figure,
+        views,
+        steps: np.ndarray,
+        fps: float,
+        options: dict,
+        *,
+        caption_points: float = 10.5,
     ):
         self.runs, self.fig, self.views = runs, fig, views
         self.options = options  # what `animate` was given, to draw the same with other frames
         self.steps = np.asarray(steps)
         self.fps = float(fps)
-        self.caption_ = Caption(0.5, CAPTION_BASELINE / fig.get_figheight(), fontsize=10.5)
+        baseline = CAPTION_BASELINE * caption_points / 10.5 / fig.get_figheight()
+        self.caption_ = Caption(0.5, baseline, fontsize=caption_points)
         fig.add_artist(self.caption_)
+        last = self.steps[-1]
+        self.caption_.set_samples(caption(runs, int(k), last) for k in self.steps)
         self._anim = None
         self._update(0)
 
@@ -184,16 +196,16 @@ def caption(runs: list[Run], step: int, last: int) -> str:
     if len(runs) == 1:
         run = runs[0]
         i = at(run, step)
-        parts.append(f"loss {run.loss[i]:.4g}")
+        parts.append(f"loss {number(run.loss[i])}")
         if len(run.param_names) <= 3:
             parts.append(
-                ", ".join(f"{n} = {v:.4g}" for n, v in zip(run.param_names, run.params[i]))
+                ", ".join(f"{n} = {number(v)}" for n, v in zip(run.param_names, run.params[i]))
             )
         if run.lr is not None and np.ptp(run.lr) > 0:
             parts.append(f"lr {run.lr[i]:.3g}")
     else:
         best = min(runs, key=lambda r: r.loss[at(r, step)])
-        parts.append(f"lowest loss {best.loss[at(best, step)]:.4g} ({best.label})")
+        parts.append(f"lowest loss {number(best.loss[at(best, step)])} ({best.label})")
     for run in runs:
         if run.diverged_at is not None and trained >= run.diverged_at - 1:
             who = "" if len(runs) == 1 else f"{run.label} "
@@ -234,7 +246,8 @@ def animate(
     frames: int | None = None,
     fps: float | None = None,
     size: tuple[int, int] | None = None,
-    dpi: float = 100,
+    dpi: float | None = None,
+    style: str | None = None,
 ) -> Animation:
     """Animate one run, or several drawn together (an optimiser race, a learning-rate sweep).
 
@@ -252,7 +265,10 @@ def animate(
     size : (width, height), optional
         In pixels (default 640x480).
     dpi : float
-        Dots per inch: text and lines scale with it.
+        Dots per inch (default 100): text and lines scale with it.
+    style : {None, "slide"}
+        ``"slide"``: 1920x1080 at 225 dpi, every line, marker and piece of text scaled up
+        together (the smallest text 26 pixels high, 19 pt on a slide shown at 1080 lines).
 
     Returns
     -------
@@ -266,22 +282,51 @@ def animate(
     """
     runs = as_runs(run_or_runs)
     fps = _number(DEFAULT_FPS if fps is None else fps, "fps", 0.1, 100)
+    size, dpi = styled(style, size, dpi)
     (width, height), dpi = check_size(size, dpi, view)
     if not isinstance(view, str):
         raise GdvizTypeError(f"view must be a name like 'fit', not {view!r}"[:200])
     steps = pick_steps(runs, frames)
 
     inches = (width / dpi, height / dpi)
-    caption_space = CAPTION_INCHES / inches[1]
+    # Text sized from the figure: 10 pt at the default 6.4 x 4.8 inches, in step with it.
+    scale = float(np.clip(min(inches[0] / 6.4, inches[1] / 4.8), 0.6, 3.0))
+    caption_space = CAPTION_INCHES * scale / inches[1]
     fig = Figure(figsize=inches, dpi=dpi)
     fig.set_layout_engine(ConstrainedLayoutEngine(rect=(0, caption_space, 1, 1 - caption_space)))
     FigureCanvasAgg(fig)
-    fig.suptitle(title(runs), fontsize=11)
-    views = build(fig, runs, view)
-    plain_text(fig)
-    options = {"view": view, "fps": fps, "size": (width, height), "dpi": dpi}
-    anim = Animation(runs, fig, views, steps, fps, options)
-    # Lay the figure out once and freeze it: every frame then shares the same geometry.
-    fig.canvas.draw()
+    with mpl.rc_context({"font.size": BASE_POINTS * scale}):
+        fig.suptitle(title(runs), fontsize="large")
+        views = build(fig, runs, view)
+        plain_text(fig)
+        options = {"view": view, "fps": fps, "size": (width, height), "dpi": dpi, "style": None}
+        anim = Animation(runs, fig, views, steps, fps, options, caption_points=10.5 * scale)
+        for ax in fig.axes:  # set on the axes, so ticks made later keep the size too
+            bar = ax.get_label() == "<colorbar>"
+            ax.tick_params(labelsize=(0.8 if bar else 0.9) * BASE_POINTS * scale)
+        # Lay the figure out once and freeze it: every frame then shares the same geometry.
+        fig.canvas.draw()
+        _fit_title(fig)
     fig.set_layout_engine("none")
     return anim
+
+
+BASE_POINTS = 10.0
+
+
+def _fit_title(fig: Figure) -> None:
+    """Shrink the figure's title (to two thirds at most), then shorten it, until it fits."""
+    heading = fig.get_suptitle() and fig.texts[0]
+    if not heading:
+        return
+    renderer = fig.canvas.get_renderer()
+    room = 0.97 * fig.bbox.width
+    width = heading.get_window_extent(renderer).width
+    if width <= room:
+        return
+    heading.set_fontsize(heading.get_fontsize() * max(room / width, 2 / 3))
+    text = heading.get_text()
+    while heading.get_window_extent(renderer).width > room and len(text) > 10:
+        text = text[: int(len(text) * 0.9)].rstrip()
+        heading.set_text(text + "…")
+    fig.canvas.draw()

@@ -24,7 +24,7 @@ from gdviz.optimizers import OPTIMIZERS
 from gdviz.plane import KINDS as PLANES
 from gdviz.schedules import FORMS as SCHEDULES
 from gdviz.schedules import parse as parse_schedule
-from gdviz.sizes import check_size
+from gdviz.sizes import check_size, styled
 
 VIEW_NAMES = ("fit", "contour", "loss", "dashboard")
 SUFFIXES = (".gif", ".mp4", ".html", ".png")
@@ -62,7 +62,8 @@ class AnimateConfig:
     frames: int | None = None
     fps: float = 20
     size: tuple[int, int] | None = None
-    dpi: float = 100
+    dpi: float | None = None
+    style: str | None = None
     save_run: Path | None = None
     quiet: bool = False
 
@@ -196,7 +197,8 @@ FILE, OUT = click.Path(exists=True, dir_okay=False), click.Path(dir_okay=False)
 @option("--frames", type=click.IntRange(min=2, max=100_000), help="Frames [every step to 200].")
 @option("--fps", type=click.FloatRange(min=0.1, max=100), default=20, help="Frames per second.")
 @option("--size", type=Checked("WxH", _size), help="Pixels [640x480; dashboard 1280x440].")
-@option("--dpi", type=click.FloatRange(min=20, max=600), default=100, help="Dots per inch.")
+@option("--dpi", type=click.FloatRange(min=20, max=600), help="Dots per inch [100; slide 225].")
+@option("--style", type=click.Choice(["slide"]), help="slide: 1920x1080, everything scaled up.")
 @option("--out", type=OUT, callback=_output, help=".gif .mp4 .html or .png [SOURCE-VIEW.gif].")
 @option("--save-run", type=OUT, callback=_npz, help="Also save the run(s) to this .npz file.")
 @option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
@@ -251,7 +253,7 @@ def make_config(o: dict) -> AnimateConfig:
     view = o["view"] or ("contour" if function else "fit")
     size = tuple(int(v) for v in re.split(r"[xX×]", o["size"].strip())) if o["size"] else None
     try:
-        check_size(size, o["dpi"], view)
+        check_size(*styled(o["style"], size, o["dpi"]), view)
     except GdvizError as exc:
         raise click.BadParameter(str(exc), param_hint="--size / --dpi") from None
     return AnimateConfig(
@@ -265,6 +267,7 @@ def make_config(o: dict) -> AnimateConfig:
         fps=o["fps"],
         size=size,
         dpi=o["dpi"],
+        style=o["style"],
         save_run=o["save_run"],
         quiet=o["quiet"],
     )
@@ -386,6 +389,7 @@ def run_animate(config: AnimateConfig) -> None:
         fps=config.fps,
         size=config.size,
         dpi=config.dpi,
+        style=config.style,
     )
     anim.save(config.out, progress=False if config.quiet else None)
     say(str(config.out))

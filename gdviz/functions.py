@@ -33,6 +33,7 @@ class TestFunction:
     source: str = ""
     extent: tuple[tuple[float, float], ...] | None = None  # the classic view
     variables: tuple[str, ...] = ("x", "y")
+    saddles: tuple[tuple[float, ...], ...] = ()
 
     def rate(self, optimizer: str) -> float | None:
         """The learning rate this function's classic picture uses for ``optimizer`` (None: no
@@ -171,6 +172,7 @@ FUNCTIONS = {
                 "adamw": 0.05,
             },
             source="the saddle point at the origin",
+            saddles=((0.0, 0.0),),
             extent=((-1.5, 1.5), (-1.5, 1.5)),
         ),
     )

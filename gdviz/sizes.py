@@ -11,6 +11,8 @@ DEFAULT = (640, 480)  # pixels
 DASHBOARD = (1280, 440)  # three panels need the width
 MIN_INCHES = (2.0, 1.6)  # smaller has no room for its titles and caption
 PIXELS = (100, 8000)
+STYLES = ("slide",)
+SLIDE = (1920, 1080)
 
 
 def check_size(size, dpi, view: str) -> tuple[tuple[int, int], float]:
@@ -39,3 +41,19 @@ def check_size(size, dpi, view: str) -> tuple[tuple[int, int], float]:
             "inches, too small for its text: use more pixels or fewer dots per inch"
         )
     return (width, height), float(dpi)
+
+
+def styled(style, size, dpi):
+    """The size and dpi a ``style`` asks for, where not given: ``"slide"`` is 1920x1080 drawn
+    at the default's 4.8 inches high (225 dpi), so everything grows together."""
+    if style is None:
+        return size, 100.0 if dpi is None else dpi
+    if style not in STYLES:
+        raise GdvizError(f"unknown style {style!r}: use {', '.join(STYLES)} (or none)")
+    size = SLIDE if size is None else size
+    if dpi is None:
+        try:
+            dpi = int(size[1]) / 4.8
+        except (TypeError, ValueError, IndexError):
+            dpi = 100.0  # a bad size is said by check_size
+    return size, dpi

@@ -133,14 +133,22 @@ def test_a_full_disk_exits_1_naming_the_file(monkeypatch, capsys, tmp_path):
 # -- the loss axis ---------------------------------------------------------------------------------
 
 
-def test_the_loss_axis_is_logarithmic_past_two_decades_and_clamps_a_runaway():
+def test_the_loss_axis_is_logarithmic_past_a_decade_and_clamps_a_runaway():
     from gdviz.views import LossView
 
-    falling = gdviz.train("synthetic", steps=100)  # 10 down to 0.08: two decades
-    assert falling.loss[0] / falling.loss.min() > 100
-    assert LossView(falling).plot().ax_.get_yscale() == "log"
-    gentle = gdviz.train("synthetic", steps=3)
-    assert gentle.loss[0] / gentle.loss.min() < 100
+    falling = gdviz.train("thermometer")  # 80 down to 2.9: more than a decade
+    assert falling.loss[0] / falling.loss.min() > 10
+    view = LossView(falling).plot()
+    assert view.ax_.get_yscale() == "log"
+    # ... with a dashed line where least squares lies, computed here
+    t_u = np.array([35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4])
+    t_c = np.array([0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0])
+    a = np.column_stack([np.float32(0.1) * t_u.astype(np.float32), np.ones(11)])
+    best = np.mean((a @ np.linalg.lstsq(a, t_c, rcond=None)[0] - t_c) ** 2)
+    lines = [ln for ln in view.ax_.get_lines() if ln.get_label() == "least squares"]
+    assert len(lines) == 1 and lines[0].get_ydata()[0] == pytest.approx(best, rel=1e-6)
+    gentle = gdviz.train("beale", steps=3)  # no known best, a ratio under ten
+    assert gentle.loss[0] / gentle.loss.min() < 10
     assert LossView(gentle).plot().ax_.get_yscale() == "linear"
     # A run growing without bound next to a falling one: the axis keeps to ten times the
     # start, so the falling one is still seen.
@@ -199,3 +207,79 @@ def test_a_short_gif_lasts_three_seconds_with_its_holds(tmp_path):
     _, durations, _ = gif_frames(tmp_path / "a.gif")
     assert len(durations) == 5 and durations[0] == 500 and durations[-1] == 2000
     assert sum(durations) == pytest.approx(3000, abs=20)
+
+
+# -- pictures for a slide: what can be checked without eyes -------------------------------------------
+
+
+def test_the_star_is_drawn_above_the_final_point_where_a_run_ends_at_the_minimum():
+    run = gdviz.train("synthetic", steps=300)
+    x = run.x
+    a = np.column_stack([x, np.ones_like(x)])
+    solution = np.linalg.lstsq(a, run.y, rcond=None)[0]
+    anim = gdviz.animate(run, view="contour", frames=4)
+    anim._update(anim.n_frames - 1)
+    view = anim.views[0]
+    assert view.star_.get_xydata()[0] == pytest.approx(solution)
+    assert view.point_[0].get_xydata()[0] == pytest.approx(solution, abs=1e-3)
+    assert view.star_.get_zorder() > view.point_[0].get_zorder()
+    moving = view.moving_
+    assert moving.index(view.star_) > moving.index(view.point_[0])  # blitted after it too
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: gdviz.train("synthetic"),
+        lambda: gdviz.sweep("rosenbrock", optimizer=["gd", "momentum", "adam"]),
+        lambda: gdviz.sweep("beale", optimizer=["gd", "momentum", "nesterov", "adam"]),
+        lambda: gdviz.sweep("synthetic", lr=[0.01, 0.1, 0.5]),
+    ],
+    ids=["synthetic", "rosenbrock race", "beale race", "lr sweep"],
+)
+def test_no_legend_box_covers_a_current_point_or_a_star_in_any_frame(make):
+    anim = gdviz.animate(make(), view="dashboard", frames=12)
+    renderer = anim.fig.canvas.get_renderer()
+    for k in range(anim.n_frames):
+        anim._update(k)
+        for view in anim.views:
+            legend = view.ax_.get_legend()
+            if legend is None:
+                continue
+            box = legend.get_window_extent(renderer)
+            marks = [*getattr(view, "point_", []), getattr(view, "star_", None)]
+            for mark in (m for m in marks if m is not None):
+                for px, py in view.ax_.transData.transform(mark.get_xydata()):
+                    assert not box.contains(px, py), (view.name, k, mark)
+
+
+def test_the_caption_stays_put_from_frame_to_frame():
+    anim = gdviz.animate(gdviz.train("synthetic"), view="fit")
+    frames = list(anim.frames())
+    rows = slice(frames[0].shape[0] - 30, None)
+    lefts = {int(np.argmax((f[rows] < 128).any(axis=(0, 2)))) for f in frames}
+    assert len(lefts) == 1
+
+
+@pytest.mark.parametrize(
+    ("size", "dpi"),
+    [
+        ((200, 160), 100),
+        ((480, 360), 100),
+        ((640, 480), 150),
+        ((1920, 1080), None),
+        ((3000, 600), 100),
+        ((700, 2000), 300),
+        ((8000, 8000), 600),
+    ],
+)
+def test_title_and_caption_stay_inside_the_figure(size, dpi):
+    runs = gdviz.sweep("moons", optimizer=["adam", "sgd"], steps=10)  # a long title and caption
+    style = "slide" if dpi is None else None
+    anim = gdviz.animate(runs, view="loss", size=size, dpi=dpi, style=style, frames=2)
+    frame = anim.last_frame()
+    height, width = frame.shape[:2]
+    ink = (frame < 200).any(axis=2)
+    for rows in (slice(0, int(0.08 * height)), slice(int(0.92 * height), None)):
+        cols = np.nonzero(ink[rows].any(axis=0))[0]
+        assert cols.size and cols[0] > 0 and cols[-1] < width - 1, (size, dpi)

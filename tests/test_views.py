@@ -140,7 +140,8 @@ def test_every_view_draws_every_kind_of_run(runs, kind, view):
         text = anim.caption_.get_text()
         assert f"step {step} of {last}" in text
         if not isinstance(run, list):
-            assert f"loss {run.loss[step]:.4g}" in text
+            v = run.loss[step]
+            assert f"loss {f'{v:,.0f}' if 1e3 <= abs(v) < 1e7 else f'{v:.4g}'}" in text
 
 
 def test_contour_path_is_the_recorded_parameters(runs):
@@ -190,7 +191,7 @@ def test_a_sweep_has_one_line_and_one_curve_per_run_with_a_legend(runs):
     loss = LossView(sweep).plot()
     assert len(fit.line_) == len(loss.line_) == 2
     labels = [t.get_text() for t in loss.ax_.get_legend().get_texts()]
-    assert labels == ["gd, lr 0.05", "gd, lr 0.5"]
+    assert labels == ["gd, lr 0.05", "gd, lr 0.5", "least squares"]
     assert fit.line_[0].get_color() != fit.line_[1].get_color()
 
 

@@ -14,12 +14,17 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 
 from gdviz.errors import GdvizError, GdvizTypeError
 from gdviz.run import Run
 
-# Okabe & Ito's colour-blind-safe palette (blue, vermilion, green, purple, orange, sky, black).
-COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+# Okabe & Ito's colour-blind-safe palette (blue, vermilion, green, purple, orange, sky, black),
+# and Tol's wine for an eighth run, so eight optimisers get eight colours.
+COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#882255")
+# Dash patterns by run: where paths coincide, each still shows (the later ones thinner).
+DASHES = ("-", (0, (6, 3)), (0, (2, 2)), (0, (6, 2, 2, 2)), (0, (1, 3)), (0, (8, 4, 1, 4)))
+ORDERED = "plasma"  # a learning-rate sweep: colours in the order of the rates
 DATA_COLOR = "#555555"
 
 
@@ -93,8 +98,41 @@ def value_label(run: Run) -> str:
     return f"loss ({run.meta.get('loss', 'value')})"
 
 
+def number(v: float) -> str:
+    """A number for people: 4 significant digits, thousands separated (12,345), no ``e+03``
+    below ten million."""
+    if not np.isfinite(v):
+        return str(v)
+    if 1e3 <= abs(v) < 1e7:
+        return f"{v:,.0f}"
+    return f"{v:.4g}"
+
+
 def color(i: int) -> str:
     return COLORS[i % len(COLORS)]
+
+
+def palette(runs: Sequence[Run]) -> list:
+    """A colour per run: categorical, or, for one optimiser at several rates (a sweep), from a
+    sequential colour map in the order of the rates, so the order reads at a glance."""
+    optimizers = {r.meta.get("optimizer") for r in runs}
+    rates = [r.meta.get("lr") for r in runs]
+    if len(runs) > 2 and len(optimizers) == 1 and all(isinstance(v, (int, float)) for v in rates):
+        if len(set(rates)) == len(rates):
+            from matplotlib import colormaps
+
+            order = np.argsort(np.argsort(rates))
+            cmap = colormaps[ORDERED]
+            return [cmap(0.05 + 0.8 * k / (len(runs) - 1)) for k in order]
+    return [color(i) for i in range(len(runs))]
+
+
+def style(i: int, count: int) -> dict:
+    """Line style of run ``i`` of ``count``: solid alone; in a race, a dash pattern each and
+    a width narrowing run by run, so coinciding paths all show."""
+    if count == 1:
+        return {"ls": "-", "lw": 2.0}
+    return {"ls": DASHES[i % len(DASHES)], "lw": max(2.6 - 0.3 * i, 1.0)}
 
 
 # Where a legend may go, in order of preference: (x, y) of its anchor corner in axes fractions.
@@ -126,7 +164,7 @@ def legend_size(ax: Axes, fontsize: float) -> tuple[float, float]:
     )
 
 
-def legend_place(ax: Axes, points, avoid=(), *, fontsize: float = 8) -> str:
+def legend_place(ax: Axes, points, avoid=(), *, fontsize: float | str = "small") -> str:
     """Where in ``ax`` a legend covers least, as a ``loc`` for `Axes.legend`: the fewest of
     ``points`` (data coordinates, shape (N, 2): everything the run will draw) and none of
     ``avoid`` (markers that must stay visible). Set the limits, scales and labels first.
@@ -135,7 +173,7 @@ def legend_place(ax: Axes, points, avoid=(), *, fontsize: float = 8) -> str:
     the path crossing its text; ``loc="best"`` cannot help, as it sees only the current frame.
     """
     to_axes = ax.transScale + ax.transLimits
-    w, h = legend_size(ax, fontsize)
+    w, h = legend_size(ax, FontProperties(size=fontsize).get_size_in_points())
 
     def hits(pts, place):
         pts = np.asarray(pts, dtype=float).reshape(-1, 2)
@@ -178,6 +216,16 @@ def plain_text(fig: Figure) -> None:
             text.set_text(content[: LONGEST - 1] + "…")
 
 
+def with_legend(ax: Axes, moving: list) -> list:
+    """The moving artists and, last, the axes' legend: drawn over what moves, so no path ever
+    crosses its text (it is placed where the paths pass least, `legend_place`)."""
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.set_zorder(8)
+        moving.append(legend)
+    return moving
+
+
 def new_axes(figsize=(6.4, 4.8), dpi=100) -> Axes:
     """An Axes on a fresh pyplot-free Figure, for ``plot()`` called without ``ax``."""
     fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
@@ -191,6 +239,7 @@ class View:
 
     def __init__(self, run_or_runs):
         self.runs: list[Run] = as_runs(run_or_runs)
+        self.colors = palette(self.runs)
         self.ax_: Axes | None = None
         self.figure_: Figure | None = None
         self.moving_: list[Artist] = []

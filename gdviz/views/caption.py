@@ -19,8 +19,16 @@ from matplotlib.font_manager import FontProperties
 _REFERENCE = "H"  # a letter without kerning pairs, to measure each character's advance
 
 
+SEPARATOR = "   ·   "
+
+
 class Caption(Artist):
-    """Centred one-line text with its baseline at (x, y) in figure coordinates."""
+    """One line of text, centred with its baseline at (x, y) in figure coordinates.
+
+    Given the texts of every frame (`set_samples`), its parts (between `SEPARATOR`) sit in
+    fixed slots as wide as each part ever gets, the whole centred once: a number that grows a
+    digit moves nothing else, and the caption does not slide from frame to frame.
+    """
 
     def __init__(self, x: float, y: float, *, fontsize: float = 10.5, color="#222222"):
         super().__init__()
@@ -30,6 +38,41 @@ class Caption(Artist):
         self._text = ""
         self._glyphs: dict[str, tuple[np.ndarray, float]] = {}
         self._dpi: float | None = None
+        self._samples: list[str] = []
+        self._slots: list[float] | None = None
+
+    def set_samples(self, texts) -> None:
+        """The texts the caption will show, to size its slots."""
+        self._samples = [str(t) for t in texts]
+        self._slots = None
+        self.stale = True
+
+    def _advance(self, text: str) -> float:
+        return sum(self._glyph(c)[1] for c in text)
+
+    def _layout(self, text: str) -> tuple[list[tuple[str, float]], float]:
+        """(chunk, pen position) for each part of ``text`` and each separator, and the width of
+        the line: each part in its slot, as wide as that part ever is among the samples."""
+        parts = text.split(SEPARATOR)
+        if self._slots is None and self._samples:
+            widths: list[float] = []
+            for sample in self._samples:
+                for k, part in enumerate(sample.split(SEPARATOR)):
+                    if k == len(widths):
+                        widths.append(0.0)
+                    widths[k] = max(widths[k], self._advance(part))
+            self._slots = widths
+        slots = self._slots or []
+        gap = self._advance(SEPARATOR)
+        chunks, pen = [], 0.0
+        for k, part in enumerate(parts):
+            if k:
+                chunks.append((SEPARATOR, pen))
+                pen += gap
+            chunks.append((part, pen))
+            pen += max(slots[k] if k < len(slots) else 0.0, self._advance(part))
+        widest = sum(slots) + gap * max(len(slots) - 1, 0)
+        return chunks, max(pen, widest)  # fewer parts than some frame: keep the line's place
 
     def set_text(self, text: str) -> None:
         self._text = str(text)
@@ -67,24 +110,34 @@ class Caption(Artist):
         self._width = int(np.ceil(px * 2)) + 2 * self._pad
         self._renderer = RendererAgg(self._width, self._height, dpi)
         self._glyphs.clear()
+        self._slots = None
         self._dpi = dpi
 
     def draw(self, renderer) -> None:
         if not self.get_visible() or not self._text:
             return
         self._prepare(renderer.dpi)
-        glyphs = [self._glyph(c) for c in self._text]
-        pens = np.concatenate([[0.0], np.cumsum([adv for _, adv in glyphs])])
-        total = int(np.ceil(pens[-1])) + self._width
+        chunks, line = self._layout(self._text)
+        room = 0.97 * self.figure.bbox.width
+        if line > room:  # too wide for the figure: a smaller font, once, for every frame
+            self._prop.set_size(self._prop.get_size_in_points() * room / line)
+            self._dpi = None
+            self._prepare(renderer.dpi)
+            chunks, line = self._layout(self._text)
+        total = int(np.ceil(line)) + self._width
         coverage = np.zeros((self._height, total), dtype=np.uint8)
-        for (mask, _), pen in zip(glyphs, pens):
-            x = round(pen)
-            np.maximum(coverage[:, x : x + self._width], mask, out=coverage[:, x : x + self._width])
+        for chunk, pen in chunks:
+            for char in chunk:
+                mask, advance = self._glyph(char)
+                x = round(pen)
+                view = coverage[:, x : x + self._width]
+                np.maximum(view, mask[:, : view.shape[1]], out=view)
+                pen += advance
         image = np.empty((self._height, total, 4), dtype=np.uint8)
         image[..., :3] = self._rgb
         image[..., 3] = coverage
         fig_w, fig_h = self.figure.bbox.width, self.figure.bbox.height
-        left = round(self.x * fig_w - pens[-1] / 2 - self._pad)
+        left = round(self.x * fig_w - line / 2 - self._pad)
         bottom = round(self.y * fig_h - self._descent)
         gc = renderer.new_gc()
         gc.set_clip_rectangle(self.figure.bbox)

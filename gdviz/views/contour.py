@@ -13,21 +13,35 @@ from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from matplotlib.patches import FancyArrowPatch
-from matplotlib.ticker import FuncFormatter, NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from gdviz.functions import function_of
 from gdviz.plane import Plane, box_around, make_plane, padded
 from gdviz.views import surface
-from gdviz.views.base import View, at, check_together, color, legend_place, trail, value_label
+from gdviz.views.base import (
+    View,
+    at,
+    check_together,
+    legend_place,
+    number,
+    style,
+    trail,
+    value_label,
+    with_legend,
+)
 
 CMAP = "viridis"  # perceptually uniform and colour-blind safe
 OUTLINE = [patheffects.withStroke(linewidth=3.2, foreground="white", alpha=0.7)]
 DOTS_UP_TO = 60  # snapshots: shorter paths show each step as a dot
 
 
-def _star(ax: Axes, xs, ys, label: str) -> None:
-    """Mark known minima: white stars, below the moving paths."""
-    ax.plot(xs, ys, "*", ms=15, color="white", mec="black", mew=1.2, zorder=3, label=label)
+def _star(ax: Axes, xs, ys, label: str):
+    """Mark known minima: white stars, drawn above the paths and points (a run that reaches
+    its minimum ends under the star, and both show)."""
+    (star,) = ax.plot(
+        xs, ys, "*", ms=15, color="white", mec="black", mew=1.2, zorder=7, label=label
+    )
+    return star
 
 
 def _stored(runs, key: str):
@@ -180,29 +194,34 @@ class ContourView(View):
 
     def _draw(self, ax: Axes):
         self.path_, self.point_, self.arrow_ = [], [], []
+        self.star_ = None
         if self.dim == 1:
             self._draw_curve(ax)
         else:
             self._draw_surface(ax)
+        count = len(self.runs)
         for i, (run, xy) in enumerate(zip(self.runs, self.coords)):
-            c = color(i)
-            label = run.label if len(self.runs) > 1 else None
+            c = self.colors[i]
+            label = run.label if count > 1 else None
             y0 = run.loss[0] if self.dim == 1 else xy[0, 1]
             ax.plot(xy[0, 0], y0, "o", ms=8, mfc="white", mec=c, mew=2, zorder=3.5)
             dots = "o" if len(run.loss) <= DOTS_UP_TO else None
+            look = style(i, count)
             (path,) = ax.plot(
                 [],
                 [],
-                "-",
                 color=c,
-                lw=1.8,
+                lw=look["lw"] * 0.9,
+                ls=look["ls"],
                 marker=dots,
                 ms=2.5,
                 zorder=4,
                 label=label,
                 path_effects=OUTLINE,
             )
-            (point,) = ax.plot([], [], "o", color=c, ms=9, mec="white", mew=1.5, zorder=6)
+            # Runs that end at one point show as rings: each current dot smaller than the last.
+            size = 10 - 5 * i / max(count - 1, 1) if count > 1 else 9
+            (point,) = ax.plot([], [], "o", color=c, ms=size, mec="white", mew=1.2, zorder=6)
             arrow = FancyArrowPatch(
                 (0, 0),
                 (0, 0),
@@ -220,22 +239,24 @@ class ContourView(View):
             self.arrow_.append(arrow)
         handles = [h for h in self.path_ if h.get_label() and not h.get_label().startswith("_")]
         if handles or len(self.minima):
-            ax.legend(loc=self._legend_place(ax), fontsize=8, framealpha=0.9)
+            ax.legend(loc=self._legend_place(ax), fontsize="small", framealpha=0.9)
         moving = [*self.path_, *self.arrow_, *self.point_]
+        if self.star_ is not None:
+            moving.append(self.star_)  # above the points, as in a full redraw (zorder 7)
         if self.plane_ is not None and self._plane_loss is not None:
             self.note_ = ax.text(
                 0.02,
                 0.02,
                 "",
                 transform=ax.transAxes,
-                fontsize=8,
+                fontsize="small",
                 va="bottom",
                 ha="left",
                 bbox={"fc": "white", "ec": "none", "alpha": 0.8},
                 zorder=7,
             )
             moving.append(self.note_)
-        return moving
+        return with_legend(ax, moving)
 
     def _legend_place(self, ax: Axes) -> str:
         """Where a legend hides least of the paths (over the whole run), starts and minima."""
@@ -284,13 +305,28 @@ class ContourView(View):
             linewidths=0.5,
             alpha=0.6,
             norm=norm,
+            negative_linestyles="solid",  # a level below zero is a level like another
             zorder=1,
         )
+        fn = function_of(self.runs[0].meta)
+        if fn is not None and fn.saddles and self.plane_ is None:
+            xs, ys = zip(*fn.saddles)
+            ax.plot(
+                xs,
+                ys,
+                "X",
+                ms=11,
+                color="white",
+                mec="black",
+                mew=1.0,
+                zorder=3,
+                label="saddle point",
+            )
         if len(self.minima):
             label = "minimum" if len(self.minima) == 1 else "minima"
             if self.runs[0].meta.get("kind") != "function":
                 label = "least-squares minimum"
-            _star(ax, self.minima[:, 0], self.minima[:, 1], label)
+            self.star_ = _star(ax, self.minima[:, 0], self.minima[:, 1], label)
         ax.set_xlim(*self.extent[0])
         ax.set_ylim(*self.extent[1])
         if self.plane_ is not None:
@@ -301,16 +337,20 @@ class ContourView(View):
             ax.set_title(
                 f"{PLANE_TITLES.get(self.plane_.kind, PLANE_TITLES['pca'])}\n"
                 f"through the final {len(self.names):,} parameters",
-                fontsize=9,
+                fontsize="medium",
             )
         else:
             ax.set_xlabel(self.names[0])
             ax.set_ylabel(self.names[1])
-        cbar = ax.figure.colorbar(self.contour_, ax=ax, shrink=0.9, pad=0.02, ticks=lv[::3])
-        cbar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
+        cbar = ax.figure.colorbar(self.contour_, ax=ax, shrink=0.9, pad=0.02)
+        # Round ticks: powers of ten on a log scale, a few round numbers on a linear one.
+        cbar.ax.yaxis.set_major_locator(LogLocator(numticks=6) if log else MaxNLocator(6))
+        cbar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v)))
         cbar.ax.yaxis.set_minor_locator(NullLocator())
-        cbar.set_label("loss" if self.runs[0].meta.get("kind") != "function" else "f", fontsize=9)
-        cbar.ax.tick_params(labelsize=8)
+        cbar.set_label(
+            "loss" if self.runs[0].meta.get("kind") != "function" else "f", fontsize="medium"
+        )
+        cbar.ax.tick_params(labelsize="small")
 
     def _draw_curve(self, ax: Axes):
         ax.plot(self.xs, self.values, color="#777777", lw=1.5, zorder=1, label="loss")
@@ -320,7 +360,7 @@ class ContourView(View):
         ax.set_xlim(*self.extent[0])
         if len(self.minima):
             f_min = np.interp(self.minima[:, 0], self.xs, self.values)
-            _star(ax, self.minima[:, 0], f_min, "minimum")
+            self.star_ = _star(ax, self.minima[:, 0], f_min, "minimum")
         ax.set_xlabel(self.names[0])
         ax.set_ylabel(value_label(self.runs[0]))
         ax.grid(True, color="#dddddd", lw=0.6, zorder=0)
@@ -338,7 +378,7 @@ class ContourView(View):
                 xs, ys = xy[shown, 0], xy[shown, 1]
                 nxt = tuple(xy[k + 1]) if k + 1 < len(xy) else None
             path.set_data(xs, ys)
-            point.set_data([xs[-1]], [ys[-1]])
+            self._place(point, xs[-1], ys[-1])
             if nxt is None or not np.isfinite(nxt).all():
                 arrow.set_visible(False)
             else:
@@ -347,6 +387,27 @@ class ContourView(View):
         if self.plane_ is not None and self._plane_loss is not None:
             self.note_.set_text(self._note(step))
         return self.moving_
+
+    def _place(self, point, x: float, y: float) -> None:
+        """The current point, or, when the run has left the view, a triangle on the edge where
+        it left, pointing the way it went: a run never vanishes without a trace."""
+        (x0, x1), (y0, y1) = self.ax_.get_xlim(), self.ax_.get_ylim()
+        inside = np.isfinite(x) and np.isfinite(y) and x0 <= x <= x1 and y0 <= y <= y1
+        if inside:
+            point.set_data([x], [y])
+            point.set_marker("o")
+            return
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        dx, dy = (
+            (np.nan_to_num(x, posinf=1e300, neginf=-1e300) - cx) / (x1 - x0),
+            (np.nan_to_num(y, posinf=1e300, neginf=-1e300) - cy) / (y1 - y0),
+        )
+        if abs(dx) >= abs(dy):
+            point.set_data([x1 if dx > 0 else x0], [float(np.clip(y, y0, y1))])
+            point.set_marker(">" if dx > 0 else "<")
+        else:
+            point.set_data([float(np.clip(x, x0, x1))], [y1 if dy > 0 else y0])
+            point.set_marker("^" if dy > 0 else "v")
 
     def _note(self, step: int) -> str:
         """Per run, the loss recorded at ``step`` beside the loss at its shadow on the plane."""

@@ -15,12 +15,21 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize, to_rgb
 from matplotlib.lines import Line2D
 
+from gdviz import convergence
 from gdviz.errors import GdvizError
 from gdviz.formulas import MODELS, sigmoid
 from gdviz.frames import pick_steps
 from gdviz.plane import padded
 from gdviz.run import Run
-from gdviz.views.base import COLORS, DATA_COLOR, View, at, check_together, color, legend_place
+from gdviz.views.base import (
+    COLORS,
+    DATA_COLOR,
+    View,
+    at,
+    check_together,
+    legend_place,
+    with_legend,
+)
 from gdviz.views.surface import one_column
 
 FILL = 0.45  # how strongly the surest prediction tints the region (0: white, 1: the class colour)
@@ -212,6 +221,18 @@ class FitView(View):
         ax.set_ylim(*self.ylim)
         ax.set_xlabel(run.meta.get("x_label", "x"))
         ax.grid(True, color="#dddddd", linewidth=0.6, zorder=0)
+        known = convergence.reachable(run) if self.task == "regression" else None
+        if known is not None and known[1] is not None:  # where the fit is heading: dashed
+            best = MODELS[run.meta["model"]].predict(known[1], self.xs)
+            ax.plot(
+                self.xs,
+                best * np.ones_like(self.xs),
+                "--",
+                color="#777777",
+                lw=1.2,
+                zorder=2.5,
+                label="least squares",
+            )
         formula = run.meta.get("formula", "model")
         self.line_ = []
         for i, (r, pred) in enumerate(zip(self.runs, self.predictions_)):
@@ -219,7 +240,7 @@ class FitView(View):
             for c in range(pred.outputs):
                 if pred.outputs > 1:  # one curve per class, in the class's colour
                     label = f"class {c}" if i == 0 else None
-                    style = {"color": COLORS[c % len(COLORS)], "ls": ("-", "--", ":", "-.")[i % 4]}
+                    look = {"color": COLORS[c % len(COLORS)], "ls": ("-", "--", ":", "-.")[i % 4]}
                 else:
                     if r.meta.get("model") in ("module", "mlp"):
                         fitted = formula
@@ -228,13 +249,13 @@ class FitView(View):
                     else:
                         fitted = f"y = {formula}"
                     label = f"fit: {fitted}" if len(self.runs) == 1 else r.label
-                    style = {"color": color(i)}
+                    look = {"color": self.colors[i]}
                 (line,) = ax.plot(
-                    self.xs, first[:, c], linewidth=2.2, label=label, zorder=3, **style
+                    self.xs, first[:, c], linewidth=2.2, label=label, zorder=3, **look
                 )
                 self.line_.append(line)
-        ax.legend(loc="upper left", frameon=True, framealpha=0.9, fontsize=9)
-        return self.line_
+        ax.legend(loc="upper left", frameon=True, framealpha=0.9, fontsize="medium")
+        return with_legend(ax, list(self.line_))
 
     def _draw_regions(self, ax: Axes):
         run = self.runs[0]
@@ -266,7 +287,7 @@ class FitView(View):
             for i in range(len(self.runs)):
                 lines = LineCollection(
                     [],
-                    colors="#333333" if len(self.runs) == 1 else color(i),
+                    colors="#333333" if len(self.runs) == 1 else self.colors[i],
                     linewidths=1.6,
                     zorder=2.6,
                 )
@@ -294,15 +315,15 @@ class FitView(View):
                 zorder=3,
             )
             bar = ax.figure.colorbar(self.points_, ax=ax, shrink=0.9, pad=0.02)
-            bar.set_label(run.meta.get("y_label", "y"), fontsize=9)
-            bar.ax.tick_params(labelsize=8)
+            bar.set_label(run.meta.get("y_label", "y"), fontsize="medium")
+            bar.ax.tick_params(labelsize="small")
         moving.append(self.points_)
         handles = self._legend_handles()
         if handles:
             legend = ax.legend(
                 handles=handles,
-                loc=legend_place(ax, self.x, fontsize=8),
-                fontsize=8,
+                loc=legend_place(ax, self.x),
+                fontsize="small",
                 framealpha=0.9,
             )
             legend.set_zorder(5)
@@ -329,7 +350,7 @@ class FitView(View):
             handles.append(Line2D([], [], color="#333333", lw=1.6, label="decision boundary"))
         else:
             handles += [
-                Line2D([], [], color=color(i), lw=1.6, label=r.label)
+                Line2D([], [], color=self.colors[i], lw=1.6, label=r.label)
                 for i, r in enumerate(self.runs)
             ]
         return handles

@@ -5,14 +5,18 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.axes import Axes
 
+from gdviz import convergence
 from gdviz.plane import padded
-from gdviz.views.base import TRAIL, View, at, color, legend_place, trail, value_label
+from gdviz.views.base import TRAIL, View, at, legend_place, style, trail, value_label, with_legend
+
+LOG_FROM = 10  # the loss spans this ratio: a logarithmic axis
+RUNAWAY_LOG = 1e3  # times the start the axis keeps to on a log scale (10 on a linear one)
 
 
 class LossView(View):
     """The loss curve of each run, growing step by step over axes fixed from the whole run.
 
-    The loss axis is logarithmic when the losses are positive and span more than two decades.
+    The loss axis is logarithmic when the losses are positive and span more than a decade.
     Attributes after ``plot``: ``line_`` (one Line2D per run) and ``point_`` (the current step).
     """
 
@@ -25,12 +29,18 @@ class LossView(View):
                 _finite_range(r.loss if r.full_loss is None else r.full_loss) for r in self.runs
             ]
         lo, hi = min(e[0] for e in ends), max(e[1] for e in ends)
-        self.log = lo > 0 and hi / lo > 100
+        start = max(abs(r.loss[0]) for r in self.runs)
+        known = [convergence.reachable(r) for r in self.runs]
+        self.best = min((k[0] for k in known if k is not None), default=None)
+        if self.best is not None and self.best > 0:
+            lo = min(lo, self.best)
+        # Logarithmic once the losses span a decade: the tail of a fit stays readable.
+        self.log = lo > 0 and hi / lo > LOG_FROM
+        # A run that runs away must not take the picture over: the axis keeps to a thousand
+        # times the start on a log scale, ten times on a linear one; beyond, an edge marker.
         if self.log:
-            self.ylim = (lo / 1.5, hi * 1.5)
+            self.ylim = (lo / 1.5, min(hi, RUNAWAY_LOG * start) * 1.5)
         else:
-            # A diverging run must not flatten the others: keep to ten times the start.
-            start = max(abs(r.loss[0]) for r in self.runs)
             self.ylim = padded(max(lo, -10 * start), min(hi, 10 * start), 0.05)
 
     def _draw(self, ax: Axes):
@@ -48,12 +58,15 @@ class LossView(View):
         ax.grid(True, which="major", color="#dddddd", lw=0.6)
         self.line_, self.point_ = [], []
         for i, run in enumerate(self.runs):
-            (line,) = ax.plot([], [], color=color(i), lw=2, label=run.label, zorder=3)
-            (point,) = ax.plot([], [], "o", color=color(i), ms=6, zorder=3.5)
+            c = self.colors[i]
+            (line,) = ax.plot(
+                [], [], color=c, label=run.label, zorder=3, **style(i, len(self.runs))
+            )
+            (point,) = ax.plot([], [], "o", color=c, ms=7 - 0.6 * min(i, 5), zorder=3.5)
             self.line_.append(line)
             self.point_.append(point)
             if run.diverged_at is not None:
-                ax.axvline(run.diverged_at, color=color(i), ls=":", lw=1.2)
+                ax.axvline(run.diverged_at, color=c, ls=":", lw=1.2)
                 ax.text(
                     run.diverged_at,
                     0.5,
@@ -62,11 +75,13 @@ class LossView(View):
                     rotation=90,
                     va="center",
                     ha="right",
-                    fontsize=8,
+                    fontsize="small",
                     zorder=2,
-                    color=color(i),
+                    color=c,
                 )
-        if len(self.runs) > 1:
+        if self.best is not None:  # what the model can reach at best: where the curve heads
+            ax.axhline(self.best, color="#777777", ls="--", lw=1.0, zorder=1, label="least squares")
+        if len(self.runs) > 1 or self.best is not None:
             points = []
             for r in self.runs:  # a long run's curve weighs in through an even thinning
                 if r.full_loss is not None:
@@ -76,8 +91,8 @@ class LossView(View):
                     idx = np.arange(0, len(r.loss), max(1, -(-len(r.loss) // TRAIL)))
                     points.append(np.column_stack([r.step_at(idx), r.loss[idx]]))
             loc = legend_place(ax, np.concatenate(points))
-            ax.legend(loc=loc, fontsize=8, framealpha=0.9)
-        return [*self.line_, *self.point_]
+            ax.legend(loc=loc, fontsize="small", framealpha=0.9)
+        return with_legend(ax, [*self.line_, *self.point_])
 
     def update(self, step: int):
         for run, line, point in zip(self.runs, self.line_, self.point_):
@@ -90,7 +105,10 @@ class LossView(View):
                 stride = max(1, -(-len(run.full_loss) // TRAIL))
                 xs = np.append(np.arange(0, upto, stride), upto)
                 line.set_data(xs, run.full_loss[xs])
-            point.set_data([run.step_at(k)], [run.loss[k]])
+            x, y = run.step_at(k), run.loss[k]
+            top = self.ylim[1]
+            point.set_data([x], [min(y, top)])
+            point.set_marker("^" if y > top else "o")  # off the top: at the edge, pointing up
         return self.moving_
 
 
