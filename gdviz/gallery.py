@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import Image
+
 from gdviz.errors import GdvizError
 from gdviz.files import atomic_path, clean_leftovers
 
@@ -46,6 +48,7 @@ class Result:
     media: list[str]
     seconds: float
     error: str | None = None
+    aspect: float = 1.0  # width over height of its (first) picture
 
 
 def default_source() -> Path:
@@ -122,7 +125,7 @@ def run_example(example: Example, media_dir: Path) -> Result:
             target = media_dir / p.name
             shutil.move(str(p), target)
             names.append(target.name)
-        return Result(example, names, seconds)
+        return Result(example, names, seconds, aspect=_aspect(media_dir / names[0]))
 
 
 def build(
@@ -182,7 +185,17 @@ def _media_tag(name: str, title: str) -> str:
         return f'<video src="{src}" controls loop muted playsinline preload="metadata"></video>'
     if name.endswith(".html"):
         return f'<p><a href="{src}">open the animation</a></p>'
-    return f'<img src="{src}" alt="{alt}" loading="lazy">'
+    # The picture links to itself at full size: a card shows a dashboard smaller than it is.
+    return f'<a href="{src}" title="full size"><img src="{src}" alt="{alt}" loading="lazy"></a>'
+
+
+def _aspect(path: Path) -> float:
+    """Width over height of a picture (1 where it cannot be read, or is a video)."""
+    try:
+        with Image.open(path) as image:
+            return image.width / image.height
+    except (OSError, ValueError):
+        return 1.0
 
 
 def _card(result: Result) -> str:
@@ -192,7 +205,8 @@ def _card(result: Result) -> str:
     else:
         body = "\n".join(_media_tag(n, ex.title) for n in result.media)
     source = html.escape(ex.path.read_text(encoding="utf-8"))
-    return f"""<article class="card" id="{html.escape(ex.name)}">
+    kind = "card wide" if result.aspect > 2 else "card"
+    return f"""<article class="{kind}" id="{html.escape(ex.name)}">
 <h2><a href="#{html.escape(ex.name)}">{html.escape(ex.title)}</a></h2>
 {body}
 <p>{html.escape(ex.description)}</p>
@@ -210,6 +224,8 @@ main { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr
 .card h2 { font-size: 1.1rem; margin: 0 0 .5rem; }
 .card h2 a { color: inherit; text-decoration: none; }
 .card img, .card video { width: 100%; height: auto; display: block; }
+.card.wide { grid-column: span 2; }  /* a dashboard: three panels need the room */
+@media (max-width: 900px) { .card.wide { grid-column: span 1; } }
 .failed { color: #b00020; }
 pre { overflow-x: auto; background: #f4f4f4; padding: .75rem; font-size: .8rem; }
 """

@@ -283,3 +283,19 @@ def test_title_and_caption_stay_inside_the_figure(size, dpi):
     for rows in (slice(0, int(0.08 * height)), slice(int(0.92 * height), None)):
         cols = np.nonzero(ink[rows].any(axis=0))[0]
         assert cols.size and cols[0] > 0 and cols[-1] < width - 1, (size, dpi)
+
+
+def test_style_slide_is_1920_by_1080_with_large_text(tmp_path, capsys):
+    code = main(
+        ["animate", "--style", "slide", "--view", "dashboard", "--out", str(tmp_path / "s.png")]
+    )
+    assert code == 0, capsys.readouterr().err
+    with Image.open(tmp_path / "s.png") as image:
+        assert image.size == (1920, 1080)
+    anim = gdviz.animate(gdviz.train("synthetic", steps=5), view="dashboard", style="slide")
+    renderer = anim.fig.canvas.get_renderer()
+    texts = [
+        t for ax in anim.fig.axes for t in (ax.xaxis.label, *ax.get_xticklabels()) if t.get_text()
+    ]
+    smallest = min(t.get_window_extent(renderer).height for t in texts)
+    assert smallest >= 14 * 100 / 72  # 14 pt when the 1920x1080 picture is shown at 100 dpi
