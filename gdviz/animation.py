@@ -93,6 +93,12 @@ class Animation:
     def frames(self) -> Iterator[np.ndarray]:
         """Render every frame, yielding each as a fresh (height, width, 3) uint8 RGB array."""
         canvas = self.fig.canvas
+        if any(v.full_redraw for v in self.views):
+            for frame in range(self.n_frames):  # the camera moves: nothing stays still
+                self._update(frame)
+                canvas.draw()
+                yield _rgb(canvas)
+            return
         moving = self.moving
         for artist in moving:
             artist.set_animated(True)
@@ -254,9 +260,10 @@ def animate(
     Parameters
     ----------
     run_or_runs : Run or list of Run
-    view : {"fit", "contour", "loss", "dashboard"}
+    view : {"fit", "contour", "loss", "surface", "dashboard"}
         What to draw: the fitted curve over the data, the path over the loss surface, the loss
-        curve, or all three moving together.
+        curve, the loss surface in 3-D with the camera turning, or fit, contour and loss moving
+        together.
     frames : int, optional
         How many frames: by default every snapshot up to 200, and 200 chosen snapshots beyond
         (always the first and the last, spread so a quick start keeps its frames).

@@ -26,7 +26,7 @@ from gdviz.schedules import FORMS as SCHEDULES
 from gdviz.schedules import parse as parse_schedule
 from gdviz.sizes import check_size, styled
 
-VIEW_NAMES = ("fit", "contour", "loss", "dashboard")
+VIEW_NAMES = ("fit", "contour", "loss", "surface", "dashboard")
 SUFFIXES = (".gif", ".mp4", ".html", ".png")
 # Options that change how runs are trained, so they mean nothing with --run.
 TRAINING = ("model", "loss", "hidden", "optimizer", "lr", "steps", "init", "seed", "box")

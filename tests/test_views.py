@@ -110,11 +110,15 @@ def runs():
     return {name: make() for name, make in KINDS.items()}
 
 
-@pytest.mark.parametrize("view", ["fit", "contour", "loss", "dashboard"])
+@pytest.mark.parametrize("view", ["fit", "contour", "loss", "surface", "dashboard"])
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_every_view_draws_every_kind_of_run(runs, kind, view):
     run = runs[kind]
     first = run[0] if isinstance(run, list) else run
+    if view == "surface" and first.params.shape[1] == 1:
+        with pytest.raises(gdviz.GdvizError, match="two parameters or more"):
+            gdviz.animate(run, view=view)
+        return
     if view == "fit" and first.x is None:
         with pytest.raises(gdviz.GdvizError, match="fit view needs data"):
             gdviz.animate(run, view=view)
@@ -378,3 +382,99 @@ def test_plane_note_names_its_run_and_the_legend_keeps_clear_of_it():
         anim.fig.canvas.draw()
         legend = view.ax_.get_legend().get_window_extent()
         assert not legend.overlaps(view.note_.get_window_extent())
+
+
+def test_surface_view_puts_the_path_on_the_surface_with_truthful_heights():
+    run = gdviz.train("synthetic", steps=60)
+    anim = gdviz.animate(run, view="surface", frames=12)
+    view = anim.views[0]
+    x, y = run.x, run.y
+
+    def mse(m, b):  # the loss, computed here from the data
+        return ((np.multiply.outer(m, x) + np.expand_dims(b, -1) - y) ** 2).mean(-1)
+
+    lo, hi = view.ax_.get_zlim()
+    for k, step in enumerate(anim.steps):
+        anim._update(k)
+        (px,), (py,), (pz,) = view.point_[0].get_data_3d()
+        assert (px, py) == pytest.approx(tuple(run.params[step]))
+        # on the drawn mesh: its height there, bilinearly interpolated
+        i = np.searchsorted(view.xs, px) - 1
+        j = np.searchsorted(view.ys, py) - 1
+        tx = (px - view.xs[i]) / (view.xs[i + 1] - view.xs[i])
+        ty = (py - view.ys[j]) / (view.ys[j + 1] - view.ys[j])
+        z = view.zs[j : j + 2, i : i + 2]
+        mesh = (1 - ty) * ((1 - tx) * z[0, 0] + tx * z[0, 1]) + ty * (
+            (1 - tx) * z[1, 0] + tx * z[1, 1]
+        )
+        assert abs(pz - mesh) < 0.03 * (hi - lo)
+    # each z tick's label is the loss at that height: find where the mesh is that high and
+    # compute the loss there from the data
+    grid_m, grid_b = np.meshgrid(view.xs, view.ys)
+    true = mse(grid_m, grid_b)
+    ticks = view.ax_.get_zticks()
+    labels = [t.get_text() for t in view.ax_.get_zticklabels()]
+    checked = 0
+    for h, text in zip(ticks, labels):
+        near = np.abs(view.zs - h) < 0.002 * (hi - lo)
+        if not near.any():
+            continue
+        value = float(text.replace(",", ""))
+        np.testing.assert_allclose(true[near], value, rtol=0.05, atol=0.02)
+        checked += 1
+    assert checked >= 2
+
+
+def test_surface_view_camera_turns_and_ends_facing_the_last_point():
+    run = gdviz.train("himmelblau", init=(0.5, -3.5), steps=100)  # ends at (3.58, -1.85)
+    anim = gdviz.animate(run, view="surface", frames=8)
+    ax = anim.views[0].ax_
+    anim._update(0)
+    start = ax.azim
+    anim._update(anim.n_frames - 1)
+    assert (ax.azim - start) % 360 == pytest.approx(60)
+    end = run.params[-1]
+    camera = np.array([np.cos(np.radians(ax.azim)), np.sin(np.radians(ax.azim))])
+    # the box is x in (-5, 5), y in (-5, 5): the camera sits on the end point's side of it
+    assert camera @ (end / np.linalg.norm(end)) > 0.7
+
+
+def test_surface_mesh_keeps_a_valley_narrower_than_its_cells():
+    from gdviz.views.surface3d import lowest
+
+    xs = np.linspace(-1, 1, 200)
+    ys = np.linspace(-1, 1, 200)
+    gx, gy = np.meshgrid(xs, ys)
+    values = 1 + np.abs(gy - 0.7 * gx) * 100  # a valley one fine cell wide, across the grid
+    values[values > 1 + 100 * 0.006] = 50.0
+    cx, cy, low = lowest(xs, ys, values, 50)
+    assert low.shape == (50, 50) and (cx[0], cx[-1], cy[0], cy[-1]) == (-1, 1, -1, 1)
+    for r in range(50):  # the lowest of each block, found here by brute force
+        for c in range(50):
+            assert low[r, c] == values[4 * r : 4 * r + 4, 4 * c : 4 * c + 4].min()
+    # every coarse column the valley crosses still holds its floor
+    assert ((low < 2).sum(axis=0) >= 1).sum() >= 49
+
+
+def test_surface_view_refuses_flat_axes_and_one_parameter():
+    from gdviz.views import SurfaceView
+
+    view = SurfaceView(gdviz.train("synthetic", steps=5))
+    fig = Figure()
+    with pytest.raises(gdviz.GdvizError, match="3-D axes"):
+        view.plot(fig.add_subplot())
+    with pytest.raises(gdviz.GdvizError, match="two parameters or more"):
+        SurfaceView(gdviz.train("single-point", steps=5))
+
+
+def test_valley_floor_is_shaded_not_one_flat_band():
+    run = gdviz.train("rosenbrock", steps=1)
+    view = ContourView(run).plot(step=0)
+    fill = np.asarray(view.contour_.levels)
+    _, _, values = grid(loss_function(run), (-2, 2), (-1, 3))
+    lines, _ = levels(values)
+    floor = values[values < lines[0]]  # the valley floor, under the lowest line
+    bands = np.unique(np.digitize(floor, fill))
+    assert len(bands) >= 6
+    assert np.allclose(np.diff(np.log(fill)), np.log(fill[1] / fill[0]))  # one ratio throughout
+    assert fill[0] >= values.min() / (fill[1] / fill[0])  # no empty bands below the minimum

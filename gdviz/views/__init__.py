@@ -14,11 +14,17 @@ from gdviz.views.base import View
 from gdviz.views.contour import ContourView
 from gdviz.views.fit import FitView
 from gdviz.views.loss import LossView
+from gdviz.views.surface3d import SurfaceView
 
-VIEWS: dict[str, type[View]] = {"fit": FitView, "contour": ContourView, "loss": LossView}
+VIEWS: dict[str, type[View]] = {
+    "fit": FitView,
+    "contour": ContourView,
+    "loss": LossView,
+    "surface": SurfaceView,
+}
 NAMES = (*VIEWS, "dashboard")
 
-__all__ = ["NAMES", "VIEWS", "ContourView", "FitView", "LossView", "View", "build"]
+__all__ = ["NAMES", "VIEWS", "ContourView", "FitView", "LossView", "SurfaceView", "View", "build"]
 
 
 def build(fig: Figure, runs: list[Run], name: str) -> list[View]:
@@ -28,4 +34,5 @@ def build(fig: Figure, runs: list[Run], name: str) -> list[View]:
     if name == "dashboard":
         return dashboard.build(fig, runs)
     view = VIEWS[name](runs)
-    return [view.plot(fig.add_subplot(), step=0)]
+    ax = fig.add_subplot(projection="3d") if name == "surface" else fig.add_subplot()
+    return [view.plot(ax, step=0)]

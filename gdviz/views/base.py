@@ -236,6 +236,7 @@ class View:
     """Base class of the views: draws runs onto an Axes and moves them step by step."""
 
     name = "view"
+    full_redraw = False  # True where every frame must be drawn whole (the camera moves)
 
     def __init__(self, run_or_runs):
         self.runs: list[Run] = as_runs(run_or_runs)

@@ -284,12 +284,13 @@ class ContourView(View):
     def _draw_surface(self, ax: Axes):
         values = self.values
         lv, log = surface.levels(values)
-        norm = LogNorm(lv[0], lv[-1]) if log else None
+        fill = surface.fill_levels(values, lv) if log else lv
+        norm = LogNorm(fill[0], fill[-1]) if log else None
         self.contour_ = ax.contourf(
             self.xs,
             self.ys,
             values,
-            levels=lv,
+            levels=fill,
             cmap=CMAP,
             norm=norm,
             alpha=0.75,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -112,3 +113,16 @@ def levels(values: np.ndarray, count: int = 18) -> tuple[np.ndarray, bool]:
         # A bowl with steep walls: quadratic spacing puts more levels near the bottom.
         return lo + (hi - lo) * np.linspace(0, 1, count) ** 2, False
     return np.linspace(lo, hi, count), False
+
+
+def fill_levels(values: np.ndarray, lv: np.ndarray, most: int = 12) -> np.ndarray:
+    """Log levels ``lv`` continued down toward the grid's minimum at the same ratio, for the
+    filled contours: the lines stop at the 1% quantile, but the colours go on shading the valley
+    floor (Rosenbrock's) instead of leaving it one flat band. At most ``most`` more levels."""
+    finite = values[np.isfinite(values) & (values > 0)]
+    if len(lv) < 2 or not len(finite):
+        return lv
+    ratio = lv[1] / lv[0]
+    below = math.log(lv[0] / finite.min()) / math.log(ratio)
+    extra = min(most, math.ceil(below - 1e-9)) if below > 0 else 0
+    return np.concatenate([lv[0] * ratio ** -np.arange(extra, 0, -1.0), lv])

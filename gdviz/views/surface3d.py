@@ -1,0 +1,168 @@
+"""The surface view: the loss surface in 3-D, each run's path on it, the camera turning slowly.
+
+It draws what the contour view draws (the exact surface of two parameters, or the plane of
+three or more), lifted: height is the loss (on a softened log scale where the loss spans decades). The
+camera turns through 60 degrees over the animation, so every frame is drawn whole: there is
+no still background to keep (``benchmarks/surface.py`` measures what a frame costs).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.axes import Axes
+
+from gdviz.errors import GdvizError
+from gdviz.views import surface
+from gdviz.views.base import View, at, number, trail, value_label
+from gdviz.views.contour import CMAP, ContourView
+
+SIDE = 100  # mesh points a side: finer costs time on every frame; coarser saws a narrow valley
+TURN = 60.0  # degrees the camera turns, ending at a corner: a larger turn passes square to a side
+ELEVATION = 38.0
+
+
+class SurfaceView(View):
+    """The loss surface in 3-D with each run's path on it and the camera turning.
+
+    Attributes after ``plot``: ``surface_`` (the mesh), ``path_`` and ``point_`` (per run).
+    """
+
+    name = "surface"
+    full_redraw = True  # the camera moves: each frame is drawn whole
+
+    def __init__(self, run_or_runs):
+        super().__init__(run_or_runs)
+        flat = ContourView(self.runs)
+        if flat.dim < 2:
+            raise GdvizError(
+                "the surface view needs two parameters or more (a plane through them); "
+                "for one, use view='contour'"
+            )
+        self.flat = flat
+        self.xs, self.ys, values = lowest(flat.xs, flat.ys, np.asarray(flat.values, float), SIDE)
+        levels, self.log = surface.levels(values)
+        # Height is log10(loss + soft), soft the contour view's lowest level: a plain log turns a
+        # valley narrower than a mesh cell (Rosenbrock's) into a row of teeth, the softened one
+        # rounds its floor. The z ticks are labelled with the loss itself, so nothing reads wrong.
+        self.soft = float(levels[0]) if self.log else 0.0
+        self.zs = self._height(values)
+        self.paths = []
+        for i, (run, xy) in enumerate(zip(self.runs, flat.coords)):
+            if flat.plane_ is not None and flat._plane_loss and flat._plane_loss[i] is not None:
+                steps, known = flat._plane_loss[i]
+                loss = np.interp(np.arange(len(run.loss)), steps, known)  # the shadow's loss
+            else:
+                loss = run.loss  # the exact surface: the loss recorded is its height
+            self.paths.append((xy, self._height(loss)))
+
+    def _height(self, loss) -> np.ndarray:
+        loss = np.asarray(loss, dtype=float)
+        with np.errstate(all="ignore"):
+            return np.log10(np.maximum(loss, 0) + self.soft) if self.log else loss
+
+    def _ticks(self, ax: Axes, low: float, high: float):
+        """On a log height, ticks at 0 and the powers of ten, labelled with the loss."""
+        top = 10**high - self.soft
+        first = math.ceil(math.log10(self.soft))
+        values = [0.0] + [10.0**k for k in range(first, max(first, math.ceil(high)) + 1)]
+        heights, labels = [], []
+        for v in values:
+            h = float(self._height(v))
+            if v > top or (heights and h - heights[-1] < 0.08 * (high - low)):
+                continue
+            heights.append(h)
+            labels.append(number(v))
+        ax.set_zticks(heights, labels)
+
+    def plot(self, ax: Axes | None = None, *, step: int | None = None) -> View:
+        if ax is None or getattr(ax, "name", "") != "3d":
+            raise GdvizError("the surface view draws onto 3-D axes: add_subplot(projection='3d')")
+        return super().plot(ax, step=step)
+
+    def _draw(self, ax: Axes):
+        grid_x, grid_y = np.meshgrid(self.xs, self.ys)
+        finite = self.zs[np.isfinite(self.zs)]
+        zs = np.clip(self.zs, finite.min(), finite.max())  # undefined points at the top
+        self.surface_ = ax.plot_surface(
+            grid_x,
+            grid_y,
+            zs,
+            cmap=CMAP,
+            linewidth=0,
+            antialiased=False,
+            zorder=1,
+            rcount=len(self.ys),
+            ccount=len(self.xs),
+        )
+        names = self.runs[0].param_names
+        if self.flat.plane_ is None:
+            ax.set_xlabel(names[0])
+            ax.set_ylabel(names[1])
+        else:
+            ax.set_xlabel("direction 1")
+            ax.set_ylabel("direction 2")
+        label = value_label(self.runs[0])
+        ax.set_zlabel(f"{label}, log scale" if self.log else label)
+        ax.set_xlim(self.xs[0], self.xs[-1])
+        ax.set_ylim(self.ys[0], self.ys[-1])
+        ax.set_zlim(finite.min(), finite.max())
+        self.floor = finite.min()
+        if self.log:
+            self._ticks(ax, finite.min(), finite.max())
+        ax.computed_zorder = False  # paths above the surface, not sorted behind it
+        lift = 0.01 * (finite.max() - finite.min())  # the path just above the surface
+        self.lift = lift
+        self.path_, self.point_ = [], []
+        for i, run in enumerate(self.runs):
+            c = self.colors[i]
+            label = run.label if len(self.runs) > 1 else None
+            (path,) = ax.plot([], [], [], color=c, lw=2.2, zorder=5, label=label)
+            (point,) = ax.plot([], [], [], "o", color=c, ms=7, mec="white", zorder=6)
+            self.path_.append(path)
+            self.point_.append(point)
+        if len(self.runs) > 1:
+            ax.legend(loc="upper left", fontsize="small", framealpha=0.9)
+        return [*self.path_, *self.point_]
+
+    def update(self, step: int):
+        (x0, x1), (y0, y1) = (self.xs[0], self.xs[-1]), (self.ys[0], self.ys[-1])
+        for run, (xy, z), path, point in zip(self.runs, self.paths, self.path_, self.point_):
+            k = at(run, step)
+            shown = trail(run, k)
+            xs, ys = xy[shown, 0], xy[shown, 1]
+            zs = np.maximum(z[shown], self.floor) + self.lift  # below the mesh: on its floor
+            inside = (xs >= x0) & (xs <= x1) & (ys >= y0) & (ys <= y1)
+            path.set_data_3d(np.where(inside, xs, np.nan), ys, zs)
+            point.set_data_3d([xs[-1]], [ys[-1]], [zs[-1]])
+            point.set_visible(bool(inside[-1]))
+        last = max(self.last_step, 1)
+        turned = TURN * min(step, last) / last
+        self.ax_.view_init(elev=ELEVATION, azim=self.facing - TURN + turned)
+        return self.moving_
+
+    @property
+    def facing(self) -> float:
+        """The camera's final azimuth: from the corner of the box on the first run's last point's
+        side, so the end of the descent is in front of the surface rather than behind it (a
+        corner, not a side: looking square along an axis flattens the box)."""
+        xy = self.paths[0][0][-1]
+        dx = (xy[0] - self.xs[0]) / (self.xs[-1] - self.xs[0]) - 0.5
+        dy = (xy[1] - self.ys[0]) / (self.ys[-1] - self.ys[0]) - 0.5
+        if not np.isfinite(dx + dy) or np.hypot(dx, dy) < 0.05:
+            return 30.0  # the middle: matplotlib's usual view, turned
+        return 45.0 + 90.0 * math.floor(math.degrees(math.atan2(dy, dx)) / 90.0)
+
+
+def lowest(xs: np.ndarray, ys: np.ndarray, values: np.ndarray, side: int):
+    """The grid coarsened to at most ``side`` points a side, each coarse point the lowest value
+    of the block it covers: a valley narrower than a block (Rosenbrock's) stays a continuous
+    trench instead of breaking into a row of spikes where the coarse mesh misses it."""
+    block = -(-max(len(xs), len(ys)) // side)
+    if block == 1:
+        return xs, ys, values
+    rows, cols = np.arange(0, len(ys), block), np.arange(0, len(xs), block)
+    with np.errstate(all="ignore"):
+        low = np.fmin.reduceat(np.fmin.reduceat(values, rows, axis=0), cols, axis=1)
+    return np.linspace(xs[0], xs[-1], len(cols)), np.linspace(ys[0], ys[-1], len(rows)), low
