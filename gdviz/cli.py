@@ -377,6 +377,7 @@ def run_animate(config: AnimateConfig) -> None:
         for path in paths:
             OUTPUTS.expect(path)
         for path, run in zip(paths, runs):
+            check_interrupted()
             run.save(path)
             say(f"saved run {path}")
 
@@ -391,6 +392,7 @@ def run_animate(config: AnimateConfig) -> None:
         dpi=config.dpi,
         style=config.style,
     )
+    check_interrupted()
     anim.save(config.out, progress=False if config.quiet else None)
     say(str(config.out))
 
@@ -430,9 +432,21 @@ def make_runs(config: AnimateConfig) -> list:
 # -- entry point --------------------------------------------------------------------------------
 
 
-def _terminate(signum, frame):
-    # SIGTERM and SIGHUP end the program through Ctrl-C's clean-up path: no half-written file.
+_signalled: list[int] = []  # the interrupts received, seen even if the exception is swallowed
+
+
+def _interrupt(signum, frame):
+    # Ctrl-C, SIGTERM and SIGHUP all end the program through one clean-up path: no half-written
+    # file. Code in a library can swallow the exception (a C extension clearing every error),
+    # so the signal is also noted, and checked before each file is written and at the end.
+    _signalled.append(signum)
     raise KeyboardInterrupt
+
+
+def check_interrupted() -> None:
+    """Raise KeyboardInterrupt if an interrupt came whose exception was swallowed."""
+    if _signalled:
+        raise KeyboardInterrupt
 
 
 def _interrupted() -> str:
@@ -450,13 +464,15 @@ def _interrupted() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 failure at run time, 2 usage)."""
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    for name in ("SIGTERM", "SIGHUP"):
+    OUTPUTS.clear()  # this command's files only (main can run more than once in a process)
+    _signalled.clear()
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _terminate)
+            signal.signal(getattr(signal, name), _interrupt)
     logging.basicConfig(level=logging.WARNING, format="gdviz: %(message)s")
     try:
         status = cli.main(args=argv, prog_name="gdviz", standalone_mode=False)
+        check_interrupted()
         return status if isinstance(status, int) else 0
     except click.ClickException as exc:
         exc.show()

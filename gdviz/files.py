@@ -121,6 +121,10 @@ class Outputs:
     what was written is told from the disk itself, not from how far the program got."""
 
     def __init__(self):
+        self.clear()
+
+    def clear(self) -> None:
+        """Expect nothing (a new command)."""
         self.paths: list[Path] = []
         self.folders: list[Path] = []
         self._before: dict[Path, tuple[int, int] | None] = {}

@@ -5,10 +5,15 @@ from __future__ import annotations
 import signal
 import sys
 
+_seen = False  # an interrupt came while importing (its exit may have been swallowed)
+
 
 def _interrupted_while_starting(signum, frame):
     # Until the command line takes over, an interrupt ends gdviz at once: nothing is written yet.
-    sys.stderr.write("gdviz: interrupted; nothing was written\n")
+    global _seen
+    if not _seen:
+        _seen = True
+        sys.stderr.write("gdviz: interrupted; nothing was written\n")
     raise SystemExit(130)
 
 
@@ -18,6 +23,10 @@ def main() -> int:
             signal.signal(getattr(signal, name), _interrupted_while_starting)
     from gdviz.cli import main as command_line  # numpy, click and the rest load here
 
+    if _seen:
+        # Code being imported can swallow the exit (a C extension clearing every error): the
+        # interrupt still ends gdviz here, before anything is written.
+        return 130
     return command_line()
 
 

@@ -598,3 +598,57 @@ def test_an_interrupt_while_gdviz_is_starting_prints_no_traceback(tmp_path):
         assert child.returncode in (130, -signal.SIGINT), (child.returncode, err)
         assert "Traceback" not in err, err
         assert not (tmp_path / "a.gif").exists() or "written" in err
+
+
+@pytest.fixture
+def handlers():
+    """The process's signal handlers, put back after a test that lets gdviz install its own."""
+    names = [s for s in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, s)]
+    saved = {s: signal.getsignal(getattr(signal, s)) for s in names}
+    yield
+    for s, handler in saved.items():
+        signal.signal(getattr(signal, s), handler)
+
+
+def test_an_interrupt_swallowed_while_importing_still_ends_gdviz(monkeypatch, capsys, handlers):
+    import contextlib
+
+    import gdviz.launch as launch
+
+    ran = []
+    monkeypatch.setattr("gdviz.cli.main", lambda: ran.append(True) or 0)
+    monkeypatch.setattr(launch, "_seen", False)
+    real_signal = signal.signal
+
+    def installed(signum, handler):  # the interrupt lands as the import begins, and a module
+        real_signal(signum, handler)  # being imported swallows its exit (as C code clearing
+        if signum == signal.SIGINT:  # every error does)
+            with contextlib.suppress(BaseException):
+                handler(signum, None)
+
+    monkeypatch.setattr(signal, "signal", installed)
+    assert launch.main() == 130
+    assert not ran
+    assert capsys.readouterr().err == "gdviz: interrupted; nothing was written\n"
+
+
+def test_an_interrupt_swallowed_while_training_writes_nothing(
+    monkeypatch, capsys, tmp_path, handlers
+):
+    import contextlib
+
+    import gdviz.cli as cli
+
+    real = cli.make_runs
+
+    def swallowing(config):  # a library swallows the KeyboardInterrupt while training
+        with contextlib.suppress(BaseException):
+            signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None)
+        return real(config)
+
+    monkeypatch.setattr(cli, "make_runs", swallowing)
+    out, saved = tmp_path / "a.gif", tmp_path / "run.npz"
+    argv = ["animate", "--dataset", "synthetic", "--steps", "5", "--frames", "2"]
+    assert main([*argv, "--out", str(out), "--save-run", str(saved)]) == 130
+    assert not out.exists() and not saved.exists()
+    assert capsys.readouterr().err.strip().endswith("gdviz: interrupted; nothing was written")

@@ -218,52 +218,20 @@ def test_the_note_names_the_furthest_parameter_and_more_steps_when_scales_agree(
 
 
 def test_cli_says_not_converged_on_stderr_and_exits_0(tmp_path):
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gdviz.cli",
-            "animate",
-            "--csv",
-            str(DATA / "wine.csv"),
-            "--x",
-            "proline",
-            "--y",
-            "alcohol",
-            "--frames",
-            "3",
-            "--out",
-            str(tmp_path / "w.png"),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    def wine(*extra):
+        columns = "--x proline --y alcohol --frames 3".split()
+        files = ["--csv", DATA / "wine.csv", "--out", tmp_path / "w.png"]
+        return subprocess.run(
+            [sys.executable, "-m", "gdviz.cli", "animate", *files, *columns, *extra],
+            capture_output=True,
+            text=True,
+        )
+
+    proc = wine()
     assert proc.returncode == 0
     assert proc.stderr.startswith("gdviz: not converged after 200 steps: loss 21.16")
     assert "--standardize" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gdviz.cli",
-            "animate",
-            "--csv",
-            str(DATA / "wine.csv"),
-            "--x",
-            "proline",
-            "--y",
-            "alcohol",
-            "--standardize",
-            "--frames",
-            "3",
-            "--out",
-            str(tmp_path / "w.png"),
-            "--save-run",
-            str(tmp_path / "w.npz"),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    proc = wine("--standardize", "--save-run", str(tmp_path / "w.npz"))
     assert proc.returncode == 0 and proc.stderr == ""
     (m, b), _ = least_squares(*read_csv(DATA / "wine.csv", "proline", "alcohol"))
     np.testing.assert_allclose(gdviz.load(tmp_path / "w.npz").params[-1], [m, b], rtol=1e-4)
