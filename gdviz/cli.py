@@ -6,7 +6,6 @@ import logging
 import math
 import os
 import re
-import signal
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from typing import Any
 
 import click
 
+from gdviz import exits
 from gdviz.data import PRESETS, csv_columns, read_csv
 from gdviz.errors import GdvizError
 from gdviz.files import Outputs
@@ -377,7 +377,7 @@ def run_animate(config: AnimateConfig) -> None:
         for path in paths:
             OUTPUTS.expect(path)
         for path, run in zip(paths, runs):
-            check_interrupted()
+            exits.check_interrupted()
             run.save(path)
             say(f"saved run {path}")
 
@@ -392,7 +392,7 @@ def run_animate(config: AnimateConfig) -> None:
         dpi=config.dpi,
         style=config.style,
     )
-    check_interrupted()
+    exits.check_interrupted()
     anim.save(config.out, progress=False if config.quiet else None)
     say(str(config.out))
 
@@ -432,69 +432,30 @@ def make_runs(config: AnimateConfig) -> list:
 # -- entry point --------------------------------------------------------------------------------
 
 
-_signalled: list[int] = []  # the interrupts received, seen even if the exception is swallowed
-
-
-def _interrupt(signum, frame):
-    # Ctrl-C, SIGTERM and SIGHUP all end the program through one clean-up path: no half-written
-    # file. Code in a library can swallow the exception (a C extension clearing every error),
-    # so the signal is also noted, and checked before each file is written and at the end.
-    _signalled.append(signum)
-    raise KeyboardInterrupt
-
-
-def check_interrupted() -> None:
-    """Raise KeyboardInterrupt if an interrupt came whose exception was swallowed."""
-    if _signalled:
-        raise KeyboardInterrupt
-
-
-def _interrupted() -> str:
-    written = OUTPUTS.written()
-    if not written:
-        return "gdviz: interrupted; nothing was written"
-    missing = [p for p in OUTPUTS.paths if p not in written]
-    done = ", ".join(str(p) for p in written[:3]) + (
-        f" and {len(written) - 3} more" if len(written) > 3 else ""
-    )
-    if not missing:
-        return f"gdviz: interrupted after writing {done} in full"
-    return f"gdviz: interrupted after writing {done}; {', '.join(map(str, missing))} not written"
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 failure at run time, 2 usage)."""
     OUTPUTS.clear()  # this command's files only (main can run more than once in a process)
-    _signalled.clear()
-    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _interrupt)
+    exits.catch_signals()
     logging.basicConfig(level=logging.WARNING, format="gdviz: %(message)s")
     try:
         status = cli.main(args=argv, prog_name="gdviz", standalone_mode=False)
-        check_interrupted()
+        exits.check_interrupted()
         return status if isinstance(status, int) else 0
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
     except (KeyboardInterrupt, click.exceptions.Abort):
-        click.echo(_interrupted(), err=True)
+        click.echo(exits.interrupted(OUTPUTS), err=True)
         return 130
-    except GdvizError as exc:
-        click.echo(f"gdviz: error: {exc}", err=True)
-        return 1
-    except OSError as exc:
-        where = f": {exc.filename}" if exc.filename else ""
-        click.echo(f"gdviz: error: {exc.strerror or exc}{where}", err=True)
-        return 1
-    except Exception as exc:  # a bug: still one line, the traceback on request
-        if os.environ.get("GDVIZ_DEBUG"):
+    except Exception as exc:
+        if exits.signalled():
+            # A library turned the interrupt into another error (matplotlib's renderer raises
+            # "Invalid bounding box"): it is still an interrupt.
+            click.echo(exits.interrupted(OUTPUTS), err=True)
+            return 130
+        if os.environ.get("GDVIZ_DEBUG") and not isinstance(exc, GdvizError | OSError):
             raise
-        click.echo(
-            f"gdviz: internal error: {type(exc).__name__}: {exc} "
-            "(set GDVIZ_DEBUG=1 for the traceback)",
-            err=True,
-        )
+        click.echo(exits.failure(exc), err=True)
         return 1
 
 

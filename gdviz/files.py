@@ -7,11 +7,42 @@ import glob
 import os
 import re
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 from gdviz.errors import GdvizError
+
+
+@contextlib.contextmanager
+def interrupts_kept() -> Iterator[None]:
+    """Within: Ctrl-C stays a KeyboardInterrupt even where a library turns it into another
+    error (matplotlib's renderer, interrupted inside C++, raises "ValueError: Invalid bounding
+    box"). Nothing changes where SIGINT is ignored or left to the system, or off the main
+    thread (where Python allows no handler)."""
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or not callable(previous):
+        yield
+        return
+    noted = []
+
+    def note(signum, frame):
+        noted.append(signum)
+        previous(signum, frame)
+
+    signal.signal(signal.SIGINT, note)
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:
+        if noted:
+            raise KeyboardInterrupt from exc
+        raise
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def check_writable(path: str | os.PathLike) -> Path:

@@ -652,3 +652,43 @@ def test_an_interrupt_swallowed_while_training_writes_nothing(
     assert main([*argv, "--out", str(out), "--save-run", str(saved)]) == 130
     assert not out.exists() and not saved.exists()
     assert capsys.readouterr().err.strip().endswith("gdviz: interrupted; nothing was written")
+
+
+def converted(handler, signum):
+    """What matplotlib's renderer does to an interrupt arriving inside its C++ code."""
+    try:
+        handler(signum, None)
+    except KeyboardInterrupt:
+        raise ValueError("Invalid bounding box") from None
+
+
+def test_ctrl_c_that_a_library_turns_into_another_error_stays_ctrl_c(handlers):
+    from gdviz.files import interrupts_kept
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    with pytest.raises(KeyboardInterrupt) as caught, interrupts_kept():
+        converted(signal.getsignal(signal.SIGINT), signal.SIGINT)
+    assert isinstance(caught.value.__cause__, ValueError)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+    with pytest.raises(ValueError), interrupts_kept():  # no interrupt: the error as it was
+        raise ValueError("Invalid bounding box")
+
+
+def test_cli_calls_an_interrupt_turned_into_another_error_an_interrupt(
+    monkeypatch, capsys, tmp_path, handlers
+):
+    from gdviz.export import gif
+
+    real = gif.GifWriter.append
+
+    def interrupted(self, frame):
+        converted(signal.getsignal(signal.SIGTERM), signal.SIGTERM)
+
+    monkeypatch.setattr(gif.GifWriter, "append", interrupted)
+    out = tmp_path / "a.gif"
+    argv = ["animate", "--dataset", "synthetic", "--steps", "5", "--frames", "2"]
+    assert main([*argv, "--out", str(out)]) == 130
+    assert list(tmp_path.iterdir()) == []
+    assert capsys.readouterr().err.strip().endswith("gdviz: interrupted; nothing was written")
+    monkeypatch.setattr(gif.GifWriter, "append", real)
+    assert main([*argv, "--out", str(out)]) == 0 and out.exists()  # and after it, all is as before

@@ -17,7 +17,7 @@ from gdviz.export.mp4 import Mp4Writer, ffmpeg_exe
 from gdviz.export.png import PngWriter
 from gdviz.export.stream import Progress, render
 from gdviz.export.writer import Writer
-from gdviz.files import atomic_path, check_writable
+from gdviz.files import atomic_path, check_writable, interrupts_kept
 
 __all__ = [
     "FORMATS",
@@ -86,7 +86,8 @@ def save(animation, path: str | os.PathLike, *, progress: bool | None = None) ->
     suffix = path.suffix.lower()
     writer = FORMATS[suffix]
     try:
-        _write(animation, path, writer, progress)
+        with interrupts_kept():
+            _write(animation, path, writer, progress)
     except OSError as exc:  # a full disk, a file system gone read-only: name the file
         raise GdvizError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path
