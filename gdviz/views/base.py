@@ -259,7 +259,7 @@ class View:
         # every frame is then the same picture whichever way it is drawn.
         lowest = min(a.get_zorder() for a in self.moving_)
         legend = ax.get_legend()
-        if legend is not None and legend not in self.moving_:
+        if legend is not None and legend not in self.moving_ and not self.full_redraw:
             legend.set_zorder(min(legend.get_zorder(), lowest - 0.5))
         plain_text(ax.figure)
         self.update(self.last_step if step is None else step)

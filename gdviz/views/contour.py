@@ -17,6 +17,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocato
 
 from gdviz.functions import function_of
 from gdviz.plane import Plane, box_around, make_plane, padded
+from gdviz.run import Run
 from gdviz.views import surface
 from gdviz.views.base import (
     View,
@@ -35,13 +36,16 @@ OUTLINE = [patheffects.withStroke(linewidth=3.2, foreground="white", alpha=0.7)]
 DOTS_UP_TO = 60  # snapshots: shorter paths show each step as a dot
 
 
-def _star(ax: Axes, xs, ys, label: str):
-    """Mark known minima: white stars, drawn above the paths and points (a run that reaches
-    its minimum ends under the star, and both show)."""
-    (star,) = ax.plot(
-        xs, ys, "*", ms=15, color="white", mec="black", mew=1.2, zorder=7, label=label
+def star(ax: Axes, *coords, run: Run):
+    """Mark known minima at ``coords`` (x, y, and z on 3-D axes): white stars, drawn above the
+    paths and points (a run that reaches its minimum ends under the star, and both show)."""
+    label = "minimum" if len(coords[0]) == 1 else "minima"
+    if run.meta.get("kind") != "function":
+        label = "least-squares minimum"
+    (marker,) = ax.plot(
+        *coords, "*", ms=15, color="white", mec="black", mew=1.2, zorder=7, label=label
     )
-    return star
+    return marker
 
 
 def _stored(runs, key: str):
@@ -324,10 +328,7 @@ class ContourView(View):
                 label="saddle point",
             )
         if len(self.minima):
-            label = "minimum" if len(self.minima) == 1 else "minima"
-            if self.runs[0].meta.get("kind") != "function":
-                label = "least-squares minimum"
-            self.star_ = _star(ax, self.minima[:, 0], self.minima[:, 1], label)
+            self.star_ = star(ax, self.minima[:, 0], self.minima[:, 1], run=self.runs[0])
         ax.set_xlim(*self.extent[0])
         ax.set_ylim(*self.extent[1])
         if self.plane_ is not None:
@@ -361,7 +362,7 @@ class ContourView(View):
         ax.set_xlim(*self.extent[0])
         if len(self.minima):
             f_min = np.interp(self.minima[:, 0], self.xs, self.values)
-            self.star_ = _star(ax, self.minima[:, 0], f_min, "minimum")
+            self.star_ = star(ax, self.minima[:, 0], f_min, run=self.runs[0])
         ax.set_xlabel(self.names[0])
         ax.set_ylabel(value_label(self.runs[0]))
         ax.grid(True, color="#dddddd", lw=0.6, zorder=0)

@@ -4,6 +4,11 @@ It draws what the contour view draws (the exact surface of two parameters, or th
 three or more), lifted: height is the loss (on a softened log scale where the loss spans decades). The
 camera turns through 60 degrees over the animation, so every frame is drawn whole: there is
 no still background to keep (``benchmarks/surface.py`` measures what a frame costs).
+
+Paths, points and minima are drawn over the surface, never behind it: matplotlib paints a
+surface polygon by polygon, without a depth buffer, and its pictures of narrow wells already show
+bottoms a real hill would hide; a path half-hidden by a tracing of its own would disagree with
+the surface drawn under it.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from matplotlib.axes import Axes
 from gdviz.errors import GdvizError
 from gdviz.views import surface
 from gdviz.views.base import View, at, number, trail, value_label
-from gdviz.views.contour import CMAP, ContourView
+from gdviz.views.contour import CMAP, PLANE_AXES, ContourView, star
 
 SIDE = 100  # mesh points a side: finer costs time on every frame; coarser saws a narrow valley
 TURN = 60.0  # degrees the camera turns, ending at a corner: a larger turn passes square to a side
@@ -48,6 +53,15 @@ class SurfaceView(View):
         # rounds its floor. The z ticks are labelled with the loss itself, so nothing reads wrong.
         self.soft = float(levels[0]) if self.log else 0.0
         self.zs = self._height(values)
+        self.minima = np.empty((0, 3))  # known minima on the exact surface: x, y, height
+        inside = [
+            m
+            for m in flat.minima
+            if self.xs[0] <= m[0] <= self.xs[-1] and self.ys[0] <= m[1] <= self.ys[-1]
+        ]
+        if flat.plane_ is None and inside:
+            at_minima = surface.loss_function(self.runs[0])(np.array(inside).T)
+            self.minima = np.column_stack([inside, self._height(at_minima)])
         self.paths = []
         for i, (run, xy) in enumerate(zip(self.runs, flat.coords)):
             if flat.plane_ is not None and flat._plane_loss and flat._plane_loss[i] is not None:
@@ -97,12 +111,14 @@ class SurfaceView(View):
             ccount=len(self.xs),
         )
         names = self.runs[0].param_names
-        if self.flat.plane_ is None:
+        plane = self.flat.plane_
+        if plane is None:
             ax.set_xlabel(names[0])
             ax.set_ylabel(names[1])
-        else:
-            ax.set_xlabel("direction 1")
-            ax.set_ylabel("direction 2")
+        else:  # each direction's share of the path's variance, as on the contour view
+            first, second = PLANE_AXES.get(plane.kind, PLANE_AXES["pca"])
+            ax.set_xlabel(f"{first} ({plane.explained[0]:.0%})")
+            ax.set_ylabel(f"{second} ({plane.explained[1]:.0%})")
         label = value_label(self.runs[0])
         ax.set_zlabel(f"{label}, log scale" if self.log else label)
         ax.set_xlim(self.xs[0], self.xs[-1])
@@ -122,15 +138,20 @@ class SurfaceView(View):
             (point,) = ax.plot([], [], [], "o", color=c, ms=7, mec="white", zorder=6)
             self.path_.append(path)
             self.point_.append(point)
-        if len(self.runs) > 1:
-            ax.legend(loc="upper left", fontsize="small", framealpha=0.9)
+        if len(self.minima):
+            x, y, z = self.minima.T
+            # Like the paths and points, drawn over the surface: matplotlib has no depth buffer
+            # (a surface is painted polygon by polygon), so what a hill hides is not hidden.
+            star(ax, x, y, z + lift, run=self.runs[0])
+        if len(self.runs) > 1 or len(self.minima):
+            # over everything: each frame is drawn whole, so nothing moving crosses it
+            ax.legend(loc="upper left", fontsize="small", framealpha=0.9).set_zorder(10)
         return [*self.path_, *self.point_]
 
     def update(self, step: int):
         (x0, x1), (y0, y1) = (self.xs[0], self.xs[-1]), (self.ys[0], self.ys[-1])
         for run, (xy, z), path, point in zip(self.runs, self.paths, self.path_, self.point_):
-            k = at(run, step)
-            shown = trail(run, k)
+            shown = trail(run, at(run, step))
             xs, ys = xy[shown, 0], xy[shown, 1]
             zs = np.maximum(z[shown], self.floor) + self.lift  # below the mesh: on its floor
             inside = (xs >= x0) & (xs <= x1) & (ys >= y0) & (ys <= y1)
