@@ -5,12 +5,15 @@ Exit statuses: 0 success, 1 failure at run time, 2 usage error (click's), 130 in
 
 from __future__ import annotations
 
+import contextlib
 import signal
+from collections.abc import Iterator
 
 from gdviz.errors import GdvizError
 from gdviz.files import Outputs
 
 _signalled: list[int] = []  # the interrupts received, seen even if the exception is swallowed
+_deferring: list[bool] = []  # non-empty inside `deferred`
 
 
 def _interrupt(signum, frame):
@@ -18,7 +21,21 @@ def _interrupt(signum, frame):
     # file. Code in a library can swallow the exception (a C extension clearing every error),
     # so the signal is also noted, and checked before each file is written and at the end.
     _signalled.append(signum)
-    raise KeyboardInterrupt
+    if not _deferring:
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Within: an interrupt is noted, and raised only when the block ends. For code that must
+    not be interrupted: importing torch runs C++ (pybind11) that aborts the whole process when a
+    Python exception passes through it ("terminate called after throwing ...")."""
+    _deferring.append(True)
+    try:
+        yield
+    finally:
+        _deferring.pop()
+    check_interrupted()
 
 
 def check_interrupted() -> None:

@@ -692,3 +692,20 @@ def test_cli_calls_an_interrupt_turned_into_another_error_an_interrupt(
     assert capsys.readouterr().err.strip().endswith("gdviz: interrupted; nothing was written")
     monkeypatch.setattr(gif.GifWriter, "append", real)
     assert main([*argv, "--out", str(out)]) == 0 and out.exists()  # and after it, all is as before
+
+
+def test_an_interrupt_while_torch_loads_waits_for_the_import_to_end(handlers):
+    from gdviz import exits
+
+    exits.catch_signals()
+    handler = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt), exits.deferred():
+        handler(signal.SIGINT, None)  # noted, not raised: C++ below would abort the process
+        finished = True
+    assert finished
+    exits.catch_signals()  # a new command starts clean
+    with exits.deferred():  # no interrupt: nothing raised
+        pass
+    with pytest.raises(KeyboardInterrupt):  # and outside, an interrupt is raised at once
+        handler(signal.SIGINT, None)
+    exits.catch_signals()
