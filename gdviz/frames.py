@@ -28,38 +28,61 @@ def pick_steps(runs: Sequence[Run], frames: int | None = None) -> np.ndarray:
     if length <= frames:
         return np.arange(length)
 
-    motion = np.zeros(length)
-    for run in runs:
-        _add_motion(run, motion)
-    # progress = half the share of time passed + half the share of motion made, computed in
-    # place: a long run's frames cost one array of its length, not four.
-    total = motion.sum()
-    progress = np.cumsum(motion, out=motion)
-    progress *= 0.5 / total if total > 0 else 0.0
-    for start in range(0, length, CHUNK):
-        end = min(start + CHUNK, length)
-        progress[start:end] += 0.5 * np.arange(start, end) / max(length - 1, 1)
-    # The snapshot where progress first reaches each of `frames` evenly spaced targets.
-    steps = np.unique(np.searchsorted(progress, np.linspace(0.0, 1.0, frames)))
-    steps = np.union1d(steps.clip(0, length - 1), [0, length - 1])
+    # progress = half the share of time passed + half the share of motion made, rising from 0
+    # to 1. Two passes over the runs a chunk of snapshots at a time (the total motion, then the
+    # targets each chunk reaches), so a long run's frames cost no array of its length.
+    scales = [_scales(r) for r in runs]
+    total = sum(float(_motion(runs, scales, a, b).sum()) for a, b in _chunks(length))
+    targets = np.linspace(0.0, 1.0, frames)
+    found = np.full(frames, length - 1)
+    done, made = 0, 0.0  # targets placed; motion made before the chunk
+    for a, b in _chunks(length):
+        motion = _motion(runs, scales, a, b)
+        progress = np.cumsum(motion)
+        progress += made
+        made = float(progress[-1]) if len(progress) else made
+        progress *= 0.5 / total if total > 0 else 0.0
+        progress += 0.5 * np.arange(a, b) / max(length - 1, 1)
+        # The snapshot where progress first reaches each target: those this chunk reaches.
+        reached = done + int(np.searchsorted(targets[done:], progress[-1], side="right"))
+        found[done:reached] = a + np.searchsorted(progress, targets[done:reached])
+        done = reached
+    steps = np.unique(found.clip(0, length - 1))
+    steps = np.union1d(steps, [0, length - 1])
     return _fill(steps, frames)
 
 
 CHUNK = 65_536  # snapshots at a time: a long run's motion costs no more memory than this
 
 
-def _add_motion(run: Run, motion: np.ndarray) -> None:
-    """Add to ``motion[1:]`` how far each update moved the run, every parameter and the loss
-    scaled to its range, a chunk of snapshots at a time."""
+def _chunks(length: int):
+    for a in range(0, length, CHUNK):
+        yield a, min(a + CHUNK, length)
+
+
+def _motion(runs: Sequence[Run], scales, a: int, b: int) -> np.ndarray:
+    """How far the runs moved into each snapshot from ``a`` to ``b`` (0 into the first), every
+    parameter and the loss scaled to its range, summed over the runs."""
+    motion = np.zeros(b - a)
+    for run, (lowest, span) in zip(runs, scales):
+        first, last = max(a - 1, 0), min(b, len(run.loss))
+        if last - first < 2:
+            continue
+        values = np.column_stack([run.params[first:last], np.log1p(run.loss[first:last] - lowest)])
+        step = np.sqrt((np.diff(values / span, axis=0) ** 2).sum(axis=1))
+        # step[i] is the move into snapshot first + 1 + i.
+        motion[first + 1 - a : last - a] += step
+    return motion
+
+
+def _scales(run: Run):
+    """The loss's lowest value, and the span of each column (parameters, then the log loss)."""
     lowest = np.nanmin(run.loss)
     lo = np.append(np.nanmin(run.params, axis=0), 0.0)
-    span = np.append(np.nanmax(run.params, axis=0), np.log1p(np.nanmax(run.loss) - lowest)) - lo
+    top = np.append(np.nanmax(run.params, axis=0), np.log1p(np.nanmax(run.loss) - lowest))
+    span = top - lo
     span[~(span > 0)] = 1.0
-    for start in range(0, len(run.loss) - 1, CHUNK):
-        end = min(start + CHUNK + 1, len(run.loss))
-        values = np.column_stack([run.params[start:end], np.log1p(run.loss[start:end] - lowest)])
-        step = np.diff(values / span, axis=0)
-        motion[start + 1 : end] += np.sqrt((step**2).sum(axis=1))
+    return lowest, span
 
 
 def _fill(steps: np.ndarray, frames: int) -> np.ndarray:
