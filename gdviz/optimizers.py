@@ -18,6 +18,7 @@ class OptimizerSpec:
     # of about lr in parameter units whatever the gradient, so they get a fixed rate instead.
     gd_factor: float | None = 1.0
     fixed_lr: float | None = None
+    state: int = 0  # arrays of its state recorded per snapshot (torch's per-parameter entries)
 
 
 OPTIMIZERS = {
@@ -25,12 +26,14 @@ OPTIMIZERS = {
     for o in (
         OptimizerSpec("gd", None),
         OptimizerSpec("sgd", "SGD"),
-        OptimizerSpec("momentum", "SGD", {"momentum": 0.9}, gd_factor=0.1),
-        OptimizerSpec("nesterov", "SGD", {"momentum": 0.9, "nesterov": True}, gd_factor=0.1),
-        OptimizerSpec("adagrad", "Adagrad", gd_factor=None, fixed_lr=0.5),
-        OptimizerSpec("rmsprop", "RMSprop", gd_factor=None, fixed_lr=0.01),
-        OptimizerSpec("adam", "Adam", gd_factor=None, fixed_lr=0.1),
-        OptimizerSpec("adamw", "AdamW", gd_factor=None, fixed_lr=0.1),
+        OptimizerSpec("momentum", "SGD", {"momentum": 0.9}, gd_factor=0.1, state=1),
+        OptimizerSpec(
+            "nesterov", "SGD", {"momentum": 0.9, "nesterov": True}, gd_factor=0.1, state=1
+        ),
+        OptimizerSpec("adagrad", "Adagrad", gd_factor=None, fixed_lr=0.5, state=2),
+        OptimizerSpec("rmsprop", "RMSprop", gd_factor=None, fixed_lr=0.01, state=2),
+        OptimizerSpec("adam", "Adam", gd_factor=None, fixed_lr=0.1, state=3),
+        OptimizerSpec("adamw", "AdamW", gd_factor=None, fixed_lr=0.1, state=3),
     )
 }
 

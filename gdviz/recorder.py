@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 import warnings
 from collections.abc import Mapping, Sequence
 
@@ -42,6 +43,18 @@ class Recorder:
         snapshot is. For long runs of models with many parameters.
     dtype : {"float64", "float32"}
         What parameters and gradients are kept as while recording: float32 halves the memory.
+    optimizer : torch.optim.Optimizer, optional
+        The optimiser that updates the tensors. Each snapshot then also copies the state it
+        keeps per parameter, under torch's own names (``momentum_buffer``, ``exp_avg``,
+        ``exp_avg_sq``, ``step``, ...), into ``run.state``: the state as the loop holds it when
+        `record` is called, left by the updates before (zero before the first), so the state
+        the update after snapshot ``t`` made is ``run.state[name][t + 1]``. Its learning rate at
+        each snapshot goes into ``run.lr``, and its settings into ``run.meta["torch_optimizer"]``.
+    live : bool
+        Show the run as it trains (`gdviz.live`): in a notebook, the loss curve (and the path of
+        two recorded numbers) in one output area updated in place a few times a second, which
+        `to_run` ends with the finished animation; in a terminal, a line with the step and the
+        loss. Drawing is rationed to 5% of the loop's time.
 
     Examples
     --------
@@ -63,6 +76,8 @@ class Recorder:
         names: Sequence[str] | None = None,
         every: int = 1,
         dtype: str = "float64",
+        optimizer: torch.optim.Optimizer | None = None,
+        live: bool = False,
     ):
         if isinstance(params, torch.nn.Module):
             named = list(params.named_parameters())
@@ -97,7 +112,39 @@ class Recorder:
         self._grads = np.empty((0, len(self.param_names)), self.dtype)
         self._steps = np.empty(0, dtype=np.int64)
         self._loss = np.empty(0)
+        self._state: dict[str, np.ndarray] = {}  # torch's name -> (rows, width), made when seen
+        self._rates = np.empty(0)
+        self._optimizer = None
+        if not isinstance(live, (bool, np.bool_)):
+            raise GdvizError(f"live must be True or False, not {live!r}"[:200])
+        self._live = None
+        if live:
+            from gdviz.live import Live
+
+            shown = Live(self.param_names)
+            self._live = shown if shown.active else None
         self.reserve(1024)
+        if optimizer is not None:
+            self.watch(optimizer)
+
+    def watch(self, optimizer: torch.optim.Optimizer) -> None:
+        """Copy ``optimizer``'s per-parameter state and learning rate at each snapshot from now."""
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise GdvizError(
+                f"optimizer must be a torch.optim optimiser, not {type(optimizer).__name__}"
+            )
+        updated = {id(p) for group in optimizer.param_groups for p in group["params"]}
+        if not any(id(t) in updated for t in self._tensors):
+            raise GdvizError(
+                f"the {type(optimizer).__name__} optimiser updates none of the recorded tensors: "
+                "pass it the same ones (e.g. model.parameters() of the recorded model)"
+            )
+        if self._n:
+            raise GdvizError(
+                "watch the optimiser before the first record, so every snapshot has its state"
+            )
+        self._optimizer = optimizer
+        self._rates = np.full(len(self._params), np.nan)
 
     @property
     def itemsize(self) -> int:
@@ -136,6 +183,42 @@ class Recorder:
         grads[:rows] = self._grads[:rows]
         steps[:rows] = self._steps[:rows]
         self._params, self._grads, self._steps = params, grads, steps
+        for name, old in self._state.items():
+            self._state[name] = self._state_buffer(capacity)
+            self._state[name][:rows] = old[:rows]
+        if self._optimizer is not None:
+            rates = np.full(capacity, np.nan)
+            rates[:rows] = self._rates[:rows]
+            self._rates = rates
+
+    def _state_buffer(self, capacity: int) -> np.ndarray:
+        try:
+            return np.zeros((capacity, len(self.param_names)), self.dtype)
+        except MemoryError:
+            raise GdvizError(
+                f"recording the optimiser's state for {capacity:,} snapshots of "
+                f"{len(self.param_names):,} numbers needs more memory than is free: keep every "
+                "k-th snapshot (Recorder(every=k))"
+            ) from None
+
+    def _record_state(self, row: int) -> None:
+        """Copy the optimiser's per-parameter state into ``row``: each tensor of a parameter's
+        size, and each single number (such as ``step``) spread over the parameter's columns."""
+        opt = self._optimizer
+        self._rates[row] = opt.param_groups[0]["lr"]
+        for t, s in zip(self._tensors, self._slices):
+            entry = opt.state.get(t)
+            if not entry:
+                continue
+            for name, value in entry.items():
+                if not isinstance(value, torch.Tensor):
+                    continue
+                if value.numel() != 1 and value.numel() != s.stop - s.start:
+                    continue  # a state of another shape (none of torch's own has one)
+                buffer = self._state.get(name)
+                if buffer is None:
+                    buffer = self._state[name] = self._state_buffer(len(self._params))
+                buffer[row, s] = _flat(value)
 
     def __len__(self) -> int:
         return self._n
@@ -165,10 +248,16 @@ class Recorder:
                     grow[s] = 0.0
                 else:
                     grow[s] = _flat(t.grad)
+        if self._optimizer is not None:
+            self._record_state(row)
         self._steps[row] = i
         if i % self.every == 0:
             self._kept = row + 1
         self._n = i + 1
+        live = self._live
+        if live is not None and time.perf_counter() >= live.next:
+            two = self._params[: self._kept] if self._params.shape[1] == 2 else None
+            live.tick(self._n, self._loss, two)
         return value
 
     def to_run(
@@ -231,6 +320,8 @@ class Recorder:
         run = self.snapshot_run(x=x, y=y, meta=meta, stacklevel=3)
         if network:
             _describe(run, forward, x_t, y_t, loss, loss_fn, plane=plane, box=box, seed=seed)
+        if self._live is not None:
+            self._live.finish(run)
         return run
 
     def snapshot_run(self, *, x=None, y=None, meta=None, stacklevel: int = 2) -> Run:
@@ -244,6 +335,8 @@ class Recorder:
         steps = self._steps[:rows].copy()
         full = self._loss[:n].copy()
         losses = full[steps]
+        state = {k: v[:rows].astype(np.float64) for k, v in self._state.items()}
+        rates = self._rates[:rows].copy() if self._optimizer is not None else None
         # The first step whose loss, or whose kept parameters, are not finite.
         bad_loss = ~np.isfinite(full)
         bad_rows = ~np.isfinite(params).all(axis=1)
@@ -258,8 +351,13 @@ class Recorder:
                 raise GdvizError("the loss is not finite at the start: nothing to animate")
             keep = steps < diverged_at
             params, grads, losses, steps = params[keep], grads[keep], losses[keep], steps[keep]
+            state = {k: v[keep] for k, v in state.items()}
+            rates = None if rates is None else rates[keep]
             full = full[:diverged_at]
             warnings.warn(f"diverged at step {diverged_at}", RuntimeWarning, stacklevel=stacklevel)
+        meta = dict(meta or {})
+        if self._optimizer is not None:
+            meta.setdefault("torch_optimizer", _settings(self._optimizer))
         return Run(
             params=params,
             grads=grads,
@@ -268,10 +366,30 @@ class Recorder:
             x=None if x is None else _numpy(x),
             y=None if y is None else _numpy(y).reshape(-1),
             diverged_at=diverged_at,
-            meta=dict(meta or {}),
+            meta=meta,
             step=steps,
             full_loss=full if self.every > 1 else None,
+            lr=rates,
+            state=state,
         )
+
+
+def _settings(optimizer: torch.optim.Optimizer) -> dict:
+    """The optimiser's class and the settings of its first group that are numbers (JSON)."""
+    settings: dict = {"class": type(optimizer).__name__}
+    for key, value in optimizer.param_groups[0].items():
+        if isinstance(value, bool) or value is None:
+            continue
+        if isinstance(value, (int, float)):
+            settings[key] = float(value)
+        elif isinstance(value, (tuple, list)) and all(isinstance(v, (int, float)) for v in value):
+            settings[key] = [float(v) for v in value]
+        elif isinstance(value, torch.Tensor) and value.numel() == 1:  # a tensor lr
+            settings[key] = float(value.item())
+    for key in ("nesterov", "amsgrad", "centered", "maximize"):
+        if isinstance(optimizer.param_groups[0].get(key), bool):
+            settings[key] = optimizer.param_groups[0][key]
+    return settings
 
 
 def _describe(run, forward, x, y, loss, loss_fn, *, plane, box, seed) -> None:

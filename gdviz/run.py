@@ -47,6 +47,14 @@ class Run:
     extras : dict of str to ndarray
         Arrays computed at training time that views need and cannot compute without torch,
         such as the predictions of a ``torch.nn.Module`` (saved and loaded with the run).
+    state : dict of str to ndarray of shape (S, P)
+        The optimiser's own state at each snapshot, under torch's names (``momentum_buffer``,
+        ``exp_avg``, ``exp_avg_sq``, ``step``, ...), as the loop held it when the snapshot was
+        taken: left by the updates before it (zero before the first). Empty for plain gradient
+        descent and for recordings not told the optimiser.
+    sharpness : ndarray of shape (S,) or None
+        The largest eigenvalue of the loss's Hessian at each snapshot (``train(...,
+        curvature=True)``): beside ``2 / lr``, the edge of stability.
 
     Examples
     --------
@@ -67,6 +75,8 @@ class Run:
     lr: np.ndarray | None = None
     step: np.ndarray | None = None
     full_loss: np.ndarray | None = None
+    state: dict[str, np.ndarray] = field(default_factory=dict)
+    sharpness: np.ndarray | None = None
 
     def __post_init__(self):
         self.params = np.asarray(self.params, dtype=np.float64).reshape(len(self.params), -1)
@@ -90,7 +100,17 @@ class Run:
             self.step = np.asarray(self.step, dtype=np.int64).reshape(-1)
         if self.full_loss is not None:
             self.full_loss = np.asarray(self.full_loss, dtype=np.float64).reshape(-1)
-        for name in ("lr", "step"):
+        if isinstance(self.state, dict):  # else read lazily from a file (gdviz.runfile)
+            self.state = {str(k): np.asarray(v, dtype=np.float64) for k, v in self.state.items()}
+            for name, value in self.state.items():
+                if value.shape != self.params.shape:
+                    raise GdvizError(
+                        f"a run's state {name!r} needs one value per parameter and snapshot: "
+                        f"{value.shape} for {self.params.shape}"
+                    )
+        if self.sharpness is not None:
+            self.sharpness = np.asarray(self.sharpness, dtype=np.float64).reshape(-1)
+        for name in ("lr", "step", "sharpness"):
             value = self.__dict__.get(name)
             if value is not None and len(value) != len(self.params):
                 raise GdvizError(
@@ -160,13 +180,25 @@ class Run:
         return (
             all(
                 same(getattr(self, k), getattr(other, k))
-                for k in ("params", "grads", "loss", "x", "y", "lr", "step", "full_loss")
+                for k in (
+                    "params",
+                    "grads",
+                    "loss",
+                    "x",
+                    "y",
+                    "lr",
+                    "step",
+                    "full_loss",
+                    "sharpness",
+                )
             )
             and self.param_names == other.param_names
             and self.diverged_at == other.diverged_at
             and self.meta == other.meta
             and self.extras.keys() == other.extras.keys()
             and all(same(v, other.extras[k]) for k, v in self.extras.items())
+            and self.state.keys() == other.state.keys()
+            and all(same(v, other.state[k]) for k, v in self.state.items())
         )
 
     def __repr__(self) -> str:
@@ -190,10 +222,11 @@ class Run:
         arrays = {"params": self.params, "grads": self.grads, "loss": self.loss}
         if "step" in self.__dict__:  # else every step: arange, not worth a file entry
             arrays["step"] = self.step
-        for name in ("x", "y", "lr", "full_loss"):
+        for name in ("x", "y", "lr", "full_loss", "sharpness"):
             if getattr(self, name) is not None:
                 arrays[name] = getattr(self, name)
         arrays.update({f"extra.{k}": v for k, v in self.extras.items()})
+        arrays.update({f"state.{k}": v for k, v in self.state.items()})
         try:
             with atomic_path(path) as tmp, open(tmp, "wb") as fh:
                 np.savez_compressed(fh, header=np.array(json.dumps(header)), **arrays)

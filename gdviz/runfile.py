@@ -4,7 +4,7 @@ A run file is a zip of ``.npy`` entries and a JSON header (`Run.save`). Before a
 read, each entry's own header is read (its dtype and shape, a few bytes) and checked against the
 file (an entry claiming more data than it holds is corrupt), against the run (one loss per
 snapshot, one name per parameter) and against the memory free. Entries drawing does not need
-(the gradients, the stored landscapes) are read on first use; entries gdviz does not know are
+(the gradients, the stored landscapes, the optimiser's state) are read on first use; entries gdviz does not know are
 never read. Every problem is one `GdvizError` naming the file and the entry.
 """
 
@@ -29,7 +29,7 @@ HEADER_BYTES = 1_000_000  # a header is names and settings: a megabyte is far mo
 TEXT = 1_000  # characters a name or a label may have
 DEPTH = 32  # nesting of the header's JSON
 EXTRA_BYTES = 512_000_000  # one stored landscape or prediction: far above what gdviz writes
-ARRAYS = ("params", "grads", "loss", "x", "y", "lr", "step", "full_loss")
+ARRAYS = ("params", "grads", "loss", "x", "y", "lr", "step", "full_loss", "sharpness")
 NUMERIC = "fiub"  # float, int, unsigned, bool: never objects (no pickle), strings or voids
 
 
@@ -161,7 +161,9 @@ def read(path: str | os.PathLike) -> Run:
         "loss": (snapshots,),
         "lr": (snapshots,),
         "step": (snapshots,),
+        "sharpness": (snapshots,),
     }
+    expected.update({n: (snapshots, width) for n in entries if n.startswith("state.")})
     for name, shape in expected.items():
         if name in entries and entries[name].shape != shape:
             raise entries[name].fail(f"is shaped {entries[name].shape}, the run needs {shape}")
@@ -175,7 +177,7 @@ def read(path: str | os.PathLike) -> Run:
             f"{path}: x has {entries['x'].shape[0]} points and y {entries['y'].shape[0]}"
         )
     for entry in entries.values():
-        if entry.name.startswith("extra.") and entry.nbytes > EXTRA_BYTES:
+        if entry.name.startswith(("extra.", "state.")) and entry.nbytes > EXTRA_BYTES:
             raise entry.fail(f"holds {entry.nbytes / 1e9:.1f} GB; gdviz writes far less")
     eager = [entries[n] for n in ARRAYS if n in entries and n != "grads"]
     _fits_in_memory(sum(e.nbytes for e in eager) + entries["grads"].nbytes, str(path))
@@ -202,9 +204,11 @@ def read(path: str | os.PathLike) -> Run:
             diverged_at=header["diverged_at"],
             meta=header["meta"],
             extras=LazyEntries({k[6:]: v for k, v in entries.items() if k.startswith("extra.")}),
+            state=LazyEntries({k[6:]: v for k, v in entries.items() if k.startswith("state.")}),
             lr=arrays.get("lr"),
             step=arrays.get("step"),
             full_loss=arrays.get("full_loss"),
+            sharpness=arrays.get("sharpness"),
         )
     except GdvizError as exc:
         raise GdvizError(f"{path} is not a valid gdviz run: {exc}") from None

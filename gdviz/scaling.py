@@ -93,7 +93,9 @@ class Scaling:
 
     def to_data_units(self, run: Run, to_raw: Affine | None) -> None:
         """Rewrite a run recorded in standard units in the data's: the loss, and for a built-in
-        model its parameters and their gradient (of the loss in data units)."""
+        model its parameters and their gradient (of the loss in data units). The optimiser's
+        state, which lives in standard units and has no counterpart in the data's, is dropped."""
+        run.state = {}
         run.loss = run.loss * self.loss_scale
         if run.full_loss is not None:
             run.full_loss = run.full_loss * self.loss_scale
