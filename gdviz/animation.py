@@ -19,7 +19,7 @@ from gdviz.errors import GdvizError, GdvizTypeError
 from gdviz.frames import pick_steps
 from gdviz.run import Run
 from gdviz.sizes import check_size, styled
-from gdviz.views import build
+from gdviz.views import build, check_show
 from gdviz.views.base import as_runs, at, number, plain_text
 from gdviz.views.caption import Caption
 
@@ -254,6 +254,7 @@ def animate(
     size: tuple[int, int] | None = None,
     dpi: float | None = None,
     style: str | None = None,
+    show=(),
 ) -> Animation:
     """Animate one run, or several drawn together (an optimiser race, a learning-rate sweep).
 
@@ -276,6 +277,12 @@ def animate(
     style : {None, "slide"}
         ``"slide"``: 1920x1080 at 225 dpi, every line, marker and piece of text scaled up
         together (the smallest text 26 pixels high, 19 pt on a slide shown at 1080 lines).
+    show : sequence of {"internals", "curvature"}
+        ``"internals"``: on the contour view (two parameters), the optimiser's own vectors at
+        the current point, from the state `torch.optim` kept: the gradient step, the momentum
+        velocity, Adam's step before and after its scaling. ``"curvature"``: the loss view's
+        sharpness and edge of stability (drawn whenever runs recorded it; asking checks they
+        did, ``train(..., curvature=True)``).
 
     Returns
     -------
@@ -304,9 +311,10 @@ def animate(
     FigureCanvasAgg(fig)
     with mpl.rc_context({"font.size": BASE_POINTS * scale}):
         fig.suptitle(title(runs), fontsize="large")
-        views = build(fig, runs, view)
+        views = build(fig, runs, view, show)
         plain_text(fig)
         options = {"view": view, "fps": fps, "size": (width, height), "dpi": dpi, "style": None}
+        options["show"] = tuple(check_show(show, view, runs))
         anim = Animation(runs, fig, views, steps, fps, options, caption_points=10.5 * scale)
         for ax in fig.axes:  # set on the axes, so ticks made later keep the size too
             bar = ax.get_label() == "<colorbar>"

@@ -27,6 +27,12 @@ from gdviz.schedules import parse as parse_schedule
 from gdviz.sizes import check_size, styled
 
 VIEW_NAMES = ("fit", "contour", "loss", "surface", "dashboard")
+SHOWN = ("internals", "curvature")  # as gdviz.views.SHOWN, without importing matplotlib
+SHOW_VIEWS = {  # the view --show draws on when no --view is given
+    frozenset({"internals"}): "contour",
+    frozenset({"curvature"}): "loss",
+    frozenset({"internals", "curvature"}): "dashboard",
+}
 SUFFIXES = (".gif", ".mp4", ".html", ".png")
 # Options that change how runs are trained, so they mean nothing with --run.
 TRAINING = ("model", "loss", "hidden", "optimizer", "lr", "steps", "init", "seed", "box")
@@ -66,6 +72,7 @@ class AnimateConfig:
     style: str | None = None
     save_run: Path | None = None
     quiet: bool = False
+    show: tuple[str, ...] = ()
 
 
 # -- option types -------------------------------------------------------------------------------
@@ -109,6 +116,12 @@ def _number(s: str, *, positive: bool = False) -> float:
 
 def _rate(s: str) -> float:
     return _number(s, positive=True)
+
+
+def _shown(s: str) -> str:
+    if s not in SHOWN:
+        raise ValueError(f"{s!r} is not one of {', '.join(SHOWN)}")
+    return s
 
 
 def _width(s: str) -> int:
@@ -194,6 +207,7 @@ FILE, OUT = click.Path(exists=True, dir_okay=False), click.Path(dir_okay=False)
 @option("--plane", type=click.Choice(PLANES), default="pca", help="The plane for 3+ parameters.")
 @option("--no-zero-grad", is_flag=True, help="Never zero the gradients (the classic bug).")
 @option("--view", type=click.Choice(VIEW_NAMES), help="What to draw [fit; contour for functions].")
+@option("--show", type=CommaList("WHAT[,WHAT]", _shown), help="internals, curvature: see the docs.")
 @option("--frames", type=click.IntRange(min=2, max=100_000), help="Frames [every step to 200].")
 @option("--fps", type=click.FloatRange(min=0.1, max=100), default=20, help="Frames per second.")
 @option("--size", type=Checked("WxH", _size), help="Pixels [640x480; dashboard 1280x440].")
@@ -250,7 +264,18 @@ def make_config(o: dict) -> AnimateConfig:
     training.update(box=box, batch_size=o["batch_size"], schedule=o["schedule"])
     training.update(standardize=o["standardize"] or None, zero_grad=not o["no_zero_grad"] or None)
     training.update(plane=o["plane"] if o["plane"] != "pca" else None)
-    view = o["view"] or ("contour" if function else "fit")
+    show = o["show"] or ()
+    if "curvature" in show and source.kind != "run":
+        training["curvature"] = True
+    view = o["view"] or SHOW_VIEWS.get(frozenset(show)) or ("contour" if function else "fit")
+    _refuse(
+        "internals" in show and view not in ("contour", "dashboard"),
+        "--show internals draws on the contour view: use --view contour or dashboard",
+    )
+    _refuse(
+        "curvature" in show and view not in ("loss", "dashboard"),
+        "--show curvature draws on the loss view: use --view loss or dashboard",
+    )
     size = tuple(int(v) for v in re.split(r"[xX×]", o["size"].strip())) if o["size"] else None
     try:
         check_size(*styled(o["style"], size, o["dpi"]), view)
@@ -270,6 +295,7 @@ def make_config(o: dict) -> AnimateConfig:
         style=o["style"],
         save_run=o["save_run"],
         quiet=o["quiet"],
+        show=tuple(dict.fromkeys(show)),
     )
 
 
@@ -391,6 +417,7 @@ def run_animate(config: AnimateConfig) -> None:
         size=config.size,
         dpi=config.dpi,
         style=config.style,
+        show=config.show,
     )
     exits.check_interrupted()
     anim.save(config.out, progress=False if config.quiet else None)

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from gdviz import convergence, landscape, predictions, schedules
+from gdviz.curvature import Sharpness
 from gdviz.data import PRESETS, as_xy
 from gdviz.errors import GdvizError, GdvizTypeError
 from gdviz.files import available_memory
@@ -60,6 +61,7 @@ def train(
     batch_size=None,
     schedule=None,
     every=1,
+    curvature=False,
     **optimizer_options,
 ) -> Run:
     """Run gradient descent and record every step.
@@ -119,6 +121,12 @@ def train(
     every : int
         Keep every ``every``-th snapshot (and the last); the loss of every step stays in
         ``run.full_loss``. For long runs of big models.
+    curvature : bool
+        Record the sharpness, the largest eigenvalue of the full-data loss's Hessian, at each
+        kept snapshot in ``run.sharpness`` (exact up to 100 parameters, by power iteration on
+        Hessian-vector products beyond; in standard units with ``standardize``: the curvature
+        the optimiser sees). The loss view draws it beside ``2 / lr``, the edge of stability.
+        Costs one backward pass per parameter (up to 100) or per power iteration, per snapshot.
     **optimizer_options
         Passed to the `torch.optim` optimiser (``betas=(0.9, 0.99)``, ``weight_decay=...``).
 
@@ -156,6 +164,7 @@ def train(
         batch_size=batch_size,
         schedule=schedule,
         every=every,
+        curvature=curvature,
         **optimizer_options,
     )
     run = session.run()
@@ -196,6 +205,7 @@ class Session:
         batch_size=None,
         schedule=None,
         every=1,
+        curvature=False,
         **options,
     ):
         if seed is not None:
@@ -217,6 +227,9 @@ class Session:
         self.standardize = bool(standardize)
         self.scaling: Scaling | None = None
         self.every = _integer(every, "every", minimum=1)
+        if not isinstance(curvature, (bool, np.bool_)):
+            raise GdvizTypeError(f"curvature must be True or False, not {curvature!r}"[:200])
+        self.curvature = bool(curvature)
         # What the views cannot evaluate with numpy, as a function of the flat parameters.
         self.loss_at: Callable[[torch.Tensor], torch.Tensor] | None = None
         self.loss_size = 1
@@ -258,9 +271,11 @@ class Session:
             lr = gd_lr if self.optimizer in ("gd", "sgd") else default_lr(self.optimizer, gd_lr)
         self.lr = _positive(lr, "lr")
         self.batches = self._batches(batch_size)
-        self.step, self.clear, self.rate = _stepper(
+        self.step, self.clear, self.rate, opt = _stepper(
             self.optimizer, self.lr, self.params, self.options, schedule, self.steps
         )
+        if OPTIMIZERS[self.optimizer].cls is not None:
+            self.recorder.watch(opt)  # its state at each snapshot, into run.state
         if schedule is not None:
             self.meta["schedule"] = schedule
         self._check_memory()
@@ -530,6 +545,8 @@ class Session:
         """
         rec = self.recorder
         rates = np.empty(self.steps + 1)
+        sharpness = np.full(self.steps + 1, np.nan) if self.curvature else None
+        hessian = Sharpness(self._full_objective, self.params) if self.curvature else None
         with Progress("training", self.steps, unit="steps", delay=PROGRESS_AFTER) as bar:
             for t in range(self.steps + 1):
                 if self.zero_grad or t == 0:
@@ -550,6 +567,8 @@ class Session:
                 rates[t] = self.rate()
                 if not math.isfinite(rec.record(value)):
                     break
+                if hessian is not None and (t % self.every == 0 or t == self.steps):
+                    sharpness[t] = hessian()
                 if t < self.steps:
                     self.step()
                 bar.update(t)
@@ -568,9 +587,16 @@ class Session:
             warnings.simplefilter("ignore", RuntimeWarning)  # said by the caller, at its line
             run = rec.snapshot_run(x=self.x, y=self.y, meta=meta)
         run.lr = rates[run.step]
+        if sharpness is not None:
+            run.sharpness = sharpness[run.step]
         if self.scaling is not None:
             self.scaling.to_data_units(run, getattr(self, "to_raw", None))
         return run
+
+    def _full_objective(self) -> torch.Tensor:
+        """The loss on all the data, as `describe` and the views see it (eval mode)."""
+        with _evaluating(self.module):
+            return self.objective()
 
     def _batches(self, batch_size) -> Iterator[torch.Tensor] | None:
         """Minibatches of row indices: a seeded shuffle each epoch, cut in order."""
@@ -593,9 +619,11 @@ class Session:
         """Refuse, before training, a recording that would not fit in memory."""
         width = len(self.recorder.param_names)
         rows = self.steps // self.every + 2
-        # The recorder's buffers (made at their full size now, not doubled as they fill), the
-        # run's float64 copy made from them at the end, and the loss of every step.
-        need = rows * width * 2 * (self.recorder.itemsize + 8) + (self.steps + 1) * 8
+        # The recorder's buffers (made at their full size now, not doubled as they fill) of
+        # parameters, gradients and the optimiser's state, the run's float64 copy made from
+        # them at the end, and the loss of every step.
+        arrays = 2 + OPTIMIZERS[self.optimizer].state
+        need = rows * width * arrays * (self.recorder.itemsize + 8) + (self.steps + 1) * 8
         free = available_memory()
         if free is not None and need > 0.8 * free:
             raise GdvizError(
@@ -785,8 +813,9 @@ def _jsonable(options: dict) -> dict:
 
 def _stepper(
     optimizer: str, lr: float, params, options, schedule: str | None, steps: int
-) -> tuple[Callable, Callable, Callable[[], float]]:
-    """The update, the gradient reset and the rate in force, for ``optimizer`` on ``params``.
+) -> tuple[Callable, Callable, Callable[[], float], torch.optim.Optimizer]:
+    """The update, the gradient reset, the rate in force and the `torch.optim` optimiser, for
+    ``optimizer`` on ``params``.
 
     A ``schedule`` steps a `torch.optim.lr_scheduler` after each update; the hand-written
     ``gd`` reads its rate from an SGD optimiser that only holds it.
@@ -821,7 +850,7 @@ def _stepper(
         clear = opt.zero_grad
     scheduler = _scheduler(schedule, opt, steps)
     if scheduler is None:
-        return update, clear, lambda: lr
+        return update, clear, lambda: lr, opt
 
     def step():
         update()
@@ -834,7 +863,7 @@ def _stepper(
         else:
             scheduler.step()
 
-    return step, clear, lambda: opt.param_groups[0]["lr"]
+    return step, clear, lambda: opt.param_groups[0]["lr"], opt
 
 
 def _scheduler(schedule: str | None, opt, steps: int):

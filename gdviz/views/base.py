@@ -148,11 +148,12 @@ LEGEND_PLACES = {
 }
 
 
-def legend_size(ax: Axes, fontsize: float) -> tuple[float, float]:
+def legend_size(ax: Axes, fontsize: float, labels=None) -> tuple[float, float]:
     """About how much of ``ax`` (width, height in axes fractions) a legend of its labelled
-    artists takes, with the gap to the axes edge: measured on matplotlib's default legend
-    (in font sizes, 4.8 + 0.52 per character wide, 0.3 + 1.55 per entry high)."""
-    _, labels = ax.get_legend_handles_labels()
+    artists (or of ``labels``) takes, with the gap to the axes edge: measured on matplotlib's
+    default legend (in font sizes, 4.8 + 0.52 per character wide, 0.3 + 1.55 per entry high)."""
+    if labels is None:
+        _, labels = ax.get_legend_handles_labels()
     chars = max((len(label) for label in labels), default=0)
     points_wide = fontsize * (4.8 + 0.52 * chars + 0.5)
     points_high = fontsize * (0.3 + 1.55 * len(labels) + 0.5)
@@ -164,16 +165,19 @@ def legend_size(ax: Axes, fontsize: float) -> tuple[float, float]:
     )
 
 
-def legend_place(ax: Axes, points, avoid=(), *, fontsize: float | str = "small") -> str:
+def legend_place(
+    ax: Axes, points, avoid=(), *, fontsize: float | str = "small", labels=None
+) -> str:
     """Where in ``ax`` a legend covers least, as a ``loc`` for `Axes.legend`: the fewest of
     ``points`` (data coordinates, shape (N, 2): everything the run will draw) and none of
-    ``avoid`` (markers that must stay visible). Set the limits, scales and labels first.
+    ``avoid`` (markers that must stay visible). Set the limits, scales and labels first;
+    ``labels`` are the legend's entries where they are not all ``ax``'s own.
 
     Moving artists are drawn over the legend, so a legend placed where a path will pass has
     the path crossing its text; ``loc="best"`` cannot help, as it sees only the current frame.
     """
     to_axes = ax.transScale + ax.transLimits
-    w, h = legend_size(ax, FontProperties(size=fontsize).get_size_in_points())
+    w, h = legend_size(ax, FontProperties(size=fontsize).get_size_in_points(), labels)
 
     def hits(pts, place):
         pts = np.asarray(pts, dtype=float).reshape(-1, 2)

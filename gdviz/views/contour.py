@@ -15,9 +15,11 @@ from matplotlib.colors import LogNorm
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
+from gdviz.errors import GdvizError
 from gdviz.functions import function_of
 from gdviz.plane import Plane, box_around, make_plane, padded
 from gdviz.run import Run
+from gdviz.views import internals as inside
 from gdviz.views import surface
 from gdviz.views.base import (
     View,
@@ -84,11 +86,16 @@ class ContourView(View):
     step), ``point_`` (the current points), ``arrow_`` (the step about to be taken),
     ``contour_`` (the filled contours), ``plane_`` (for three or more parameters) and
     ``note_`` (on a plane: each run's recorded loss beside the loss on the plane).
+
+    ``internals=True`` (two parameters) draws at each current point what the optimiser did
+    inside the update (`gdviz.views.internals`): the gradient step, the momentum velocity,
+    Adam's step before and after its scaling, beside the step taken, all scaled up alike
+    when the steps are small; ``inner_`` holds them (per run, a dict by kind).
     """
 
     name = "contour"
 
-    def __init__(self, run_or_runs, *, resolution: int = 200):
+    def __init__(self, run_or_runs, *, resolution: int = 200, internals: bool = False):
         super().__init__(run_or_runs)
         first = self.runs[0]
         check_together(self.runs, surface=True)
@@ -111,6 +118,20 @@ class ContourView(View):
                 self._stored_surface(stored)
             else:
                 self._numpy_surface(first, resolution)
+        self.internals = bool(internals)
+        if self.internals:
+            if self.dim != 2:
+                raise GdvizError(
+                    f"the optimiser's internals are drawn for two parameters; this run has "
+                    f"{self.dim:,} (on a plane they would be shadows of vectors in "
+                    f"{self.dim:,} dimensions)"
+                )
+            self.inner = [inside.vectors(r) for r in self.runs]
+            self.arrow_scale = [
+                inside.scale_for(np.diff(r.params, axis=0), self.extent) for r in self.runs
+            ]
+            (x0, x1), (y0, y1) = self.extent
+            self.longest = inside.LONGEST_OF_BOX * float(np.hypot(x1 - x0, y1 - y0))
 
     def _box(self, points, extra):
         """The view box: the run's own (``box=`` when training) or one around the paths."""
@@ -207,6 +228,8 @@ class ContourView(View):
         for i, (run, xy) in enumerate(zip(self.runs, self.coords)):
             c = self.colors[i]
             label = run.label if count > 1 else None
+            if label and self.internals and self.arrow_scale[i] > 1:
+                label += f" · arrows ×{self.arrow_scale[i]:g}"
             y0 = run.loss[0] if self.dim == 1 else xy[0, 1]
             ax.plot(xy[0, 0], y0, "o", ms=8, mfc="white", mec=c, mew=2, zorder=3.5)
             dots = "o" if len(run.loss) <= DOTS_UP_TO else None
@@ -241,10 +264,25 @@ class ContourView(View):
             self.path_.append(path)
             self.point_.append(point)
             self.arrow_.append(arrow)
+        self.inner_ = [{} for _ in self.runs]
+        if self.internals:
+            self._draw_internals(ax)
         handles = [h for h in self.path_ if h.get_label() and not h.get_label().startswith("_")]
-        if handles or len(self.minima):
-            ax.legend(loc=self._legend_place(ax), fontsize="small", framealpha=0.9)
-        moving = [*self.path_, *self.arrow_, *self.point_]
+        if handles or len(self.minima) or self.internals:
+            single = self.internals and count == 1 and self.arrow_scale[0] > 1
+            times = f"arrows ×{self.arrow_scale[0]:g}" if single else None
+            ax.legend(
+                loc=self._legend_place(ax),
+                fontsize="small",
+                framealpha=0.9,
+                title=times,
+                title_fontsize="small",
+            )
+        # Blitting draws in this order; a full redraw by zorder: the same picture either way.
+        inner = sorted(
+            (a for arrows in self.inner_ for a in arrows.values()), key=lambda a: a.get_zorder()
+        )
+        moving = [*self.path_, *self.arrow_, *inner, *self.point_]
         if self.star_ is not None:
             moving.append(self.star_)  # above the points, as in a full redraw (zorder 7)
         if self.plane_ is not None and self._plane_loss is not None:
@@ -261,6 +299,44 @@ class ContourView(View):
             )
             moving.append(self.note_)
         return with_legend(ax, moving)
+
+    def _draw_internals(self, ax: Axes) -> None:
+        """An arrow per run for each kind of vector its records allow, and a legend entry per
+        kind; the run's own arrow becomes "the step taken"."""
+        kinds = [k for k in inside.KINDS if any(k.name in v for v in self.inner)]
+        own = self.colors[0] if len(self.runs) == 1 else "#888888"
+        for arrow in self.arrow_:  # the step taken: wide, under the vectors it is made of
+            arrow.set_linewidth(inside.STEP_WIDTH)
+            arrow.set_zorder(5.0)
+        ax.plot(
+            [],
+            [],
+            color=own,
+            lw=inside.STEP_WIDTH,
+            label="step taken" + (" (run's colour)" if len(self.runs) > 1 else ""),
+        )
+        for kind in kinds:
+            edge = [patheffects.withStroke(linewidth=3.4, foreground=kind.edge)]
+            ax.plot(
+                [], [], color=kind.color, lw=kind.width + 0.6, label=kind.label, path_effects=edge
+            )
+            for vectors, arrows in zip(self.inner, self.inner_):
+                if kind.name not in vectors:
+                    continue
+                arrow = FancyArrowPatch(
+                    (0, 0),
+                    (0, 0),
+                    arrowstyle="-|>",
+                    mutation_scale=12,
+                    color=kind.color,
+                    lw=kind.width,
+                    zorder=kind.zorder,
+                    shrinkA=0,
+                    shrinkB=0,
+                    path_effects=edge,
+                )
+                ax.add_patch(arrow)
+                arrows[kind.name] = arrow
 
     def _legend_place(self, ax: Axes) -> str:
         """Where a legend hides least of the paths (over the whole run), starts and minima."""
@@ -368,8 +444,8 @@ class ContourView(View):
         ax.grid(True, color="#dddddd", lw=0.6, zorder=0)
 
     def update(self, step: int):
-        for run, xy, path, point, arrow in zip(
-            self.runs, self.coords, self.path_, self.point_, self.arrow_
+        for i, (run, xy, path, point, arrow) in enumerate(
+            zip(self.runs, self.coords, self.path_, self.point_, self.arrow_)
         ):
             k = at(run, step)
             shown = trail(run, k)
@@ -383,12 +459,29 @@ class ContourView(View):
             self._place(point, xs[-1], ys[-1])
             if nxt is None or not np.isfinite(nxt).all():
                 arrow.set_visible(False)
+            elif self.internals:
+                self._aim(arrow, xy[k], np.subtract(nxt, xy[k]), self.arrow_scale[i])
             else:
                 arrow.set_visible(True)
                 arrow.set_positions((xs[-1], ys[-1]), nxt)
+        for i, (run, arrows) in enumerate(zip(self.runs, self.inner_)):
+            k = at(run, step)
+            for name, arrow in arrows.items():
+                self._aim(arrow, run.params[k], self.inner[i][name][k], self.arrow_scale[i])
         if self.plane_ is not None and self._plane_loss is not None:
             self.note_.set_text(self._note(step))
         return self.moving_
+
+    def _aim(self, arrow, start, vector, scale: float) -> None:
+        """An arrow from ``start`` along ``vector`` times ``scale``, cut (and dashed) where
+        longer than `internals.LONGEST_OF_BOX` of the box; hidden where unknown."""
+        if not (np.isfinite(start).all() and np.isfinite(vector).all()):
+            arrow.set_visible(False)
+            return
+        shown, cut = inside.clipped(scale * np.asarray(vector), self.longest)
+        arrow.set_visible(bool(np.hypot(*shown) > 0))
+        arrow.set_positions(tuple(start), tuple(start + shown))
+        arrow.set_linestyle((0, (3, 2)) if cut else "-")
 
     def _place(self, point, x: float, y: float) -> None:
         """The current point, or, when the run has left the view, a triangle on the edge where

@@ -18,7 +18,7 @@ def panels(runs: list[Run]) -> list[type[View]]:
     return [FitView, ContourView, LossView] if fits else [ContourView, LossView]
 
 
-def build(fig: Figure, runs: list[Run]) -> list[View]:
+def build(fig: Figure, runs: list[Run], *, internals: bool = False) -> list[View]:
     """Lay out the dashboard's panels on ``fig`` and draw each at step 0.
 
     On a wide figure (twice as wide as tall, like the default 1280x440) the panels share one
@@ -26,7 +26,10 @@ def build(fig: Figure, runs: list[Run]) -> list[View]:
     contour share the top row and the loss curve runs along the bottom.
     """
     kinds = panels(runs)
-    views = [kind(runs) for kind in kinds]  # compute everything before drawing anything
+    # Compute everything before drawing anything.
+    views = [
+        kind(runs, internals=internals) if kind is ContourView else kind(runs) for kind in kinds
+    ]
     width, height = fig.get_size_inches()
     # Extra room between panels, so the contour's colour bar label stands clear of the next
     # panel's axis label.

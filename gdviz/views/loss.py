@@ -11,13 +11,42 @@ from gdviz.views.base import TRAIL, View, at, legend_place, style, trail, value_
 
 LOG_FROM = 10  # the loss spans this ratio: a logarithmic axis
 RUNAWAY_LOG = 1e3  # times the start the axis keeps to on a log scale (10 on a linear one)
+SHARPNESS_COLOR = "#7b3294"  # the curvature axis of a single run: apart from the loss's blue
+
+
+def edge_of_stability(run) -> tuple[np.ndarray, str] | None:
+    """The sharpness above which the run's optimiser is unstable on a quadratic, per snapshot,
+    and its name: ``2 / lr`` for gradient descent, ``(2 + 2β) / lr`` for heavy-ball momentum
+    (β its momentum). None where no such line holds (adaptive optimisers, Nesterov) or the
+    rate is unknown."""
+    settings = run.meta.get("torch_optimizer")
+    settings = settings if isinstance(settings, dict) else {}
+    if run.meta.get("optimizer") == "gd" or settings.get("class") == "SGD":
+        beta = settings.get("momentum", 0.0)
+        if not isinstance(beta, (int, float)) or settings.get("nesterov") is True:
+            return None
+        factor, name = (2.0, "2 / lr") if beta == 0 else (2.0 + 2.0 * beta, "(2 + 2β) / lr")
+    else:
+        return None
+    if run.lr is not None:
+        lr = run.lr
+    elif isinstance(run.meta.get("lr"), (int, float)):
+        lr = np.full(len(run.loss), float(run.meta["lr"]))
+    else:
+        return None
+    with np.errstate(divide="ignore"):
+        line = np.where(lr > 0, factor / lr, np.nan)
+    return (line, name) if np.isfinite(line).any() else None
 
 
 class LossView(View):
     """The loss curve of each run, growing step by step over axes fixed from the whole run.
 
     The loss axis is logarithmic when the losses are positive and span more than a decade.
-    Attributes after ``plot``: ``line_`` (one Line2D per run) and ``point_`` (the current step).
+    Runs that recorded their sharpness (``train(..., curvature=True)``) get it on a second
+    axis at the right, with the edge of stability (`edge_of_stability`) dashed.
+    Attributes after ``plot``: ``line_`` (one Line2D per run) and ``point_`` (the current step),
+    and ``sharp_`` (one Line2D per run with a sharpness, else None).
     """
 
     name = "loss"
@@ -42,6 +71,15 @@ class LossView(View):
             self.ylim = (lo / 1.5, min(hi, RUNAWAY_LOG * start) * 1.5)
         else:
             self.ylim = padded(max(lo, -10 * start), min(hi, 10 * start), 0.05)
+        self.sharpness = [
+            r.sharpness if r.sharpness is not None and np.isfinite(r.sharpness).any() else None
+            for r in self.runs
+        ]
+        self.edges = [
+            edge_of_stability(r) if s is not None else None
+            for r, s in zip(self.runs, self.sharpness)
+        ]
+        self.sharp_ = [None] * len(self.runs)
 
     def _draw(self, ax: Axes):
         # Room for the current point's marker at the last step, and for the line marking
@@ -81,7 +119,10 @@ class LossView(View):
                 )
         if self.best is not None:  # what the model can reach at best: where the curve heads
             ax.axhline(self.best, color="#777777", ls="--", lw=1.0, zorder=1, label="least squares")
-        if len(self.runs) > 1 or self.best is not None:
+        legend_ax, extra = ax, []
+        if any(s is not None for s in self.sharpness):
+            legend_ax, extra = self._draw_sharpness(ax)
+        if len(self.runs) > 1 or self.best is not None or extra:
             points = []
             for r in self.runs:  # a long run's curve weighs in through an even thinning
                 if r.full_loss is not None:
@@ -90,9 +131,66 @@ class LossView(View):
                 else:
                     idx = np.arange(0, len(r.loss), max(1, -(-len(r.loss) // TRAIL)))
                     points.append(np.column_stack([r.step_at(idx), r.loss[idx]]))
-            loc = legend_place(ax, np.concatenate(points))
-            ax.legend(loc=loc, fontsize="small", framealpha=0.9)
-        return with_legend(ax, [*self.line_, *self.point_])
+            handles, labels = ax.get_legend_handles_labels()
+            if extra:
+                more, more_labels = legend_ax.get_legend_handles_labels()
+                handles, labels = handles + more, labels + more_labels
+                to_loss = legend_ax.transData + ax.transData.inverted()
+                points += [to_loss.transform(p) for p in extra]
+            loc = legend_place(ax, np.concatenate(points), labels=labels)
+            legend_ax.legend(handles, labels, loc=loc, fontsize="small", framealpha=0.9)
+        sharp = [a for a in self.sharp_ if a is not None]
+        moving = [*self.line_, *self.point_, *sharp, *getattr(self, "edge_", [])]
+        return with_legend(legend_ax, moving)
+
+    def _draw_sharpness(self, ax: Axes):
+        """The sharpness of each run on a second axis, and its edge of stability; returns that
+        axis and the points it will draw (for the legend's place)."""
+        twin = ax.twinx()
+        single = len(self.runs) == 1
+        self.edge_ = []
+        tops, points = [], []
+        for i, (run, sharp, edge) in enumerate(zip(self.runs, self.sharpness, self.edges)):
+            if sharp is None:
+                continue
+            c = SHARPNESS_COLOR if single else self.colors[i]
+            steps = run.step_at(slice(None))
+            tops.append(np.nanmax(np.where(np.isfinite(sharp), sharp, np.nan)))
+            points.append(np.column_stack([steps, sharp]))
+            (self.sharp_[i],) = twin.plot(
+                [],
+                [],
+                color=c,
+                lw=1.3,
+                ls="-",
+                zorder=3,
+                label="sharpness" if single else f"sharpness, {run.label}",
+            )
+            if edge is not None:
+                line, name = edge
+                tops.append(np.nanmax(line))
+                # Over the sharpness, which at the edge of stability hides it otherwise (so
+                # redrawn with the moving artists, after them).
+                (drawn,) = twin.plot(
+                    steps,
+                    line,
+                    color="#111111" if single else c,
+                    lw=1.2,
+                    ls="--",
+                    zorder=3.2,
+                    drawstyle="steps-post",
+                    label=name if single else f"{name}, {run.label}",
+                )
+                self.edge_.append(drawn)
+                points.append(np.column_stack([steps, line]))
+        top = max(tops)
+        twin.set_ylim(0 if min(np.nanmin(p[:, 1]) for p in points) >= 0 else None, 1.12 * top)
+        twin.set_ylabel(
+            "sharpness (largest Hessian eigenvalue)", color=SHARPNESS_COLOR if single else "black"
+        )
+        if single:
+            twin.tick_params(axis="y", colors=SHARPNESS_COLOR)
+        return twin, points
 
     def update(self, step: int):
         for run, line, point in zip(self.runs, self.line_, self.point_):
@@ -109,6 +207,10 @@ class LossView(View):
             top = self.ylim[1]
             point.set_data([x], [min(y, top)])
             point.set_marker("^" if y > top else "o")  # off the top: at the edge, pointing up
+        for run, sharp, line in zip(self.runs, self.sharpness, self.sharp_):
+            if line is not None:
+                shown = trail(run, at(run, step))
+                line.set_data(run.step_at(shown), sharp[shown])
         return self.moving_
 
 
