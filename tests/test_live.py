@@ -1,0 +1,108 @@
+"""`Recorder(..., live=True)`: one output area updated in place under a real Jupyter kernel, a
+line in a terminal, nothing elsewhere."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import nbclient
+import nbformat
+import numpy as np
+import torch
+
+import gdviz
+from gdviz import live
+
+LOOP = """
+import time, torch, gdviz
+x = torch.linspace(-1, 1, 100)
+y = 3 * x + 2
+m = torch.zeros(1, requires_grad=True)
+b = torch.zeros(1, requires_grad=True)
+opt = torch.optim.SGD([m, b], lr=0.01)
+print("before the loop")
+rec = gdviz.Recorder({"m": m, "b": b}, optimizer=opt, live=True)
+start = time.perf_counter()
+while time.perf_counter() - start < 4:  # a loop that trains for four seconds
+    opt.zero_grad()
+    loss = ((m * x + b - y) ** 2).mean()
+    loss.backward()
+    rec.record(loss)
+    opt.step()
+run = rec.to_run(x=x, y=y, model="line", loss="mse")
+print("updates", rec._live.updates, "steps", len(rec))
+"""
+
+
+class Counting(nbclient.NotebookClient):
+    """Counts the kernel's messages by type as the cells run."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.seen: list[str] = []
+
+    def process_message(self, msg, cell, cell_index):
+        self.seen.append(msg["msg_type"])
+        return super().process_message(msg, cell, cell_index)
+
+
+def test_a_live_loop_updates_one_output_area_in_place_and_ends_with_the_animation(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell(LOOP))
+    client = Counting(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()
+    outputs = nb.cells[0].outputs
+    assert not [o for o in outputs if o.output_type == "error"], outputs
+    assert "clear_output" not in client.seen  # never wiped: the print before the loop stays
+    text = "".join(o.text for o in outputs if o.output_type == "stream")
+    assert text.startswith("before the loop\n")
+    updates = int(text.split("updates ")[1].split()[0])
+    displays = [o for o in outputs if o.output_type == "display_data"]
+    assert len(displays) == 1  # one area, whatever the number of updates
+    # At most three times a second, and only as the loop pays for the drawing: a few updates,
+    # each one message updating that area, and the last one the finished animation.
+    assert 2 <= updates <= 3 * 4 + 1
+    assert client.seen.count("display_data") == 1
+    assert client.seen.count("update_display_data") == updates  # the first update displays
+    final = displays[0].data
+    assert "<video" in final["text/html"] and "data:video/mp4;base64," in final["text/html"]
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_a_terminal_gets_one_line_rewritten_a_few_times_a_second():
+    shown = live.Live(("m", "b"), file=Terminal())
+    assert shown.terminal and not shown.notebook
+    loss = np.linspace(10, 1, 100_000)
+    start = time.perf_counter()
+    steps = 0
+    while time.perf_counter() - start < 1.2:
+        steps = min(steps + 1, len(loss))
+        if time.perf_counter() >= shown.next:
+            shown.tick(steps, loss, None)
+    text = shown.file.getvalue()
+    lines = text.split("\r")[1:]
+    assert 2 <= len(lines) <= 1.2 * live.TERMINAL_RATE + 1
+    assert lines[-1].startswith(f"gdviz: step {shown_steps(lines[-1]):,}  loss ")
+    assert "\n" not in text  # one line, rewritten in place
+
+
+def shown_steps(line: str) -> int:
+    return int(line.split("step ")[1].split()[0].replace(",", ""))
+
+
+def test_live_outside_a_notebook_or_terminal_costs_nothing_and_changes_nothing():
+    m = torch.zeros(1, requires_grad=True)
+    rec = gdviz.Recorder({"m": m}, live=True)  # stderr is not a terminal under pytest
+    assert rec._live is None
+    for _ in range(3):
+        loss = ((m - 1) ** 2).sum()
+        loss.backward()
+        rec.record(loss)
+    np.testing.assert_array_equal(rec.to_run().loss, [1.0, 1.0, 1.0])
