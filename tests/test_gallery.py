@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import ast
 import html
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from browser import chrome
 from PIL import Image
 
 import gdviz
@@ -113,35 +112,9 @@ def test_gallery_command_reports_failures_by_name(tmp_path):
     assert "broken" in proc.stderr.splitlines()[-1] and "Traceback" not in proc.stderr
 
 
-def _chrome():
-    selenium = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    if not (shutil.which("chromium") and Path("/usr/bin/chromedriver").exists()):
-        if os.environ.get("CI"):
-            pytest.fail("CI must test in a real browser: install chromium and chromium-driver")
-        pytest.skip("Debian's chromium and chromium-driver are not installed")
-    options = selenium.ChromeOptions()
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--allow-file-access-from-files",
-        "--window-size=1400,1000",
-    ):
-        options.add_argument(flag)
-    options.binary_location = shutil.which("chromium")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return selenium.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-
-
 def test_site_loads_in_a_real_browser(site, tmp_path):
     out, results = site
-    driver = _chrome()
+    driver = chrome()
     try:
         driver.get((out / "index.html").as_uri())
         driver.execute_script("document.querySelectorAll('img').forEach(i => i.loading = 'eager')")

@@ -7,6 +7,7 @@ grow with the number of frames.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from gdviz.export.png import PngWriter
 from gdviz.export.stream import Progress, render
 from gdviz.export.writer import Writer
 from gdviz.files import atomic_path, check_writable, interrupts_kept
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "FORMATS",
@@ -52,7 +55,7 @@ def check_target(path: str | os.PathLike) -> Path:
         known = ", ".join(f"{s} ({w.description})" for s, w in FORMATS.items())
         what = f"unknown format {suffix!r}" if suffix else "no suffix to tell the format"
         raise GdvizError(f"cannot write {path}: {what}; use one of {known}")
-    if suffix in (".mp4", ".html"):  # the page embeds an MP4 too
+    if suffix in (".mp4", ".html"):  # a page the browser cannot draw embeds an MP4
         ffmpeg_exe()
     return check_writable(path)
 
@@ -66,8 +69,9 @@ def save(animation, path: str | os.PathLike, *, progress: bool | None = None) ->
         Anything with ``frames()`` (fresh (height, width, 3) uint8 RGB arrays), ``n_frames``,
         ``fps`` and ``last_frame()``.
     path : str or path-like
-        ``.gif`` (loops forever), ``.mp4`` (H.264), ``.html`` (a page with the video embedded)
-        or ``.png`` (the final frame).
+        ``.gif`` (loops forever), ``.mp4`` (H.264), ``.html`` (an interactive page, see
+        `gdviz.export.page`; a video page for the 3-D view and decision regions) or ``.png``
+        (the final frame).
     progress : bool or None
         A progress bar on stderr; None shows it only when stderr is a terminal.
 
@@ -95,7 +99,25 @@ def save(animation, path: str | os.PathLike, *, progress: bool | None = None) ->
 
 def _write(animation, path: Path, writer: type[Writer], progress: bool | None) -> None:
     with atomic_path(path) as tmp:
-        if writer.final_frame_only:
+        if writer is HtmlWriter and hasattr(animation, "views"):
+            from gdviz.export.page import Unsupported, page
+
+            try:
+                text = page(animation, title=path.stem)
+            except Unsupported as why:  # filmed instead: the page says why
+                log.info("%s: a video page: %s", path.name, why)
+                options = {"title": path.stem, "note": f"Shown as a video: {why}."}
+            else:
+                tmp.write_text(text, encoding="utf-8")
+                return
+            options["durations"] = getattr(animation, "durations", None)
+            render(
+                animation,
+                lambda size: writer(tmp, fps=animation.fps, size=size, **options),
+                label=f"writing {path.name}",
+                progress=progress,
+            )
+        elif writer.final_frame_only:
             frame = animation.last_frame()
             size = (frame.shape[1], frame.shape[0])
             with writer(tmp, fps=animation.fps, size=size) as still:

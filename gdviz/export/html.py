@@ -33,8 +33,9 @@ DOCUMENT = """<!DOCTYPE html>
 <meta charset="utf-8">
 <title>{title}</title>
 </head>
-<body style="margin: 0; display: flex; justify-content: center">
+<body style="margin: 0; display: flex; flex-direction: column; align-items: center">
 {body}
+{note}
 </body>
 </html>
 """
@@ -114,7 +115,7 @@ class HtmlWriter(Writer):
     """A self-contained web page playing the animation (see `html_fragment`)."""
 
     suffix = ".html"
-    description = "web page with the video embedded"
+    description = "interactive web page: a slider over every snapshot"
 
     def __init__(
         self,
@@ -124,9 +125,11 @@ class HtmlWriter(Writer):
         size: tuple[int, int],
         title: str = "",
         durations=None,
+        note: str = "",
     ):
         super().__init__(path, fps=fps, size=size, durations=durations)
         self.title = title or "gdviz animation"
+        self.note = note
         self._builder = markup(fps=fps, size=size, durations=durations)
 
     @classmethod
@@ -138,7 +141,8 @@ class HtmlWriter(Writer):
 
     def close(self) -> None:
         self._builder.close()
-        page = DOCUMENT.format(title=html.escape(self.title), body=self._builder.html)
+        note = f'<p style="color: #666">{html.escape(self.note)}</p>' if self.note else ""
+        page = DOCUMENT.format(title=html.escape(self.title), body=self._builder.html, note=note)
         self.path.write_text(page, encoding="utf-8")
 
     def abort(self) -> None:

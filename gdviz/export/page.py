@@ -1,0 +1,438 @@
+"""The interactive page: every snapshot on one slider, drawn in the browser, in one file.
+
+Matplotlib draws what does not move once (axes, contours, data, legends) into a PNG. Each moving
+artist becomes a track: its geometry at every snapshot in figure pixels, taken from the artist
+itself after the view's own ``update`` (so through each panel's data-to-pixel transform, log
+axes and planes included), and packed by kind:
+
+- ``prefix``: a path or curve that grows (the visited points, the loss so far): its points once,
+  how many show at each snapshot, and the current end point;
+- ``points``: a few points a snapshot (a current point, a fitted straight line's two ends);
+- ``curve``: a fitted curve of many points, kept at evenly spread snapshots (the page shows the
+  latest kept one at or before the slider's);
+- ``arrow``: the two ends of an arrow and whether it is dashed;
+- ``text``: a note's text.
+
+A small script (`gdviz.export.player`) draws them over the PNG on a canvas. Runs of more than
+`LIMIT` snapshots get `LIMIT` of them, spread evenly with the first and the last, and the page
+says so. Views whose moving parts are not lines, arrows and text (the 3-D view, whose camera
+moves, and a classifier's decision regions) raise `Unsupported`: the page writer then embeds
+the video instead, and says why.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import itertools
+import json
+import re
+import zlib
+
+import numpy as np
+from matplotlib.legend import Legend
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch
+from matplotlib.text import Text
+from PIL import Image
+
+LIMIT = 100_000  # snapshots on the slider at most
+SMALL = 4  # points a snapshot stored whole
+CURVE_BUDGET = 150_000  # points of fitted curves stored, over all their kept snapshots
+SAMPLES = 40  # snapshots looked at to tell a track's kind
+PIXEL = 16  # coordinates are kept to 1/16 of a pixel
+
+
+class Unsupported(Exception):
+    """The view moves something the page cannot draw from numbers."""
+
+
+def slider_steps(runs) -> tuple[np.ndarray, bool]:
+    """The snapshots on the slider, and whether they were thinned."""
+    length = max(len(r.loss) for r in runs)
+    if length <= LIMIT:
+        return np.arange(length), False
+    return np.unique(np.linspace(0, length - 1, LIMIT).round().astype(np.int64)), True
+
+
+def collect(animation) -> dict:
+    """Everything the player needs, as a JSON-ready dict (arrays packed, see `_pack`)."""
+    fig, views, runs = animation.fig, animation.views, animation.runs
+    if any(v.full_redraw for v in views):
+        raise Unsupported("the 3-D view's camera moves, so every frame is a new picture")
+    height = fig.bbox.height
+    tracks = []
+    for view in views:
+        owners = _owners(view)
+        for artist in view.moving_:
+            if isinstance(artist, Legend):
+                continue  # drawn into the background
+            if not isinstance(artist, (Line2D, FancyArrowPatch, Text)):
+                raise Unsupported(
+                    f"the {view.name} view moves a {type(artist).__name__} (a classifier's "
+                    "decision regions), which is drawn by matplotlib only"
+                )
+            tracks.append(_make_track(artist, owners.get(id(artist)), height))
+    steps, thinned = slider_steps(runs)
+    sample = np.unique(np.linspace(0, len(steps) - 1, min(SAMPLES, len(steps))).astype(int))
+    for j in sample:  # tell each track's kind from a spread of snapshots
+        for view in views:
+            view.update(int(steps[j]))
+        for track in tracks:
+            track.look()
+    for track in tracks:
+        track.decide(len(steps))
+    for j, step in enumerate(steps):
+        for view in views:
+            view.update(int(step))
+        for track in tracks:
+            track.record(j)
+    background = _background(animation, [t.artist for t in tracks])
+    animation._update(animation.n_frames - 1)  # leave the figure as it was (the last frame)
+    return {
+        "width": round(fig.bbox.width),
+        "height": round(height),
+        "background": "data:image/png;base64," + base64.b64encode(background).decode("ascii"),
+        "title": fig.get_suptitle() or "gdviz",
+        "thinned": bool(thinned),
+        "snapshots": int(max(len(r.loss) for r in runs)),
+        "seconds": float(animation.n_frames / animation.fps),
+        "runs": [_run_readout(r, steps) for r in runs],
+        "tracks": [t.pack() for t in tracks],
+    }
+
+
+def _owners(view) -> dict[int, int]:
+    """Which run each of a view's per-run artists belongs to (its lists indexed by run)."""
+    owners = {}
+    for value in vars(view).values():
+        if isinstance(value, list) and len(value) == len(view.runs):
+            for i, item in enumerate(value):
+                if isinstance(item, dict):
+                    owners.update({id(a): i for a in item.values()})
+                elif item is not None:
+                    owners[id(item)] = i
+    return owners
+
+
+def _run_readout(run, steps) -> dict:
+    k = np.minimum(steps, len(run.loss) - 1)
+    return {
+        "label": run.label,
+        "step": _pack(np.asarray(run.step_at(k), dtype=np.int32)),
+        "loss": _pack(run.loss[k].astype(np.float64)),
+    }
+
+
+def _background(animation, hidden) -> bytes:
+    """The figure without its moving artists (nor the caption, which the page writes), PNG."""
+    fig = animation.fig
+    was = [(a, a.get_visible()) for a in [*hidden, animation.caption_]]
+    for artist, _ in was:
+        artist.set_visible(False)
+    try:
+        fig.canvas.draw()
+        rgba = np.asarray(fig.canvas.buffer_rgba())
+        buffer = io.BytesIO()
+        Image.fromarray(rgba[..., :3]).save(buffer, format="png", optimize=True)
+    finally:
+        for artist, visible in was:
+            artist.set_visible(visible)
+    return buffer.getvalue()
+
+
+# -- tracks -------------------------------------------------------------------------------------
+
+
+def _pack(a: np.ndarray) -> dict:
+    """An array as deflated little-endian bytes in base64, with its type and shape."""
+    a = np.ascontiguousarray(a)
+    kind = {
+        np.dtype(np.float32): "f4",
+        np.dtype(np.float64): "f8",
+        np.dtype(np.int32): "i4",
+        np.dtype(np.uint8): "u1",
+    }[a.dtype]
+    data = zlib.compress(a.astype(a.dtype.newbyteorder("<")).tobytes(), 9)
+    return {"type": kind, "shape": list(a.shape), "data": base64.b64encode(data).decode("ascii")}
+
+
+def _pixels(artist, xy, height) -> np.ndarray:
+    """Data coordinates to canvas pixels (y down), to 1/`PIXEL` of a pixel."""
+    xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+    if not len(xy):
+        return np.zeros((0, 2), np.float32)
+    with np.errstate(all="ignore"):
+        out = artist.get_transform().transform(xy)
+        out[:, 1] = height - out[:, 1]
+        out = np.round(out * PIXEL) / PIXEL
+    out[~np.isfinite(out)] = np.nan
+    return out.astype(np.float32)
+
+
+def _color(c) -> str:
+    from matplotlib.colors import to_rgba
+
+    r, g, b, a = to_rgba(c)
+    return f"rgba({round(r * 255)},{round(g * 255)},{round(b * 255)},{a:.3f})"
+
+
+def _outline(artist, scale: float):
+    """A path effect's stroke under the artist (`patheffects.withStroke`), or None."""
+    for effect in artist.get_path_effects():
+        gc = getattr(effect, "_gc", None)
+        if gc and "linewidth" in gc:
+            color = gc.get("foreground", "white")
+            alpha = gc.get("alpha", 1.0)
+            rgba = _color(color)
+            if alpha is not None and alpha != 1.0:
+                rgba = rgba.rsplit(",", 1)[0] + f",{alpha:.3f})"
+            return {"width": gc["linewidth"] * scale, "color": rgba}
+    return None
+
+
+def _make_track(artist, run, height):
+    if isinstance(artist, Line2D):
+        return LineTrack(artist, run, height)
+    if isinstance(artist, FancyArrowPatch):
+        return ArrowTrack(artist, run, height)
+    return TextTrack(artist, run, height)
+
+
+class Track:
+    def __init__(self, artist, run, height):
+        self.artist, self.run, self.height = artist, run, height
+        self.scale = artist.figure.dpi / 72.0  # points to pixels
+        self.samples = []
+
+    def look(self):
+        pass
+
+    def decide(self, count: int):
+        self.visible = np.zeros(count, np.uint8)
+
+    def base(self) -> dict:
+        clip = self.artist.get_clip_box() if self.artist.get_clip_on() else None
+        box = None
+        if clip is not None:
+            x0, y0, x1, y1 = clip.extents
+            box = [x0, self.height - y1, x1 - x0, y1 - y0]
+        return {
+            "run": self.run,
+            "clip": box,
+            "z": float(self.artist.get_zorder()),
+            "visible": _pack(self.visible),
+        }
+
+
+class LineTrack(Track):
+    def look(self):
+        self.samples.append(_pixels(self.artist, self.artist.get_xydata(), self.height))
+
+    def decide(self, count: int):
+        super().decide(count)
+        lengths = [len(s) for s in self.samples]
+        firsts_same = all(
+            len(s) == 0 or len(self.samples[-1]) == 0 or np.array_equal(s[:1], self.samples[-1][:1])
+            for s in self.samples
+        )
+        growing = all(b >= a for a, b in itertools.pairwise(lengths)) and max(lengths) > SMALL
+        if growing and firsts_same and self._prefixes():
+            self.kind = "prefix"
+            self.points: list[np.ndarray] = []
+            self.known = 0  # points of the path gathered so far
+            self.count = np.zeros(count, np.int32)
+            self.tail = np.full((count, 2), np.nan, np.float32)
+            self.point_step = []
+        elif max(lengths) <= SMALL or self._straight():
+            self.kind = "points"
+            self.width = max(max(lengths), 1) if max(lengths) <= SMALL else 2
+            self.data = np.full((count, self.width, 2), np.nan, np.float32)
+            self.count = np.zeros(count, np.int32)
+        else:
+            self.kind = "curve"
+            width = max(lengths)
+            keep = max(2, min(count, CURVE_BUDGET // max(width, 1)))
+            self.kept = np.unique(np.linspace(0, count - 1, keep).round().astype(int))
+            self.width = width
+            self.data = np.full((len(self.kept), width, 2), np.nan, np.float32)
+            self.count = np.zeros(len(self.kept), np.int32)
+        self.markers = []
+        self.marker = np.zeros(count, np.uint8)
+        self.samples = []
+
+    def _prefixes(self) -> bool:
+        """Each sample, but its last point, starts the longest one."""
+        longest = self.samples[-1]
+        return all(
+            np.array_equal(s[:-1], longest[: len(s) - 1], equal_nan=True) for s in self.samples
+        )
+
+    def _straight(self) -> bool:
+        """Every sample lies on the segment between its ends (a fitted line): store the ends."""
+        for s in self.samples:
+            s = s[np.isfinite(s).all(axis=1)]
+            if len(s) < 3:
+                continue
+            a, b = s[0].astype(float), s[-1].astype(float)
+            d = b - a
+            n = np.hypot(*d)
+            if n == 0:
+                return False
+            off = np.abs((s[:, 0] - a[0]) * d[1] - (s[:, 1] - a[1]) * d[0]) / n
+            if off.max() > 0.25:
+                return False
+        return True
+
+    def record(self, j: int):
+        a = self.artist
+        self.visible[j] = a.get_visible()
+        marker = str(a.get_marker())
+        if marker not in self.markers:
+            self.markers.append(marker)
+        self.marker[j] = self.markers.index(marker)
+        xy = _pixels(a, a.get_xydata(), self.height)
+        if self.kind == "prefix":
+            body = xy[:-1]
+            if len(body) > self.known:
+                self.points.append(body[self.known :])
+                # Points join the path once passed: the latest was the current point at the
+                # snapshot before (with a thinned slider, the rest lie between the two).
+                self.point_step.extend([max(j - 1, 0)] * (len(body) - self.known))
+                self.known = len(body)
+            self.count[j] = len(body)
+            if len(xy):
+                self.tail[j] = xy[-1]
+        elif self.kind == "points":
+            if len(xy) > self.width:
+                xy = xy[[0, -1]]
+            self.data[j, : len(xy)] = xy
+            self.count[j] = len(xy)
+        else:
+            i = np.searchsorted(self.kept, j)
+            if i < len(self.kept) and self.kept[i] == j:
+                xy = xy[: self.width]
+                self.data[i, : len(xy)] = xy
+                self.count[i] = len(xy)
+
+    def pack(self) -> dict:
+        a = self.artist
+        out = self.base()
+        dashes = a._dash_pattern[1] if a.get_linestyle() not in ("-", "None", "") else None
+        out.update(
+            type="line",
+            kind=self.kind,
+            color=_color(a.get_color()),
+            width=a.get_linewidth() * self.scale if a.get_linestyle() != "None" else 0,
+            dash=[d * self.scale for d in dashes] if dashes else None,
+            markers=self.markers,
+            marker=_pack(self.marker),
+            size=a.get_markersize() * self.scale,
+            face=_color(a.get_markerfacecolor()),
+            edge=_color(a.get_markeredgecolor()),
+            edge_width=a.get_markeredgewidth() * self.scale,
+            outline=_outline(a, self.scale),
+        )
+        if self.kind == "prefix":
+            points = np.concatenate(self.points) if self.points else np.zeros((0, 2), np.float32)
+            out.update(
+                points=_pack(points),
+                count=_pack(self.count),
+                tail=_pack(self.tail),
+                point_step=_pack(np.asarray(self.point_step, np.int32)),
+            )
+        else:
+            out.update(data=_pack(self.data), count=_pack(self.count))
+            if self.kind == "curve":
+                out["kept"] = _pack(self.kept.astype(np.int32))
+        return out
+
+
+class ArrowTrack(Track):
+    def decide(self, count: int):
+        super().decide(count)
+        self.ends = np.full((count, 4), np.nan, np.float32)
+        self.dashed = np.zeros(count, np.uint8)
+
+    def record(self, j: int):
+        a = self.artist
+        self.visible[j] = a.get_visible()
+        posA, posB = a._posA_posB
+        self.ends[j] = _pixels(a, [posA, posB], self.height).reshape(-1)
+        self.dashed[j] = a.get_linestyle() not in ("-", "solid")
+
+    def pack(self) -> dict:
+        a = self.artist
+        out = self.base()
+        scale = self.scale
+        mutation = a.get_mutation_scale() * scale
+        out.update(
+            type="arrow",
+            color=_color(a.get_edgecolor()),
+            width=a.get_linewidth() * scale,
+            head=[0.4 * mutation, 0.2 * mutation],
+            ends=_pack(self.ends),
+            dashed=_pack(self.dashed),
+            outline=_outline(a, scale),
+        )
+        return out
+
+
+class TextTrack(Track):
+    def decide(self, count: int):
+        super().decide(count)
+        self.texts: list[str] = []
+        self.index = np.zeros(count, np.int32)
+
+    def record(self, j: int):
+        a = self.artist
+        self.visible[j] = a.get_visible()
+        text = a.get_text()
+        if not self.texts or self.texts[-1] != text:
+            self.texts.append(text)
+        self.index[j] = len(self.texts) - 1
+
+    def pack(self) -> dict:
+        a = self.artist
+        out = self.base()
+        x, y = a.get_transform().transform(a.get_position())
+        box = a.get_bbox_patch()
+        out.update(
+            type="text",
+            at=[float(x), float(self.height - y)],
+            size=a.get_fontsize() * self.scale,
+            color=_color(a.get_color()),
+            ha=a.get_horizontalalignment(),
+            va=a.get_verticalalignment(),
+            box=_color(box.get_facecolor()) if box is not None else None,
+            texts=self.texts,
+            index=_pack(self.index),
+        )
+        return out
+
+
+def page(animation, title: str) -> str:
+    """The whole page as text."""
+    from gdviz.export.player import SCRIPT, STYLE, TEMPLATE
+
+    data = collect(animation)
+    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    parts = {
+        "@TITLE@": html.escape(title),
+        "@NOTE@": html.escape(_note(data)),
+        "@STYLE@": STYLE,
+        "@SCRIPT@": SCRIPT,
+        "@DATA@": payload,
+    }
+    # One pass: nothing a label or the data holds is read as a placeholder.
+    return re.sub("@(TITLE|NOTE|STYLE|SCRIPT|DATA)@", lambda m: parts[m.group(0)], TEMPLATE)
+
+
+def _note(data: dict) -> str:
+    if data["thinned"]:
+        return (
+            f"The run has {data['snapshots']:,} snapshots; the slider holds {LIMIT:,} of them, "
+            "spread evenly from the first to the last."
+        )
+    return ""
