@@ -10,6 +10,10 @@ from gdviz.export.html import html_fragment
 
 log = logging.getLogger(__name__)
 
+# Snapshots up to which a notebook shows the player: its making costs about half a millisecond
+# a snapshot (every view moved to each), so past this the video (200 frames) is quicker to show.
+PLAYER_SNAPSHOTS = 20_000
+
 NOTE = (
     '<p style="font-family: sans-serif; font-size: 90%; color: #555">gdviz: all {full} frames '
     "would embed {size:.1f} MB, over matplotlib's <code>animation.embed_limit</code> of "
@@ -20,7 +24,9 @@ NOTE = (
 
 
 def notebook_html(animation) -> str:
-    """The markup a notebook shows: the embedded video, with fewer frames if it must be smaller.
+    """The markup a notebook shows: the interactive player (`gdviz.export.page`) where it fits
+    under matplotlib's ``animation.embed_limit``, else the embedded video, with fewer frames if
+    it must be smaller.
 
     matplotlib itself drops the frames past its ``animation.embed_limit`` and warns in a log;
     here the whole run stays on screen, with frames chosen across all of it, and the output
@@ -28,6 +34,17 @@ def notebook_html(animation) -> str:
     """
     limit_mb = float(mpl.rcParams["animation.embed_limit"])
     limit = limit_mb * 1024 * 1024
+    runs = getattr(animation, "runs", ())
+    if hasattr(animation, "views") and max(len(r.loss) for r in runs) <= PLAYER_SNAPSHOTS:
+        from gdviz.export.page import Unsupported, player
+
+        try:
+            markup = player(animation)
+        except Unsupported:
+            pass
+        else:
+            if len(markup) <= limit:
+                return markup
     markup = html_fragment(animation)
     if len(markup) <= limit:
         return markup

@@ -114,7 +114,7 @@ def test_a_race_page_every_snapshot_its_numbers_and_its_points(tmp_path, driver)
             assert abs(dx) <= 2 and abs(dy) <= 2 and error < 25, (k, run.label, dx, dy, error)
     # The readout of a later step after the arrow key, and play then pause.
     driver.execute_script("window.gdviz.show(10)")
-    body = driver.find_element("css selector", "main")
+    body = driver.find_element("css selector", "div.gdviz")
     slider = driver.find_element("css selector", "[data-gdviz=slider]")
     slider.click()
     slider.send_keys("\ue014")  # the right arrow
@@ -208,3 +208,36 @@ def test_runs_past_the_limit_are_thinned_evenly_with_the_first_and_last():
     assert np.ptp(np.diff(steps)) <= 1  # evenly: gaps of 2 and 3 only
     steps, thinned = slider_steps([type("Short", (), {"loss": np.zeros(LIMIT)})()])
     assert not thinned and len(steps) == LIMIT
+
+
+def test_two_players_on_one_page_keep_to_themselves(tmp_path, driver):
+    """As a notebook shows them: each player finds its own data and controls."""
+    first = gdviz.animate(gdviz.train("synthetic", steps=30), view="loss")
+    second = gdviz.animate(gdviz.train("thermometer", steps=50), view="loss")
+    page = tmp_path / "notebook.html"
+    page.write_text(
+        "<!DOCTYPE html><html><body>"
+        + first._repr_html_()
+        + "<p>between the outputs</p>"
+        + second._repr_html_()
+        + "</body></html>"
+    )
+    driver.get(page.as_uri())
+    deadline = time.monotonic() + 30
+    while (
+        driver.execute_script(
+            "return [...document.querySelectorAll('[data-gdviz=readout]')]"
+            ".filter(r => r.textContent).length"
+        )
+        < 2
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    sliders = driver.execute_script(
+        "return [...document.querySelectorAll('[data-gdviz=slider]')].map(s => s.max)"
+    )
+    assert sliders == ["30", "50"]
+    assert "body" not in driver.execute_script(
+        "return getComputedStyle(document.body).margin === '0px' ? 'body' : ''"
+    )  # the players' style keeps to them: the page's own margin stays
+    assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []

@@ -414,19 +414,26 @@ class TextTrack(Track):
 
 def page(animation, title: str) -> str:
     """The whole page as text."""
-    from gdviz.export.player import SCRIPT, STYLE, TEMPLATE
+    from gdviz.export.player import TEMPLATE
+
+    parts = {"@TITLE@": html.escape(title), "@PLAYER@": player(animation)}
+    return re.sub("@(TITLE|PLAYER)@", lambda m: parts[m.group(0)], TEMPLATE)
+
+
+def player(animation) -> str:
+    """The player alone (markup, style, script and data), for a page or a notebook."""
+    from gdviz.export.player import PLAYER, SCRIPT, STYLE
 
     data = collect(animation)
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     parts = {
-        "@TITLE@": html.escape(title),
         "@NOTE@": html.escape(_note(data)),
         "@STYLE@": STYLE,
         "@SCRIPT@": SCRIPT,
         "@DATA@": payload,
     }
     # One pass: nothing a label or the data holds is read as a placeholder.
-    return re.sub("@(TITLE|NOTE|STYLE|SCRIPT|DATA)@", lambda m: parts[m.group(0)], TEMPLATE)
+    return re.sub("@(NOTE|STYLE|SCRIPT|DATA)@", lambda m: parts[m.group(0)], PLAYER)
 
 
 def _note(data: dict) -> str:

@@ -12,10 +12,18 @@ TEMPLATE = """<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>@TITLE@</title>
-<style>@STYLE@</style>
+<style>body { margin: 0; }</style>
 </head>
 <body>
-<main class="gdviz">
+@PLAYER@
+</body>
+</html>
+"""
+
+# The player alone: what a page's body holds and what a notebook's output shows (several on
+# one page keep to themselves: the script finds its data and elements from its own place).
+PLAYER = """<div class="gdviz">
+<style>@STYLE@</style>
 <div class="stage">
 <img class="background" alt="" data-gdviz="background">
 <canvas data-gdviz="canvas" aria-label="the moving parts of the picture"></canvas>
@@ -32,27 +40,26 @@ TEMPLATE = """<!DOCTYPE html>
 </div>
 <div class="readout" data-gdviz="readout" role="status" aria-live="polite"></div>
 <p class="note" data-gdviz="note">@NOTE@</p>
-</main>
-<script type="application/json" id="gdviz-data">@DATA@</script>
+<script type="application/json" data-gdviz="data">@DATA@</script>
 <script>@SCRIPT@</script>
-</body>
-</html>
+</div>
 """
 
 STYLE = """
-body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; }
-.gdviz { display: flex; flex-direction: column; align-items: center; padding: 8px; }
-.stage { position: relative; }
-.stage img, .stage canvas { display: block; }
-.stage canvas { position: absolute; left: 0; top: 0; }
-.controls { display: flex; gap: 10px; align-items: center; margin: 6px 0; width: 100%;
+.gdviz { display: flex; flex-direction: column; align-items: center; padding: 8px;
+  font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; }
+.gdviz .stage { position: relative; }
+.gdviz .stage img, .gdviz .stage canvas { display: block; max-width: none; }
+.gdviz .stage canvas { position: absolute; left: 0; top: 0; }
+.gdviz .controls { display: flex; gap: 10px; align-items: center; margin: 6px 0; width: 100%;
   max-width: 900px; }
-.controls input[type=range] { flex: 1; }
-.controls button { width: 2.6em; height: 2em; font-size: 1em; }
-.readout { font-variant-numeric: tabular-nums; white-space: pre-line; text-align: center; }
-.note { color: #666; font-size: 0.9em; margin: 4px 0; }
-.note:empty { display: none; }
-.tip { position: absolute; pointer-events: none; background: rgba(255,255,255,0.95);
+.gdviz .controls input[type=range] { flex: 1; }
+.gdviz .controls button { width: 2.6em; height: 2em; font-size: 1em; }
+.gdviz .readout { font-variant-numeric: tabular-nums; white-space: pre-line;
+  text-align: center; }
+.gdviz .note { color: #666; font-size: 0.9em; margin: 4px 0; }
+.gdviz .note:empty { display: none; }
+.gdviz .tip { position: absolute; pointer-events: none; background: rgba(255,255,255,0.95);
   border: 1px solid #999; padding: 2px 6px; font-size: 12px; white-space: nowrap;
   font-variant-numeric: tabular-nums; }
 """
@@ -62,8 +69,8 @@ SCRIPT = r"""
   "use strict";
   const TYPES = { f4: Float32Array, f8: Float64Array, i4: Int32Array, u1: Uint8Array };
   const root = document.currentScript.parentElement;
-  const data = JSON.parse(document.getElementById("gdviz-data").textContent);
   const $ = (name) => root.querySelector('[data-gdviz="' + name + '"]');
+  const data = JSON.parse($("data").textContent);
   const canvas = $("canvas"), ctx = canvas.getContext("2d");
   const slider = $("slider"), readout = $("readout"), play = $("play"), speed = $("speed");
   const tip = $("tip");
