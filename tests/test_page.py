@@ -241,3 +241,26 @@ def test_two_players_on_one_page_keep_to_themselves(tmp_path, driver):
         "return getComputedStyle(document.body).margin === '0px' ? 'body' : ''"
     )  # the players' style keeps to them: the page's own margin stays
     assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+def test_decision_regions_move_on_the_page_as_matplotlib_draws_them(tmp_path, driver):
+    run = gdviz.train("moons", steps=120)
+    anim = gdviz.animate(run, view="fit")
+    path = anim.save(tmp_path / "moons.html")
+    assert "<video" not in path.read_text()
+    open_page(driver, path)
+    view, height = anim.views[0], anim.fig.bbox.height
+    for k in (0, 60, 120):
+        driver.execute_script("window.gdviz.show(arguments[0])", k)
+        frame = frame_of(anim, k)
+        # Along the decision boundary (where the picture changes most from step to step) and at
+        # the middle of the panel: the page's picture is matplotlib's, within 2 pixels.
+        segments = view.boundary_[0].get_segments()
+        spots = [segments[0][len(segments[0]) // 2]] if segments else []
+        (x0, x1), (y0, y1) = view.ax_.get_xlim(), view.ax_.get_ylim()
+        spots.append(((x0 + x1) / 2, (y0 + y1) / 2))
+        for spot in spots:
+            x, y = view.ax_.transData.transform(spot)
+            (dx, dy), error = offset(driver, frame, x, height - y, r=14)
+            assert abs(dx) <= 2 and abs(dy) <= 2 and error < 12, (k, spot, dx, dy, error)
+    assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []

@@ -11,13 +11,16 @@ axes and planes included), and packed by kind:
 - ``curve``: a fitted curve of many points, kept at evenly spread snapshots (the page shows the
   latest kept one at or before the slider's);
 - ``arrow``: the two ends of an arrow and whether it is dashed;
-- ``text``: a note's text.
+- ``text``: a note's text;
+- ``image`` and ``segments``: a classifier's decision regions and boundaries, each distinct
+  picture and set of lines once, with which one each snapshot shows; ``dots``: the data over
+  them.
 
 A small script (`gdviz.export.player`) draws them over the PNG on a canvas. Runs of more than
 `LIMIT` snapshots get `LIMIT` of them, spread evenly with the first and the last, and the page
-says so. Views whose moving parts are not lines, arrows and text (the 3-D view, whose camera
-moves, and a classifier's decision regions) raise `Unsupported`: the page writer then embeds
-the video instead, and says why.
+says so. The 3-D view, whose camera moves so that nothing stays still, raises `Unsupported`
+(as would any other moving artist of a kind not above): the page writer then embeds the video
+instead, and says why.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ import re
 import zlib
 
 import numpy as np
+from matplotlib.collections import LineCollection, PathCollection
+from matplotlib.image import AxesImage
 from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
@@ -68,10 +73,10 @@ def collect(animation) -> dict:
         for artist in view.moving_:
             if isinstance(artist, Legend):
                 continue  # drawn into the background
-            if not isinstance(artist, (Line2D, FancyArrowPatch, Text)):
+            if not isinstance(artist, DRAWN):
                 raise Unsupported(
-                    f"the {view.name} view moves a {type(artist).__name__} (a classifier's "
-                    "decision regions), which is drawn by matplotlib only"
+                    f"the {view.name} view moves a {type(artist).__name__}, which only "
+                    "matplotlib draws"
                 )
             tracks.append(_make_track(artist, owners.get(id(artist)), height))
     steps, thinned = slider_steps(runs)
@@ -197,6 +202,12 @@ def _make_track(artist, run, height):
         return LineTrack(artist, run, height)
     if isinstance(artist, FancyArrowPatch):
         return ArrowTrack(artist, run, height)
+    if isinstance(artist, AxesImage):
+        return ImageTrack(artist, run, height)
+    if isinstance(artist, LineCollection):
+        return SegmentsTrack(artist, run, height)
+    if isinstance(artist, PathCollection):
+        return DotsTrack(artist, run, height)
     return TextTrack(artist, run, height)
 
 
@@ -410,6 +421,127 @@ class TextTrack(Track):
             index=_pack(self.index),
         )
         return out
+
+
+class ImageTrack(Track):
+    """An image that changes (a classifier's decision regions): each distinct picture once, as a
+    PNG, and which one each snapshot shows."""
+
+    def decide(self, count: int):
+        super().decide(count)
+        self.pictures: list[str] = []
+        self.seen: dict[bytes, int] = {}
+        self.index = np.zeros(count, np.int32)
+
+    def record(self, j: int):
+        a = self.artist
+        self.visible[j] = a.get_visible()
+        rgb = np.asarray(a.get_array(), dtype=float)
+        pixels = np.clip(np.round(rgb * 255), 0, 255).astype(np.uint8)
+        key = zlib.crc32(pixels.tobytes()).to_bytes(4, "little") + pixels.shape[0].to_bytes(
+            4, "little"
+        )
+        if key not in self.seen:
+            if a.origin == "lower":
+                pixels = pixels[::-1]
+            buffer = io.BytesIO()
+            Image.fromarray(pixels[..., :3]).save(buffer, format="png", optimize=True)
+            self.seen[key] = len(self.pictures)
+            self.pictures.append(
+                "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+            )
+        self.index[j] = self.seen[key]
+
+    def pack(self) -> dict:
+        a = self.artist
+        x0, x1, y0, y1 = a.get_extent()
+        (px0, py0), (px1, py1) = a.axes.transData.transform([(x0, y0), (x1, y1)])
+        py0, py1 = self.height - py0, self.height - py1
+        out = self.base()
+        out.update(
+            type="image",
+            box=[
+                float(min(px0, px1)),
+                float(min(py0, py1)),
+                float(abs(px1 - px0)),
+                float(abs(py1 - py0)),
+            ],
+            smooth=a.get_interpolation() not in ("nearest", "none"),
+            alpha=1.0 if a.get_alpha() is None else float(a.get_alpha()),
+            pictures=self.pictures,
+            index=_pack(self.index),
+        )
+        return out
+
+
+class SegmentsTrack(Track):
+    """Lines that change shape (decision boundaries): each distinct set once, and which one
+    each snapshot shows."""
+
+    def decide(self, count: int):
+        super().decide(count)
+        self.sets: list[np.ndarray] = []
+        self.seen: dict[int, int] = {}
+        self.index = np.zeros(count, np.int32)
+
+    def record(self, j: int):
+        a = self.artist
+        self.visible[j] = a.get_visible()
+        pieces = []
+        for segment in a.get_segments():
+            pieces.append(_pixels(a, segment, self.height))
+            pieces.append(np.full((1, 2), np.nan, np.float32))  # lift the pen
+        xy = np.concatenate(pieces) if pieces else np.zeros((0, 2), np.float32)
+        key = zlib.crc32(xy.tobytes())
+        if key not in self.seen:
+            self.seen[key] = len(self.sets)
+            self.sets.append(xy)
+        self.index[j] = self.seen[key]
+
+    def pack(self) -> dict:
+        a = self.artist
+        out = self.base()
+        starts = np.cumsum([0] + [len(s) for s in self.sets]).astype(np.int32)
+        points = np.concatenate(self.sets) if self.sets else np.zeros((0, 2), np.float32)
+        out.update(
+            type="segments",
+            color=_color(a.get_colors()[0]),
+            width=float(a.get_linewidths()[0]) * self.scale,
+            points=_pack(points),
+            starts=_pack(starts),
+            index=_pack(self.index),
+        )
+        return out
+
+
+class DotsTrack(Track):
+    """Scattered dots drawn over what moves (the data over the decision regions)."""
+
+    def record(self, j: int):
+        self.visible[j] = self.artist.get_visible()
+
+    def pack(self) -> dict:
+        a = self.artist
+        offsets = a.get_offset_transform().transform(a.get_offsets())
+        offsets[:, 1] = self.height - offsets[:, 1]
+        n = len(offsets)
+        sizes = np.broadcast_to(np.asarray(a.get_sizes(), float), (n,))
+        faces = np.broadcast_to(a.get_facecolors(), (n, 4))
+        edges = a.get_edgecolors()
+        widths = np.asarray(a.get_linewidths(), float)
+        out = self.base()
+        out.update(
+            type="dots",
+            xy=_pack(offsets.astype(np.float32)),
+            radius=_pack((np.sqrt(sizes) / 2 * self.scale).astype(np.float32)),
+            faces=_pack(np.round(np.asarray(faces) * 255).astype(np.uint8)),
+            edge=_color(edges[0]) if len(edges) else None,
+            edge_width=float(widths[0]) * self.scale if len(widths) else 0.0,
+        )
+        return out
+
+
+DRAWN = (Line2D, FancyArrowPatch, Text, AxesImage, LineCollection, PathCollection)
 
 
 def page(animation, title: str) -> str:

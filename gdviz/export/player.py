@@ -219,7 +219,35 @@ SCRIPT = r"""
     lines.forEach((s, i) => ctx.fillText(s, x, y + i * h + 0.1 * t.size));
   }
 
-  const DRAW = { line, arrow, text };
+  function image(t, j) {
+    ctx.imageSmoothingEnabled = t.smooth;
+    ctx.globalAlpha = t.alpha;
+    ctx.drawImage(t.images[t.index[j]], ...t.box);
+    ctx.globalAlpha = 1;
+  }
+
+  function segments(t, j) {
+    const i = t.index[j], a = t.starts[i], b = t.starts[i + 1];
+    ctx.setLineDash([]);
+    ctx.lineJoin = "round"; ctx.lineCap = "round";
+    polyline(t.points.subarray(2 * a, 2 * b), b - a, null);
+    ctx.lineWidth = t.width; ctx.strokeStyle = t.color; ctx.stroke();
+  }
+
+  function dots(t) {
+    for (let i = 0; i < t.radius.length; i++) {
+      ctx.beginPath();
+      ctx.arc(t.xy[2 * i], t.xy[2 * i + 1], t.radius[i], 0, 2 * Math.PI);
+      const f = t.faces.subarray(4 * i, 4 * i + 4);
+      ctx.fillStyle = "rgba(" + f[0] + "," + f[1] + "," + f[2] + "," + f[3] / 255 + ")";
+      ctx.fill();
+      if (t.edge && t.edge_width > 0) {
+        ctx.lineWidth = t.edge_width; ctx.strokeStyle = t.edge; ctx.stroke();
+      }
+    }
+  }
+
+  const DRAW = { line, arrow, text, image, segments, dots };
 
   function draw(j) {
     ctx.clearRect(0, 0, canvas.width, canvas.height);
@@ -284,6 +312,10 @@ SCRIPT = r"""
 
   async function main() {
     await Promise.all(data.tracks.map(unpackAll));
+    await Promise.all(data.tracks.filter((t) => t.type === "image").map(async (t) => {
+      t.images = t.pictures.map((src) => { const im = new Image(); im.src = src; return im; });
+      await Promise.all(t.images.map((im) => im.decode()));
+    }));
     await Promise.all(data.runs.map(unpackAll));
     data.count = data.runs[0].step.length;
     const img = $("background");
