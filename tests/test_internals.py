@@ -386,13 +386,11 @@ def test_the_loss_view_draws_sharpness_and_the_edge_of_stability():
     xs, ys = view.sharp_[0].get_data()
     np.testing.assert_array_equal(xs, np.arange(11))
     np.testing.assert_array_equal(ys, runs[0].sharpness[:11])
-    edges = {
-        line.get_label(): line.get_ydata()
-        for line in twin.get_lines()
-        if "2 / lr" in line.get_label()
-    }
-    assert sorted(edges) == ["2 / lr, gd, lr 0.9", "2 / lr, gd, lr 1.05"]
-    np.testing.assert_allclose(edges["2 / lr, gd, lr 0.9"], 2 / 0.9)
+    assert [e.get_color() for e in view.edge_] == view.colors[:2]  # one per run, its colour
+    np.testing.assert_allclose(view.edge_[0].get_ydata(), 2 / 0.9)
+    np.testing.assert_allclose(view.edge_[1].get_ydata(), 2 / 1.05)
+    legend = [t.get_text() for t in twin.get_legend().get_texts()]
+    assert legend[-2:] == ["sharpness (run's colour)", "2 / lr (run's colour)"]
     assert twin.get_ylim()[1] >= 2 / 0.9  # the higher line stays in view
     momentum = gdviz.train("synthetic", optimizer="momentum", steps=5, curvature=True)
     view = LossView(momentum).plot()
@@ -402,7 +400,7 @@ def test_the_loss_view_draws_sharpness_and_the_edge_of_stability():
     adam = gdviz.train("synthetic", optimizer="adam", steps=5, curvature=True)
     view = LossView(adam).plot()  # no stability line holds for an adaptive optimiser
     twin = next(a for a in view.figure_.axes if a is not view.ax_)
-    assert [line.get_label() for line in twin.get_lines()] == ["sharpness"]
+    assert [line.get_label() for line in twin.get_lines()] == ["sharpness (top Hessian eigenvalue)"]
 
 
 def test_the_command_line_records_and_draws_curvature_and_internals(tmp_path, capsys):

@@ -149,7 +149,7 @@ class LossView(View):
         twin = ax.twinx()
         single = len(self.runs) == 1
         self.edge_ = []
-        tops, points = [], []
+        tops, points, names = [], [], []
         for i, (run, sharp, edge) in enumerate(zip(self.runs, self.sharpness, self.edges)):
             if sharp is None:
                 continue
@@ -164,7 +164,7 @@ class LossView(View):
                 lw=1.3,
                 ls="-",
                 zorder=3,
-                label="sharpness" if single else f"sharpness, {run.label}",
+                label="sharpness (top Hessian eigenvalue)" if single else "_sharpness",
             )
             if edge is not None:
                 line, name = edge
@@ -179,15 +179,18 @@ class LossView(View):
                     ls="--",
                     zorder=3.2,
                     drawstyle="steps-post",
-                    label=name if single else f"{name}, {run.label}",
+                    label=name if single else "_edge",
                 )
                 self.edge_.append(drawn)
+                names.append(name)
                 points.append(np.column_stack([steps, line]))
+        if not single:  # one entry for each kind of line, in grey: each run keeps its colour
+            twin.plot([], [], color="#777777", lw=1.3, label="sharpness (run's colour)")
+            for name in dict.fromkeys(names):
+                twin.plot([], [], color="#777777", lw=1.2, ls="--", label=f"{name} (run's colour)")
         top = max(tops)
         twin.set_ylim(0 if min(np.nanmin(p[:, 1]) for p in points) >= 0 else None, 1.12 * top)
-        twin.set_ylabel(
-            "sharpness (largest Hessian eigenvalue)", color=SHARPNESS_COLOR if single else "black"
-        )
+        twin.set_ylabel("sharpness", color=SHARPNESS_COLOR if single else "black")
         if single:
             twin.tick_params(axis="y", colors=SHARPNESS_COLOR)
         return twin, points
