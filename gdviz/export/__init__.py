@@ -99,6 +99,7 @@ def save(animation, path: str | os.PathLike, *, progress: bool | None = None) ->
 
 def _write(animation, path: Path, writer: type[Writer], progress: bool | None) -> None:
     with atomic_path(path) as tmp:
+        options = writer.options(animation, path)
         if writer is HtmlWriter and hasattr(animation, "views"):
             from gdviz.export.page import Unsupported, page
 
@@ -106,28 +107,20 @@ def _write(animation, path: Path, writer: type[Writer], progress: bool | None) -
                 text = page(animation, title=path.stem)
             except Unsupported as why:  # filmed instead: the page says why
                 log.info("%s: a video page: %s", path.name, why)
-                options = {"title": path.stem, "note": f"Shown as a video: {why}."}
+                options["note"] = f"Shown as a video: {why}."
             else:
                 tmp.write_text(text, encoding="utf-8")
                 return
-            options["durations"] = getattr(animation, "durations", None)
-            render(
-                animation,
-                lambda size: writer(tmp, fps=animation.fps, size=size, **options),
-                label=f"writing {path.name}",
-                progress=progress,
-            )
-        elif writer.final_frame_only:
+        if writer.final_frame_only:
             frame = animation.last_frame()
             size = (frame.shape[1], frame.shape[0])
             with writer(tmp, fps=animation.fps, size=size) as still:
                 still.append(frame)
-        else:
-            options = writer.options(animation, path)
-            options["durations"] = getattr(animation, "durations", None)
-            render(
-                animation,
-                lambda size: writer(tmp, fps=animation.fps, size=size, **options),
-                label=f"writing {path.name}",
-                progress=progress,
-            )
+            return
+        options["durations"] = getattr(animation, "durations", None)
+        render(
+            animation,
+            lambda size: writer(tmp, fps=animation.fps, size=size, **options),
+            label=f"writing {path.name}",
+            progress=progress,
+        )
