@@ -163,14 +163,6 @@ def test_a_long_dashboard_page_is_small_and_every_panel_moves(tmp_path, driver):
     assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
 
 
-def test_a_view_the_page_cannot_draw_is_shown_as_video_and_says_why(tmp_path):
-    run = gdviz.train("synthetic", steps=20)
-    path = gdviz.animate(run, view="surface", frames=5).save(tmp_path / "s.html")
-    text = path.read_text()
-    assert "<video" in text and "Shown as a video: the 3-D view" in text
-    assert "https://" not in text and "http://" not in text
-
-
 def test_hovering_a_path_or_the_loss_curve_names_the_step_under_the_pointer(tmp_path, driver):
     from selenium.webdriver.common.action_chains import ActionChains
 
@@ -264,3 +256,47 @@ def test_decision_regions_move_on_the_page_as_matplotlib_draws_them(tmp_path, dr
             (dx, dy), error = offset(driver, frame, x, height - y, r=14)
             assert abs(dx) <= 2 and abs(dy) <= 2 and error < 12, (k, spot, dx, dy, error)
     assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+def test_a_3d_page_holds_the_camera_still_and_draws_what_matplotlib_draws_there(tmp_path, driver):
+    from mpl_toolkits.mplot3d import proj3d
+
+    runs = gdviz.sweep("rosenbrock", optimizer=["gd", "adam"], steps=300)
+    anim = gdviz.animate(runs, view="surface")
+    path = anim.save(tmp_path / "surface.html")
+    text = path.read_text()
+    assert "<video" not in text and "The camera stays where the animation" in text
+    view = anim.views[0]
+    assert view.turning  # the animation itself still turns
+    open_page(driver, path)
+    view.turning = False  # matplotlib's frames with the camera where the page holds it
+    height = anim.fig.bbox.height
+    try:
+        for k in (40, 150, 300):
+            driver.execute_script("window.gdviz.show(arguments[0])", k)
+            frame = frame_of(anim, k)
+            projection = view.ax_.get_proj()
+            assert any(p.get_visible() for p in view.point_)
+            for point in view.point_:
+                if not point.get_visible():
+                    continue
+                xs, ys, zs = point.get_data_3d()
+                px, py, _ = proj3d.proj_transform(xs, ys, zs, projection)
+                x, y = view.ax_.transData.transform((px[0], py[0]))
+                (dx, dy), error = offset(driver, frame, x, height - y)
+                assert abs(dx) <= 2 and abs(dy) <= 2 and error < 25, (k, dx, dy, error)
+    finally:
+        view.turning = True
+    assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+def test_a_moving_artist_the_page_cannot_draw_makes_a_video_page_that_says_why(tmp_path):
+    from matplotlib.patches import Rectangle
+
+    anim = gdviz.animate(gdviz.train("synthetic", steps=20), view="loss", frames=5)
+    view = anim.views[0]
+    box = view.ax_.add_patch(Rectangle((0, 0), 1, 1))
+    view.moving_.append(box)
+    text = anim.save(tmp_path / "odd.html").read_text()
+    assert "<video" in text and "Shown as a video: the loss view moves a Rectangle" in text
+    assert "https://" not in text and "http://" not in text

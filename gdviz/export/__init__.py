@@ -70,7 +70,7 @@ def save(animation, path: str | os.PathLike, *, progress: bool | None = None) ->
         ``fps`` and ``last_frame()``.
     path : str or path-like
         ``.gif`` (loops forever), ``.mp4`` (H.264), ``.html`` (an interactive page, see
-        `gdviz.export.page`; a video page for the 3-D view) or ``.png``
+        `gdviz.export.page`) or ``.png``
         (the final frame).
     progress : bool or None
         A progress bar on stderr; None shows it only when stderr is a terminal.

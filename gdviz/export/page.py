@@ -18,9 +18,10 @@ axes and planes included), and packed by kind:
 
 A small script (`gdviz.export.player`) draws them over the PNG on a canvas. Runs of more than
 `LIMIT` snapshots get `LIMIT` of them, spread evenly with the first and the last, and the page
-says so. The 3-D view, whose camera moves so that nothing stays still, raises `Unsupported`
-(as would any other moving artist of a kind not above): the page writer then embeds the video
-instead, and says why.
+says so. The 3-D view's camera is held where the animation's turn ends (the page says so), and
+its lines are projected through that camera as matplotlib projects them. A moving artist of
+any other kind raises `Unsupported`: the page writer then embeds the video instead, and says
+why.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.text import Text
+from mpl_toolkits.mplot3d import proj3d
+from mpl_toolkits.mplot3d.art3d import Line3D
 from PIL import Image
 
 LIMIT = 100_000  # snapshots on the slider at most
@@ -63,9 +66,24 @@ def slider_steps(runs) -> tuple[np.ndarray, bool]:
 
 def collect(animation) -> dict:
     """Everything the player needs, as a JSON-ready dict (arrays packed, see `_pack`)."""
+    turning = [v for v in animation.views if getattr(v, "turning", False)]
+    for view in turning:  # the page holds a 3-D camera still, at its end position
+        view.turning = False
+    try:
+        return _collect(animation)
+    finally:
+        for view in turning:
+            view.turning = True
+        animation._update(animation.n_frames - 1)  # the figure as it was (the last frame)
+
+
+def _collect(animation) -> dict:
     fig, views, runs = animation.fig, animation.views, animation.runs
     if any(v.full_redraw for v in views):
-        raise Unsupported("the 3-D view's camera moves, so every frame is a new picture")
+        raise Unsupported("the view's every frame is a new picture")
+    for view in views:  # the camera where the page holds it, before any pixel is read
+        view.update(view.last_step)
+    fig.canvas.draw()
     height = fig.bbox.height
     tracks = []
     for view in views:
@@ -94,8 +112,9 @@ def collect(animation) -> dict:
         for track in tracks:
             track.record(j)
     background = _background(animation, [t.artist for t in tracks])
-    animation._update(animation.n_frames - 1)  # leave the figure as it was (the last frame)
+    still = any(hasattr(v, "turning") for v in views)
     return {
+        "still_camera": still,
         "width": round(fig.bbox.width),
         "height": round(height),
         "background": "data:image/png;base64," + base64.b64encode(background).decode("ascii"),
@@ -198,6 +217,8 @@ def _outline(artist, scale: float):
 
 
 def _make_track(artist, run, height):
+    if isinstance(artist, Line3D):
+        return Line3DTrack(artist, run, height)
     if isinstance(artist, Line2D):
         return LineTrack(artist, run, height)
     if isinstance(artist, FancyArrowPatch):
@@ -238,8 +259,12 @@ class Track:
 
 
 class LineTrack(Track):
+    def xy(self) -> np.ndarray:
+        """The line's points now, in canvas pixels."""
+        return _pixels(self.artist, self.artist.get_xydata(), self.height)
+
     def look(self):
-        self.samples.append(_pixels(self.artist, self.artist.get_xydata(), self.height))
+        self.samples.append(self.xy())
 
     def decide(self, count: int):
         super().decide(count)
@@ -303,7 +328,7 @@ class LineTrack(Track):
         if marker not in self.markers:
             self.markers.append(marker)
         self.marker[j] = self.markers.index(marker)
-        xy = _pixels(a, a.get_xydata(), self.height)
+        xy = self.xy()
         if self.kind == "prefix":
             body = xy[:-1]
             if len(body) > self.known:
@@ -358,6 +383,21 @@ class LineTrack(Track):
             if self.kind == "curve":
                 out["kept"] = _pack(self.kept.astype(np.int32))
         return out
+
+
+class Line3DTrack(LineTrack):
+    """A line on 3-D axes: its 3-D points projected as matplotlib projects them when it draws
+    (the camera held still, so one projection serves every snapshot)."""
+
+    def xy(self) -> np.ndarray:
+        a = self.artist
+        if not hasattr(self, "projection"):
+            self.projection = a.axes.get_proj()
+        xs, ys, zs = (np.asarray(v, dtype=float) for v in a.get_data_3d())
+        if not len(xs):
+            return np.zeros((0, 2), np.float32)
+        px, py, _ = proj3d.proj_transform(xs, ys, zs, self.projection)
+        return _pixels(a, np.column_stack([px, py]), self.height)
 
 
 class ArrowTrack(Track):
@@ -569,9 +609,12 @@ def player(animation) -> str:
 
 
 def _note(data: dict) -> str:
+    notes = []
     if data["thinned"]:
-        return (
+        notes.append(
             f"The run has {data['snapshots']:,} snapshots; the slider holds {LIMIT:,} of them, "
             "spread evenly from the first to the last."
         )
-    return ""
+    if data["still_camera"]:
+        notes.append("The camera stays where the animation's turn ends.")
+    return " ".join(notes)

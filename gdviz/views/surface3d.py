@@ -35,7 +35,12 @@ class SurfaceView(View):
     """
 
     name = "surface"
-    full_redraw = True  # the camera moves: each frame is drawn whole
+    turning = True  # the camera turns as the run goes (False: it stays at its end position)
+
+    @property
+    def full_redraw(self) -> bool:
+        """While the camera turns, nothing stays still: every frame is drawn whole."""
+        return self.turning
 
     def __init__(self, run_or_runs):
         super().__init__(run_or_runs)
@@ -159,7 +164,7 @@ class SurfaceView(View):
             point.set_data_3d([xs[-1]], [ys[-1]], [zs[-1]])
             point.set_visible(bool(inside[-1]))
         last = max(self.last_step, 1)
-        turned = TURN * min(step, last) / last
+        turned = TURN * min(step, last) / last if self.turning else TURN
         self.ax_.view_init(elev=ELEVATION, azim=self.facing - TURN + turned)
         return self.moving_
 
