@@ -442,3 +442,45 @@ def test_a_hostile_run_file_of_state_and_sharpness_still_draws(tmp_path):
     assert set(view.inner_[0]) == {"gradient"}  # Adam's vectors need betas it can use
     anim = gdviz.animate(back, view="dashboard", show=["internals", "curvature"], frames=4)
     assert len(list(anim.frames())) == 4
+
+
+def test_the_arrows_scale_is_the_largest_round_factor_that_keeps_a_typical_step_small():
+    from gdviz.views.internals import SHOWN_OF_BOX, scale_for
+
+    box = [(0.0, 6.0), (0.0, 8.0)]  # a diagonal of 10
+    for length, expected in ((0.01, 100.0), (0.003, 200.0), (0.04, 20.0), (0.15, 5.0), (2.0, 1.0)):
+        steps = np.column_stack([np.full(50, length), np.zeros(50)])
+        assert scale_for(steps, box) == expected, length
+        assert expected * length <= SHOWN_OF_BOX * 10 or expected == 1.0
+
+
+def test_the_exact_hessian_row_by_row_agrees_with_the_batched_one():
+    from gdviz.curvature import Sharpness
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(2, 5), torch.nn.Tanh(), torch.nn.Linear(5, 1))
+    x = torch.randn(30, 2)
+    y = torch.randn(30)
+
+    def objective():
+        return ((net(x).squeeze(1) - y) ** 2).mean()
+
+    batched = Sharpness(objective, list(net.parameters()))
+    rows = Sharpness(objective, list(net.parameters()))
+    rows._batched = False  # as where an operation has no vmap rule
+    assert batched() == pytest.approx(rows(), rel=1e-6)
+    flat = torch.cat([p.detach().reshape(-1) for p in net.parameters()]).double()
+    shapes = [p.shape for p in net.parameters()]
+
+    def loss(v):
+        parts, at = [], 0
+        for shape in shapes:
+            n = int(np.prod(shape))
+            parts.append(v[at : at + n].reshape(shape))
+            at += n
+        w1, b1, w2, b2 = parts
+        out = torch.tanh(x.double() @ w1.T + b1) @ w2.T + b2
+        return ((out.squeeze(1) - y.double()) ** 2).mean()
+
+    top = np.linalg.eigvalsh(torch.autograd.functional.hessian(loss, flat).numpy())[-1]
+    assert rows() == pytest.approx(top, rel=1e-4)

@@ -108,3 +108,68 @@ def test_live_outside_a_notebook_or_terminal_costs_nothing_and_changes_nothing()
         loss.backward()
         rec.record(loss)
     np.testing.assert_array_equal(rec.to_run().loss, [1.0, 1.0, 1.0])
+
+
+class Clock:
+    """A stand-in for time.perf_counter that moves only when told."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def run_loop(shown, clock, seconds, step_time, draw_time, monkeypatch):
+    def slow(*args, **kwargs):  # drawing that takes draw_time of the clock
+        clock.now += draw_time
+
+    monkeypatch.setattr(shown, "_line", slow)
+    loss = np.ones(int(seconds / step_time) + 2)
+    steps = 0
+    while clock.now < seconds:
+        clock.now += step_time
+        steps += 1
+        if clock.now >= shown.next:
+            shown.tick(steps, loss, None)
+    return steps
+
+
+def test_drawing_never_takes_more_than_its_share_of_the_loop(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(live.time, "perf_counter", clock)
+    shown = live.Live(("m", "b"), file=Terminal())
+    run_loop(shown, clock, seconds=20.0, step_time=0.001, draw_time=0.05, monkeypatch=monkeypatch)
+    # Slow drawing (50 ms) on a fast loop: the budget decides, about 6% of 20 s in 50 ms draws.
+    assert shown.drawing <= live.BUDGET * clock.now + 0.05  # of the whole time, drawing included
+    assert shown.updates >= 0.8 * live.BUDGET * 20.0 / 0.05
+
+
+def test_quick_drawing_is_held_to_a_few_updates_a_second(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(live.time, "perf_counter", clock)
+    shown = live.Live(("m", "b"), file=Terminal())
+    run_loop(shown, clock, seconds=10.0, step_time=0.001, draw_time=1e-5, monkeypatch=monkeypatch)
+    assert 0.9 * 10 * live.TERMINAL_RATE <= shown.updates <= 10 * live.TERMINAL_RATE + 1
+
+
+def test_the_notebook_picture_is_the_loss_so_far_and_the_path(monkeypatch):
+    monkeypatch.setattr(live, "_kernel", lambda: object())
+    shown = live.Live(("m", "b"))
+    monkeypatch.setattr(shown, "_show_png", lambda fig: None)
+    loss = np.concatenate([np.geomspace(100.0, 0.5, 3000), np.full(7000, np.nan)])
+    params = np.column_stack([np.linspace(0, 3, 3000), np.linspace(1, -2, 3000)])
+    shown._draw(3000, loss, params)
+    fig, curve, path, point = shown._figure
+    xs, ys = curve.get_data()
+    assert xs[0] == 0 and xs[-1] == 2999 and len(xs) <= live.POINTS
+    np.testing.assert_array_equal(ys, loss[xs])  # the recorded loss, thinned evenly
+    assert curve.axes.get_yscale() == "log"  # it spans more than a decade
+    lo, hi = curve.axes.get_ylim()
+    assert lo < 0.5 and hi > 100.0
+    px, py = path.get_data()
+    np.testing.assert_array_equal(np.column_stack([px, py])[[0, -1]], params[[0, -1]])
+    assert tuple(np.ravel(point.get_data())) == (3.0, -2.0)
+    (x0, x1), (y0, y1) = path.axes.get_xlim(), path.axes.get_ylim()
+    assert x0 < 0 < 3 < x1 and y0 < -2 < 1 < y1
+    assert "step 2,999" in curve.axes.get_title() and "0.5" in curve.axes.get_title()

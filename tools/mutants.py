@@ -37,6 +37,10 @@ TARGETS = {
     "gdviz/files.py": ["tests/test_export.py", "tests/test_cli.py"],
     "gdviz/schedules.py": ["tests/test_real_training.py"],
     "gdviz/views/surface.py": ["tests/test_views.py"],
+    "gdviz/curvature.py": ["tests/test_internals.py"],
+    "gdviz/views/internals.py": ["tests/test_internals.py"],
+    "gdviz/export/page.py": ["tests/test_page.py"],
+    "gdviz/live.py": ["tests/test_live.py"],
 }
 
 SWAPS = {
