@@ -23,7 +23,7 @@ from gdviz import Run
 from gdviz.data import PRESETS
 
 TARGET = 1.25
-VIEWS = ("fit", "contour", "loss", "dashboard")
+VIEWS = ("fit", "contour", "loss", "dashboard", "surface")
 
 PEAK = """
 import resource, subprocess, sys

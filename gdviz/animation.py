@@ -148,7 +148,22 @@ class Animation:
 
     def with_frames(self, frames: int) -> Animation:
         """The same animation drawn with another number of frames."""
+        self._whole("drawn with other frames")
         return animate(self.runs, frames=frames, **self.options)
+
+    def keep_seen(self) -> None:
+        """Hold of each long run only the snapshots the frames show (`gdviz.views.rows`), so
+        that memory follows the frames, not the snapshots. The runs given to `animate` are left
+        whole; the animation can still be saved as .gif, .mp4 and .png, but no longer
+        re-framed or saved as a page (which shows every snapshot)."""
+        from gdviz.views.rows import keep_seen
+
+        self.runs = keep_seen(self.runs, self.views, self.steps)
+        self.thinned = True
+
+    def _whole(self, what: str) -> None:
+        if getattr(self, "thinned", False):
+            raise GdvizError(f"this animation kept only its frames' snapshots: it cannot be {what}")
 
     def _repr_html_(self) -> str:
         from gdviz.notebook import notebook_html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import os
@@ -384,28 +385,9 @@ def run_animate(config: AnimateConfig) -> None:
         check_writable(config.save_run)
     runs = make_runs(config)
     say = (lambda *a: None) if config.quiet else click.echo
-    from gdviz.convergence import note
-
-    for run in runs:
-        who = f"gdviz: {run.label}: " if len(runs) > 1 else "gdviz: "
-        if run.diverged_at is not None:
-            click.echo(
-                f"{who}diverged at step {run.diverged_at}; "
-                f"rendering the {len(run.loss)} snapshots recorded before it",
-                err=True,
-            )
-        elif config.source.kind != "run" and (said := note(run)) is not None:
-            click.echo(f"{who}{said}", err=True)
+    _notes(runs, config)
     if config.save_run is not None:
-        from gdviz.races import run_files
-
-        paths = run_files(config.save_run, runs)
-        for path in paths:
-            OUTPUTS.expect(path)
-        for path, run in zip(paths, runs):
-            exits.check_interrupted()
-            run.save(path)
-            say(f"saved run {path}")
+        _save_runs(runs, config.save_run, say)
 
     from gdviz.animation import animate
 
@@ -419,9 +401,41 @@ def run_animate(config: AnimateConfig) -> None:
         style=config.style,
         show=config.show,
     )
+    if config.out.suffix.lower() != ".html":  # a page shows every snapshot; a video its frames
+        anim.keep_seen()
+    del runs  # memory follows the frames: the animation holds what they show
+    gc.collect()  # and the whole runs go now: reference cycles would hold them until later
     exits.check_interrupted()
     anim.save(config.out, progress=False if config.quiet else None)
     say(str(config.out))
+
+
+def _notes(runs: list, config: AnimateConfig) -> None:
+    """Say on stderr which runs diverged, and which ended far from converged."""
+    from gdviz.convergence import note
+
+    for run in runs:
+        who = f"gdviz: {run.label}: " if len(runs) > 1 else "gdviz: "
+        if run.diverged_at is not None:
+            click.echo(
+                f"{who}diverged at step {run.diverged_at}; "
+                f"rendering the {len(run.loss)} snapshots recorded before it",
+                err=True,
+            )
+        elif config.source.kind != "run" and (said := note(run)) is not None:
+            click.echo(f"{who}{said}", err=True)
+
+
+def _save_runs(runs: list, target: Path, say) -> None:
+    from gdviz.races import run_files
+
+    paths = run_files(target, runs)
+    for path in paths:
+        OUTPUTS.expect(path)
+    for path, run in zip(paths, runs):
+        exits.check_interrupted()
+        run.save(path)
+        say(f"saved run {path}")
 
 
 def make_runs(config: AnimateConfig) -> list:

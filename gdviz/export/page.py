@@ -66,6 +66,7 @@ def slider_steps(runs) -> tuple[np.ndarray, bool]:
 
 def collect(animation) -> dict:
     """Everything the player needs, as a JSON-ready dict (arrays packed, see `_pack`)."""
+    animation._whole("saved as a page of every snapshot")
     turning = [v for v in animation.views if getattr(v, "turning", False)]
     for view in turning:  # the page holds a 3-D camera still, at its end position
         view.turning = False

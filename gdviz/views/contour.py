@@ -211,7 +211,7 @@ class ContourView(View):
         self.xs, self.ys, self.values = surface.grid(on_plane, *self.extent, n=resolution)
         with np.errstate(all="ignore"):
             self._plane_loss = [
-                (np.arange(len(c)), np.asarray(f(plane.lift(c).T), dtype=float))
+                (None, np.asarray(f(plane.lift(c).T), dtype=float))  # None: every snapshot
                 for c in self.coords
             ]
 
@@ -513,7 +513,7 @@ class ContourView(View):
             text = f"{who}loss recorded {run.loss[k]:.4g}"
             if known is not None:
                 steps, values = known
-                j = max(int(np.searchsorted(steps, k, side="right")) - 1, 0)
+                j = k if steps is None else max(int(np.searchsorted(steps, k, side="right")) - 1, 0)
                 text += f", on the plane {values[j]:.4g}"
             lines.append(text)
         if len(self.runs) > NOTE_RUNS:
