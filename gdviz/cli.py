@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import math
 import os
 import re
 import sys
@@ -16,25 +15,25 @@ from typing import Any
 import click
 
 from gdviz import exits
+from gdviz import options as kinds
 from gdviz.data import PRESETS, csv_columns, read_csv
 from gdviz.errors import GdvizError
 from gdviz.files import Outputs
 from gdviz.formulas import LOSS_NAMES, MODELS
 from gdviz.functions import FUNCTIONS, function_of_text
 from gdviz.optimizers import OPTIMIZERS
+from gdviz.options import Checked, CommaList
 from gdviz.plane import KINDS as PLANES
 from gdviz.schedules import FORMS as SCHEDULES
 from gdviz.schedules import parse as parse_schedule
 from gdviz.sizes import check_size, styled
 
 VIEW_NAMES = ("fit", "contour", "loss", "surface", "dashboard")
-SHOWN = ("internals", "curvature")  # as gdviz.views.SHOWN, without importing matplotlib
 SHOW_VIEWS = {  # the view --show draws on when no --view is given
     frozenset({"internals"}): "contour",
     frozenset({"curvature"}): "loss",
     frozenset({"internals", "curvature"}): "dashboard",
 }
-SUFFIXES = (".gif", ".mp4", ".html", ".png")
 # Options that change how runs are trained, so they mean nothing with --run.
 TRAINING = ("model", "loss", "hidden", "optimizer", "lr", "steps", "init", "seed", "box")
 TRAINING += ("batch_size", "schedule", "standardize", "no_zero_grad")
@@ -76,98 +75,6 @@ class AnimateConfig:
     show: tuple[str, ...] = ()
 
 
-# -- option types -------------------------------------------------------------------------------
-
-
-class CommaList(click.ParamType):
-    """A comma-separated list, each item checked by ``one``."""
-
-    def __init__(self, name: str, one):
-        self.name, self.one = name, one
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, tuple):
-            return value
-        items = [s.strip() for s in str(value).split(",")]
-        if not all(items):
-            self.fail(f"{value!r} has an empty item", param, ctx)
-        try:
-            return tuple(self.one(s) for s in items)
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
-
-
-def _optimizer(s: str) -> str:
-    if s not in OPTIMIZERS:
-        raise ValueError(f"{s!r} is not one of {', '.join(OPTIMIZERS)}")
-    return s
-
-
-def _number(s: str, *, positive: bool = False) -> float:
-    try:
-        v = float(s)
-    except ValueError:
-        raise ValueError(f"{s!r} is not a number") from None
-    if not math.isfinite(v):
-        raise ValueError(f"{s!r} is not a finite number")
-    if positive and v <= 0:
-        raise ValueError(f"{s!r} must be a positive number")
-    return v
-
-
-def _rate(s: str) -> float:
-    return _number(s, positive=True)
-
-
-def _shown(s: str) -> str:
-    if s not in SHOWN:
-        raise ValueError(f"{s!r} is not one of {', '.join(SHOWN)}")
-    return s
-
-
-def _width(s: str) -> int:
-    if not s.isdigit() or not 1 <= int(s) <= 4096:
-        raise ValueError(f"{s!r} is not a layer width from 1 to 4096")
-    return int(s)
-
-
-class Checked(click.ParamType):
-    """A value checked by a library function that raises `GdvizError` (a formula, a schedule)."""
-
-    def __init__(self, name: str, check):
-        self.name, self.check = name, check
-
-    def convert(self, value, param, ctx):
-        try:
-            self.check(value)
-        except GdvizError as exc:
-            self.fail(str(exc), param, ctx)
-        return value
-
-
-def _size(value: str) -> None:
-    m = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", str(value))
-    if not m or min(int(m[1]), int(m[2])) < 100 or max(int(m[1]), int(m[2])) > 8000:
-        raise GdvizError(f"{value!r} is not a size like 640x480 (100 to 8000 pixels a side)")
-
-
-def _output(ctx, param, value):
-    if value is not None and Path(value).suffix.lower() not in SUFFIXES:
-        raise click.BadParameter(
-            f"{value!r} has no known format suffix: use one of {', '.join(SUFFIXES)}", ctx, param
-        )
-    return None if value is None else Path(value)
-
-
-def _npz(ctx, param, value):
-    if value is None:
-        return None
-    for v in [value] if isinstance(value, str) else value:
-        if Path(v).suffix.lower() != ".npz":
-            raise click.BadParameter(f"{v!r} must end in .npz", ctx, param)
-    return Path(value) if isinstance(value, str) else tuple(Path(v) for v in value)
-
-
 # -- commands -----------------------------------------------------------------------------------
 
 
@@ -181,7 +88,7 @@ def option(*names, **kwargs):
     return click.option(*names, show_default="default" in kwargs, **kwargs)
 
 
-Number = CommaList("number[,number...]", _number)
+Number = CommaList("number[,number...]", kinds.number)
 FUNCTION = Checked("NAME|FORMULA", function_of_text)
 FILE, OUT = click.Path(exists=True, dir_okay=False), click.Path(dir_okay=False)
 
@@ -192,12 +99,12 @@ FILE, OUT = click.Path(exists=True, dir_okay=False), click.Path(dir_okay=False)
 @option("--x", "x_col", type=CommaList("COL[,COL]", str), help="Its input column(s).")
 @option("--y", "y_col", metavar="COL", help="Its target column.")
 @option("--function", type=FUNCTION, help=f"{', '.join(FUNCTIONS)}, or a formula in x and y.")
-@option("--run", "run_files", type=FILE, multiple=True, callback=_npz, help="Saved run(s).")
+@option("--run", "run_files", type=FILE, multiple=True, callback=kinds.npz, help="Saved run(s).")
 @option("--model", type=click.Choice([*MODELS, "mlp"]), help="What to fit [the dataset's; line].")
-@option("--hidden", type=CommaList("W[,W...]", _width), help="Layer widths of --model mlp.")
+@option("--hidden", type=CommaList("W[,W...]", kinds.width), help="Layer widths of --model mlp.")
 @option("--loss", type=click.Choice(list(LOSS_NAMES)), help="The loss [the dataset's; mse].")
-@option("--optimizer", type=CommaList("O[,O...]", _optimizer), help=", ".join(OPTIMIZERS))
-@option("--lr", type=CommaList("lr[,lr...]", _rate), help="Learning rate(s) [fair defaults].")
+@option("--optimizer", type=CommaList("O[,O...]", kinds.optimizer), help=", ".join(OPTIMIZERS))
+@option("--lr", type=CommaList("lr[,lr...]", kinds.rate), help="Learning rate(s) [fair defaults].")
 @option("--steps", type=click.IntRange(min=1), help="Number of updates [the problem's].")
 @option("--init", type=Number, help="Starting parameters, comma-separated.")
 @option("--seed", type=click.IntRange(min=0, max=2**63 - 1), help="Seed for torch and the data.")
@@ -208,14 +115,16 @@ FILE, OUT = click.Path(exists=True, dir_okay=False), click.Path(dir_okay=False)
 @option("--plane", type=click.Choice(PLANES), default="pca", help="The plane for 3+ parameters.")
 @option("--no-zero-grad", is_flag=True, help="Never zero the gradients (the classic bug).")
 @option("--view", type=click.Choice(VIEW_NAMES), help="What to draw [fit; contour for functions].")
-@option("--show", type=CommaList("WHAT[,WHAT]", _shown), help="internals, curvature: see the docs.")
+@option(
+    "--show", type=CommaList("WHAT[,WHAT]", kinds.shown), help="internals, curvature: see the docs."
+)
 @option("--frames", type=click.IntRange(min=2, max=100_000), help="Frames [every step to 200].")
 @option("--fps", type=click.FloatRange(min=0.1, max=100), default=20, help="Frames per second.")
-@option("--size", type=Checked("WxH", _size), help="Pixels [640x480; dashboard 1280x440].")
+@option("--size", type=Checked("WxH", kinds.size), help="Pixels [640x480; dashboard 1280x440].")
 @option("--dpi", type=click.FloatRange(min=20, max=600), help="Dots per inch [100; slide 225].")
 @option("--style", type=click.Choice(["slide"]), help="slide: 1920x1080, everything scaled up.")
-@option("--out", type=OUT, callback=_output, help=".gif .mp4 .html or .png [SOURCE-VIEW.gif].")
-@option("--save-run", type=OUT, callback=_npz, help="Also save the run(s) to this .npz file.")
+@option("--out", type=OUT, callback=kinds.output, help=".gif .mp4 .html or .png [SOURCE-VIEW.gif].")
+@option("--save-run", type=OUT, callback=kinds.npz, help="Also save the run(s) to this .npz file.")
 @option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def animate(**options):
     """Train (or load) runs and write an animation of them."""

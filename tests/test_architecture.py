@@ -44,6 +44,7 @@ LAYERS = {
     "notebook": 3,
     "gallery": 3,
     "cli": 4,
+    "options": 4,
     "launch": 5,
 }
 TORCH_FREE = {
@@ -119,3 +120,10 @@ def test_rendering_a_saved_run_loads_neither_torch_nor_pyplot(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_command_line_names_what_the_views_can_show():
+    from gdviz.options import SHOWN
+    from gdviz.views import SHOWN as DRAWN
+
+    assert SHOWN == DRAWN
