@@ -16,6 +16,7 @@ from gdviz.formulas import MODELS, features
 from gdviz.run import Run
 
 GROWTH = 1e3  # a loss this many times its start has run away
+RISEN = 2.0  # a full-batch run that ends at this many times its start loss went the wrong way
 SHORT_OF = 0.01  # a run short of the best loss by more than this share of its start is far off
 PARAMS_OFF = 0.05  # ... as is one whose parameters are this share of their way still to go
 STILL_FALLING = 0.05  # ... and one whose last tenth fell by this share of its whole descent
@@ -55,6 +56,11 @@ def note(run: Run) -> str | None:
     best = None
     if run.meta.get("batch_size"):
         return _minibatch_note(run, loss, known)
+    if first > 0 and last > RISEN * first:  # not yet orders of magnitude, but the wrong way
+        return (
+            f"the loss rose from {first:.4g} to {last:.4g} in {steps} steps: the learning rate "
+            f"is too large{_stable_below(run)}; try a smaller lr"
+        )
     if known is not None:
         best, solution = known
         # Far off in loss, or in the parameters: along a shallow direction the loss hardly

@@ -385,3 +385,19 @@ def test_a_fit_with_many_answers_is_not_called_unconverged():
         warnings.simplefilter("error", UserWarning)
         gdviz.train(([2.0], [3.0]), standardize=True, steps=50)  # any line through the point
         gdviz.train((np.ones(5), np.arange(5.0)), standardize=True, steps=50)
+
+
+def test_a_loss_that_rose_short_of_orders_of_magnitude_is_told_to_take_a_smaller_rate():
+    from gdviz.data import PRESETS
+
+    x, y = PRESETS["synthetic"].data(None)
+    a = np.column_stack([x, np.ones_like(x)])
+    top = np.linalg.eigvalsh(2 * a.T @ a / len(x))[-1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = gdviz.train("synthetic", lr=1.05, steps=20)  # just past 2/L = 0.986
+    said = note(run)
+    assert run.loss[-1] / run.loss[0] < 1e3  # not orders of magnitude yet
+    assert said.startswith(f"the loss rose from {run.loss[0]:.4g} to {run.loss[-1]:.4g}")
+    assert f"stable below 2/L = {2 / top:.3g}" in said and said.endswith("try a smaller lr")
+    assert "larger" not in said
