@@ -90,6 +90,17 @@ def trail(run: Run, k: int) -> np.ndarray | slice:
     return np.append(np.arange(0, k, stride), k)
 
 
+def learning_rates(run: Run) -> np.ndarray | None:
+    """The learning rate of the update after each snapshot (``run.lr``, else the run's one
+    rate), or None where unknown (a loop of the user's own not told its optimiser)."""
+    if run.lr is not None:
+        return run.lr
+    lr = run.meta.get("lr")
+    if isinstance(lr, (int, float)) and not isinstance(lr, bool) and np.isfinite(lr):
+        return np.full(len(run.loss), float(lr))
+    return None
+
+
 def value_label(run: Run) -> str:
     """What the loss axis measures: ``f(x, y)`` for a function, ``loss (mse)`` for a fit."""
     if run.meta.get("kind") == "function":

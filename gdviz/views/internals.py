@@ -22,6 +22,7 @@ import numpy as np
 
 from gdviz.errors import GdvizError
 from gdviz.run import Run
+from gdviz.views.base import learning_rates
 
 SHOWN_OF_BOX = 0.1  # a typical step, scaled up, is this share of the box's diagonal
 LONGEST_OF_BOX = 0.22  # arrows longer than this share of the diagonal are cut to it, dashed
@@ -46,20 +47,10 @@ KINDS = (
 STEP_WIDTH = 3.4  # the step taken, in the run's colour, under them all
 
 
-def rates(run: Run) -> np.ndarray | None:
-    """The learning rate of the update after each snapshot, or None where unknown."""
-    if run.lr is not None:
-        return run.lr
-    lr = run.meta.get("lr")
-    if isinstance(lr, (int, float)) and not isinstance(lr, bool) and np.isfinite(lr):
-        return np.full(len(run.loss), float(lr))
-    return None
-
-
 def vectors(run: Run) -> dict[str, np.ndarray]:
     """Each kind of vector the run's records allow, shaped like ``run.params``: row ``k`` is
     the vector at snapshot ``k`` (NaN where it cannot be known: the last snapshot, a gap)."""
-    lr = rates(run)
+    lr = learning_rates(run)
     if lr is None:
         raise GdvizError(
             f"run {run.label!r} does not say its learning rate: record it with "

@@ -7,7 +7,17 @@ from matplotlib.axes import Axes
 
 from gdviz import convergence
 from gdviz.plane import padded
-from gdviz.views.base import TRAIL, View, at, legend_place, style, trail, value_label, with_legend
+from gdviz.views.base import (
+    TRAIL,
+    View,
+    at,
+    learning_rates,
+    legend_place,
+    style,
+    trail,
+    value_label,
+    with_legend,
+)
 
 LOG_FROM = 10  # the loss spans this ratio: a logarithmic axis
 RUNAWAY_LOG = 1e3  # times the start the axis keeps to on a log scale (10 on a linear one)
@@ -28,11 +38,8 @@ def edge_of_stability(run) -> tuple[np.ndarray, str] | None:
         factor, name = (2.0, "2 / lr") if beta == 0 else (2.0 + 2.0 * beta, "(2 + 2β) / lr")
     else:
         return None
-    if run.lr is not None:
-        lr = run.lr
-    elif isinstance(run.meta.get("lr"), (int, float)):
-        lr = np.full(len(run.loss), float(run.meta["lr"]))
-    else:
+    lr = learning_rates(run)
+    if lr is None:
         return None
     with np.errstate(divide="ignore"):
         line = np.where(lr > 0, factor / lr, np.nan)
