@@ -27,6 +27,7 @@ why.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 import itertools
@@ -44,6 +45,8 @@ from matplotlib.text import Text
 from mpl_toolkits.mplot3d import proj3d
 from mpl_toolkits.mplot3d.art3d import Line3D
 from PIL import Image
+
+from gdviz.views.base import per_run
 
 LIMIT = 100_000  # snapshots on the slider at most
 SMALL = 4  # points a snapshot stored whole
@@ -82,9 +85,6 @@ def _collect(animation) -> dict:
     fig, views, runs = animation.fig, animation.views, animation.runs
     if any(v.full_redraw for v in views):
         raise Unsupported("the view's every frame is a new picture")
-    for view in views:  # the camera where the page holds it, before any pixel is read
-        view.update(view.last_step)
-    fig.canvas.draw()
     height = fig.bbox.height
     tracks = []
     for view in views:
@@ -92,12 +92,13 @@ def _collect(animation) -> dict:
         for artist in view.moving_:
             if isinstance(artist, Legend):
                 continue  # drawn into the background
-            if not isinstance(artist, DRAWN):
+            track = next((t for kind, t in TRACKS if isinstance(artist, kind)), None)
+            if track is None:
                 raise Unsupported(
                     f"the {view.name} view moves a {type(artist).__name__}, which only "
                     "matplotlib draws"
                 )
-            tracks.append(_make_track(artist, owners.get(id(artist)), height))
+            tracks.append(track(artist, owners.get(id(artist)), height))
     steps, thinned = slider_steps(runs)
     sample = np.unique(np.linspace(0, len(steps) - 1, min(SAMPLES, len(steps))).astype(int))
     for j in sample:  # tell each track's kind from a spread of snapshots
@@ -118,8 +119,7 @@ def _collect(animation) -> dict:
         "still_camera": still,
         "width": round(fig.bbox.width),
         "height": round(height),
-        "background": "data:image/png;base64," + base64.b64encode(background).decode("ascii"),
-        "title": fig.get_suptitle() or "gdviz",
+        "background": background,
         "thinned": bool(thinned),
         "snapshots": int(max(len(r.loss) for r in runs)),
         "seconds": float(animation.n_frames / animation.fps),
@@ -131,13 +131,12 @@ def _collect(animation) -> dict:
 def _owners(view) -> dict[int, int]:
     """Which run each of a view's per-run artists belongs to (its lists indexed by run)."""
     owners = {}
-    for value in vars(view).values():
-        if isinstance(value, list) and len(value) == len(view.runs):
-            for i, item in enumerate(value):
-                if isinstance(item, dict):
-                    owners.update({id(a): i for a in item.values()})
-                elif item is not None:
-                    owners[id(item)] = i
+    for _, items in per_run(view):
+        for i, item in enumerate(items):
+            if isinstance(item, dict):
+                owners.update({id(a): i for a in item.values()})
+            elif item is not None:
+                owners[id(item)] = i
     return owners
 
 
@@ -150,21 +149,19 @@ def _run_readout(run, steps) -> dict:
     }
 
 
-def _background(animation, hidden) -> bytes:
-    """The figure without its moving artists (nor the caption, which the page writes), PNG."""
+def _background(animation, hidden) -> str:
+    """The figure without its moving artists (nor the caption, which the page writes), as a
+    PNG data URL."""
     fig = animation.fig
     was = [(a, a.get_visible()) for a in [*hidden, animation.caption_]]
     for artist, _ in was:
         artist.set_visible(False)
     try:
         fig.canvas.draw()
-        rgba = np.asarray(fig.canvas.buffer_rgba())
-        buffer = io.BytesIO()
-        Image.fromarray(rgba[..., :3]).save(buffer, format="png", optimize=True)
+        return _png(np.asarray(fig.canvas.buffer_rgba()), flip=False)
     finally:
         for artist, visible in was:
             artist.set_visible(visible)
-    return buffer.getvalue()
 
 
 # -- tracks -------------------------------------------------------------------------------------
@@ -181,6 +178,16 @@ def _pack(a: np.ndarray) -> dict:
     }[a.dtype]
     data = zlib.compress(a.astype(a.dtype.newbyteorder("<")).tobytes(), 9)
     return {"type": kind, "shape": list(a.shape), "data": base64.b64encode(data).decode("ascii")}
+
+
+def _png(pixels: np.ndarray, flip: bool) -> str:
+    """An RGB(A) uint8 image as a PNG data URL (``flip``: row 0 at the bottom, as ``origin
+    "lower"`` draws it)."""
+    buffer = io.BytesIO()
+    Image.fromarray((pixels[::-1] if flip else pixels)[..., :3]).save(
+        buffer, format="png", optimize=True
+    )
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def _pixels(artist, xy, height) -> np.ndarray:
@@ -217,20 +224,22 @@ def _outline(artist, scale: float):
     return None
 
 
-def _make_track(artist, run, height):
-    if isinstance(artist, Line3D):
-        return Line3DTrack(artist, run, height)
-    if isinstance(artist, Line2D):
-        return LineTrack(artist, run, height)
-    if isinstance(artist, FancyArrowPatch):
-        return ArrowTrack(artist, run, height)
-    if isinstance(artist, AxesImage):
-        return ImageTrack(artist, run, height)
-    if isinstance(artist, LineCollection):
-        return SegmentsTrack(artist, run, height)
-    if isinstance(artist, PathCollection):
-        return DotsTrack(artist, run, height)
-    return TextTrack(artist, run, height)
+class Distinct:
+    """The states a track takes, each kept once (a picture, a set of lines, a text), and which
+    one each snapshot shows."""
+
+    def __init__(self, count: int):
+        self.items: list = []
+        self.seen: dict[bytes, int] = {}
+        self.index = np.zeros(count, np.int32)
+
+    def show(self, j: int, data: bytes, make) -> None:
+        """Snapshot ``j`` shows the state whose bytes are ``data``; ``make()`` keeps a new one."""
+        key = hashlib.blake2b(data, digest_size=16).digest()
+        if key not in self.seen:
+            self.seen[key] = len(self.items)
+            self.items.append(make())
+        self.index[j] = self.seen[key]
 
 
 class Track:
@@ -434,16 +443,13 @@ class ArrowTrack(Track):
 class TextTrack(Track):
     def decide(self, count: int):
         super().decide(count)
-        self.texts: list[str] = []
-        self.index = np.zeros(count, np.int32)
+        self.texts = Distinct(count)
 
     def record(self, j: int):
         a = self.artist
         self.visible[j] = a.get_visible()
         text = a.get_text()
-        if not self.texts or self.texts[-1] != text:
-            self.texts.append(text)
-        self.index[j] = len(self.texts) - 1
+        self.texts.show(j, text.encode("utf-8"), lambda: text)
 
     def pack(self) -> dict:
         a = self.artist
@@ -458,8 +464,8 @@ class TextTrack(Track):
             ha=a.get_horizontalalignment(),
             va=a.get_verticalalignment(),
             box=_color(box.get_facecolor()) if box is not None else None,
-            texts=self.texts,
-            index=_pack(self.index),
+            texts=self.texts.items,
+            index=_pack(self.texts.index),
         )
         return out
 
@@ -470,28 +476,15 @@ class ImageTrack(Track):
 
     def decide(self, count: int):
         super().decide(count)
-        self.pictures: list[str] = []
-        self.seen: dict[bytes, int] = {}
-        self.index = np.zeros(count, np.int32)
+        self.pictures = Distinct(count)
 
     def record(self, j: int):
         a = self.artist
         self.visible[j] = a.get_visible()
         rgb = np.asarray(a.get_array(), dtype=float)
         pixels = np.clip(np.round(rgb * 255), 0, 255).astype(np.uint8)
-        key = zlib.crc32(pixels.tobytes()).to_bytes(4, "little") + pixels.shape[0].to_bytes(
-            4, "little"
-        )
-        if key not in self.seen:
-            if a.origin == "lower":
-                pixels = pixels[::-1]
-            buffer = io.BytesIO()
-            Image.fromarray(pixels[..., :3]).save(buffer, format="png", optimize=True)
-            self.seen[key] = len(self.pictures)
-            self.pictures.append(
-                "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-            )
-        self.index[j] = self.seen[key]
+        shape = np.asarray(pixels.shape, np.int64).tobytes()
+        self.pictures.show(j, shape + pixels.tobytes(), lambda: _png(pixels, a.origin == "lower"))
 
     def pack(self) -> dict:
         a = self.artist
@@ -509,8 +502,8 @@ class ImageTrack(Track):
             ],
             smooth=a.get_interpolation() not in ("nearest", "none"),
             alpha=1.0 if a.get_alpha() is None else float(a.get_alpha()),
-            pictures=self.pictures,
-            index=_pack(self.index),
+            pictures=self.pictures.items,
+            index=_pack(self.pictures.index),
         )
         return out
 
@@ -521,9 +514,7 @@ class SegmentsTrack(Track):
 
     def decide(self, count: int):
         super().decide(count)
-        self.sets: list[np.ndarray] = []
-        self.seen: dict[int, int] = {}
-        self.index = np.zeros(count, np.int32)
+        self.sets = Distinct(count)
 
     def record(self, j: int):
         a = self.artist
@@ -533,24 +524,21 @@ class SegmentsTrack(Track):
             pieces.append(_pixels(a, segment, self.height))
             pieces.append(np.full((1, 2), np.nan, np.float32))  # lift the pen
         xy = np.concatenate(pieces) if pieces else np.zeros((0, 2), np.float32)
-        key = zlib.crc32(xy.tobytes())
-        if key not in self.seen:
-            self.seen[key] = len(self.sets)
-            self.sets.append(xy)
-        self.index[j] = self.seen[key]
+        self.sets.show(j, xy.tobytes(), lambda: xy)
 
     def pack(self) -> dict:
         a = self.artist
         out = self.base()
-        starts = np.cumsum([0] + [len(s) for s in self.sets]).astype(np.int32)
-        points = np.concatenate(self.sets) if self.sets else np.zeros((0, 2), np.float32)
+        sets = self.sets.items
+        starts = np.cumsum([0] + [len(s) for s in sets]).astype(np.int32)
+        points = np.concatenate(sets) if sets else np.zeros((0, 2), np.float32)
         out.update(
             type="segments",
             color=_color(a.get_colors()[0]),
             width=float(a.get_linewidths()[0]) * self.scale,
             points=_pack(points),
             starts=_pack(starts),
-            index=_pack(self.index),
+            index=_pack(self.sets.index),
         )
         return out
 
@@ -582,7 +570,17 @@ class DotsTrack(Track):
         return out
 
 
-DRAWN = (Line2D, FancyArrowPatch, Text, AxesImage, LineCollection, PathCollection)
+# Each kind of moving artist the page draws, and its track (a 3-D line before the 2-D lines
+# it is a kind of).
+TRACKS = (
+    (Line3D, Line3DTrack),
+    (Line2D, LineTrack),
+    (FancyArrowPatch, ArrowTrack),
+    (AxesImage, ImageTrack),
+    (LineCollection, SegmentsTrack),
+    (PathCollection, DotsTrack),
+    (Text, TextTrack),
+)
 
 
 def page(animation, title: str) -> str:

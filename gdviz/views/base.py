@@ -90,6 +90,16 @@ def trail(run: Run, k: int) -> np.ndarray | slice:
     return np.append(np.arange(0, k, stride), k)
 
 
+def per_run(view) -> list[tuple[str, list]]:
+    """The view's attributes that hold one item per run: lists indexed like ``view.runs``
+    (its paths, points, predictions, ...)."""
+    return [
+        (name, value)
+        for name, value in vars(view).items()
+        if name != "runs" and isinstance(value, list) and len(value) == len(view.runs)
+    ]
+
+
 def learning_rates(run: Run) -> np.ndarray | None:
     """The learning rate of the update after each snapshot (``run.lr``, else the run's one
     rate), or None where unknown (a loop of the user's own not told its optimiser)."""

@@ -13,7 +13,7 @@ import copy
 
 import numpy as np
 
-from gdviz.views.base import TRAIL, at
+from gdviz.views.base import TRAIL, View, at, per_run
 
 RUN_ARRAYS = ("params", "loss")
 
@@ -95,14 +95,11 @@ def _swap(view, runs, swaps) -> None:
     """Replace, in ``view``, each run with its thin copy and each array of one of its runs'
     length (per run, in lists indexed like the runs) with its kept rows."""
     view.runs = [swaps[id(r)][1] if id(r) in swaps else r for r in view.runs]
-    for name, value in list(vars(view).items()):
-        if name != "runs" and hasattr(value, "runs") and hasattr(value, "update"):
+    for name, items in per_run(view):
+        setattr(view, name, [_thin(item, run, swaps) for item, run in zip(items, runs)])
+    for value in vars(view).values():
+        if value is not view and isinstance(value, View):
             _swap(value, runs, swaps)  # a view inside the view (the 3-D view's flat one)
-            continue
-        if name == "runs" or not isinstance(value, list) or len(value) != len(runs):
-            continue
-        swapped = [_thin(item, run, swaps) for item, run in zip(value, runs)]
-        setattr(view, name, swapped)
 
 
 def _thin(item, run, swaps):
