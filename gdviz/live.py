@@ -83,7 +83,7 @@ class Live:
         if self.notebook:
             self._draw(steps, loss, params)
         else:
-            self._line(steps, loss)
+            self._line(steps, loss[steps - 1])
         done = time.perf_counter()
         self.cost = done - now
         self.drawing += self.cost
@@ -95,9 +95,8 @@ class Live:
         terminal's line ended."""
         if self.terminal:
             if self.updates:
-                self._line(
-                    len(run.full_loss if run.full_loss is not None else run.loss), None, final=run
-                )
+                every = run.full_loss if run.full_loss is not None else run.loss
+                self._line(len(every), run.loss[-1])
                 self.file.write("\n")
                 self.file.flush()
             return
@@ -116,8 +115,7 @@ class Live:
 
     # -- a terminal ---------------------------------------------------------------------------
 
-    def _line(self, steps: int, loss, *, final=None) -> None:
-        value = final.loss[-1] if final is not None else loss[steps - 1]
+    def _line(self, steps: int, value: float) -> None:
         rate = steps / max(time.perf_counter() - self.start, 1e-9)
         text = f"gdviz: step {steps:,}  loss {value:.4g}  {rate:,.0f} steps/s"
         pad = " " * max(self._line_width - len(text), 0)

@@ -173,3 +173,16 @@ def test_the_notebook_picture_is_the_loss_so_far_and_the_path(monkeypatch):
     (x0, x1), (y0, y1) = path.axes.get_xlim(), path.axes.get_ylim()
     assert x0 < 0 < 3 < x1 and y0 < -2 < 1 < y1
     assert "step 2,999" in curve.axes.get_title() and "0.5" in curve.axes.get_title()
+
+
+def test_the_terminal_line_ends_with_the_last_step_and_loss(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(live.time, "perf_counter", clock)
+    shown = live.Live(("m",), file=Terminal())
+    clock.now = 1.0
+    shown.tick(10, np.linspace(5, 1, 10), None)
+    run = gdviz.Run(np.zeros((30, 1)), np.zeros((30, 1)), np.linspace(5, 0.125, 30), ("m",))
+    shown.finish(run)
+    text = shown.file.getvalue()
+    assert text.endswith("\n") and text.count("\n") == 1
+    assert text.split("\r")[-1].startswith("gdviz: step 30  loss 0.125  ")
