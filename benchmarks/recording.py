@@ -32,13 +32,14 @@ def make_data(n: int = 100) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 class Fit:
-    """Seed 000's loop, advanced a block at a time; with ``record``, one `record` call a step."""
+    """Seed 000's loop, advanced a block at a time; with ``record``, one `record` call a step
+    (``live``: with the live view of `benchmarks/live.py`)."""
 
-    def __init__(self, x, y, *, record: bool):
+    def __init__(self, x, y, *, record: bool, live: bool = False):
         self.x, self.y = x, y
         self.m = torch.tensor([0.0], requires_grad=True)
         self.b = torch.tensor([0.0], requires_grad=True)
-        self.rec = gdviz.Recorder({"m": self.m, "b": self.b}) if record else None
+        self.rec = gdviz.Recorder({"m": self.m, "b": self.b}, live=live) if record else None
         self.seconds = 0.0
 
     def advance(self, steps: int) -> None:
