@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from test_recorder import fit_line
 
 import gdviz
 from gdviz import GdvizError
@@ -364,14 +365,7 @@ def test_internals_and_curvature_are_refused_where_they_cannot_be_drawn():
     b = torch.tensor(0.0, requires_grad=True)
     x = torch.linspace(-1, 1, 20)
     loop = gdviz.Recorder({"m": m, "b": b})  # not told the optimiser: no rate, no state
-    for _ in range(3):
-        loss = ((m * x + b - 2 * x) ** 2).mean()
-        loss.backward()
-        loop.record(loss)
-        with torch.no_grad():
-            m -= 0.1 * m.grad
-            b -= 0.1 * b.grad
-        m.grad = b.grad = None
+    fit_line(loop, m, b, x, 2 * x, steps=3, lr=0.1)
     run = loop.to_run(x=x, y=2 * x, model="line", loss="mse")
     with pytest.raises(GdvizError, match="does not say its learning rate"):
         gdviz.animate(run, view="contour", show=["internals"])

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 from matplotlib.figure import Figure
+from test_recorder import fit_line
 
 import gdviz
 from gdviz.formulas import MODELS
@@ -35,14 +36,7 @@ def _recorded_run():
     m = torch.zeros(1, requires_grad=True)
     b = torch.zeros(1, requires_grad=True)
     rec = gdviz.Recorder({"m": m, "b": b})
-    for _ in range(25):
-        loss = ((m * x + b - y) ** 2).mean()
-        loss.backward()
-        rec.record(loss)
-        with torch.no_grad():
-            m -= 0.02 * m.grad
-            b -= 0.02 * b.grad
-        m.grad = b.grad = None
+    fit_line(rec, m, b, x, y, steps=25, lr=0.02)
     return rec.to_run(x=x, y=y, model="line", loss="mse")
 
 
