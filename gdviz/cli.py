@@ -356,8 +356,6 @@ def make_runs(config: AnimateConfig) -> list:
         return [load(path) for path in source.paths]
 
     with exits.deferred():  # torch loads here, and an interrupt inside its C++ would abort
-        import torch._dynamo  # noqa: F401  (torch.optim loads it at the first optimiser)
-
         from gdviz.races import sweep
 
     if source.kind == "csv":

@@ -29,13 +29,19 @@ def _interrupt(signum, frame):
 def deferred() -> Iterator[None]:
     """Within: an interrupt is noted, and raised only when the block ends. For code that must
     not be interrupted: importing torch runs C++ (pybind11) that aborts the whole process when a
-    Python exception passes through it ("terminate called after throwing ...")."""
+    Python exception passes through it ("terminate called after throwing ..."), and so does
+    torch.optim's first optimiser, which imports torch._dynamo.
+
+    Only an interrupt noted inside the block is raised at its end: the library defers too, and
+    one noted earlier (by the command line's handler) was raised when it came."""
+    before = len(_signalled)
     _deferring.append(True)
     try:
         yield
     finally:
         _deferring.pop()
-    check_interrupted()
+    if len(_signalled) > before:
+        raise KeyboardInterrupt
 
 
 def check_interrupted() -> None:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from gdviz import convergence, landscape, predictions, schedules
+from gdviz import convergence, exits, landscape, predictions, schedules
 from gdviz.curvature import Sharpness
 from gdviz.data import PRESETS, as_xy
 from gdviz.errors import GdvizError, GdvizTypeError
@@ -824,10 +824,16 @@ def _stepper(
     if spec.cls is None:
         if options:
             raise GdvizError(f"optimizer 'gd' takes no options, got {', '.join(options)}")
-        holder = torch.optim.SGD(params, lr=lr)  # never steps: keeps the scheduled rate
+        # A schedule needs an optimiser to hold the rate it sets (an SGD that never steps);
+        # without one, none is made: torch.optim loads torch._dynamo (seconds) at its first.
+        if schedule is None:
+            holder = None
+        else:
+            with exits.deferred():
+                holder = torch.optim.SGD(params, lr=lr)
 
         def update():
-            rate = holder.param_groups[0]["lr"]
+            rate = lr if holder is None else holder.param_groups[0]["lr"]
             with torch.no_grad():
                 for p in params:
                     p -= rate * p.grad
@@ -839,7 +845,8 @@ def _stepper(
         opt = holder
     else:
         try:
-            opt = getattr(torch.optim, spec.cls)(params, lr=lr, **{**spec.options, **options})
+            with exits.deferred():  # the first optimiser imports torch._dynamo: C++ (see there)
+                opt = getattr(torch.optim, spec.cls)(params, lr=lr, **{**spec.options, **options})
         except (TypeError, ValueError) as exc:
             raise GdvizError(f"optimizer {optimizer!r}: {exc}") from None
 
