@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import os
@@ -17,6 +18,7 @@ from PIL import Image
 
 from gdviz.errors import GdvizError, GdvizTypeError
 from gdviz.frames import pick_steps
+from gdviz.overlay import Overlay
 from gdviz.run import Run
 from gdviz.sizes import check_size, styled
 from gdviz.views import build, check_show
@@ -67,6 +69,7 @@ class Animation:
         last = self.steps[-1]
         self.caption_.set_samples(caption(runs, int(k), last) for k in self.steps)
         self._anim = None
+        self._blit = None  # the still figure's pixels, within `prepared`
         self._update(0)
 
     @property
@@ -82,6 +85,11 @@ class Animation:
     def moving(self) -> list:
         """Every artist that changes between frames."""
         return [a for v in self.views for a in v.moving_] + [self.caption_]
+
+    @property
+    def over(self) -> list:
+        """The still artists drawn over the moving ones (legends, stars)."""
+        return [a for v in self.views for a in v.over_]
 
     def _update(self, frame: int) -> list:
         step = int(self.steps[frame])
@@ -99,23 +107,44 @@ class Animation:
                 canvas.draw()
                 yield _rgb(canvas)
             return
-        moving = self.moving
-        for artist in moving:
+        with self.prepared():
+            for frame in range(self.n_frames):
+                yield self._blitted(frame)
+
+    @contextlib.contextmanager
+    def prepared(self) -> Iterator[None]:
+        """Within: the still figure drawn once and kept (with its overlay, `gdviz.overlay`),
+        so `frames` and `last_frame` draw only what moves. Nothing else should draw the figure
+        meanwhile: its moving artists are set aside from ordinary draws."""
+        if self._blit is not None or any(v.full_redraw for v in self.views):
+            yield
+            return
+        moving, over = self.moving, self.over
+        for artist in moving + over:
             artist.set_animated(True)
         try:
-            canvas.draw()  # everything static, once
-            background = canvas.copy_from_bbox(self.fig.bbox)
-            for frame in range(self.n_frames):
-                canvas.restore_region(background)
-                for artist in self._update(frame):
-                    self.fig.draw_artist(artist)
-                yield _rgb(canvas)
+            self.fig.canvas.draw()  # everything still, once
+            background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+            self.overlay_ = Overlay(self.fig, over, background)
+            self._blit = background
+            yield
         finally:
-            for artist in moving:
+            self._blit = None
+            for artist in moving + over:
                 artist.set_animated(False)
+
+    def _blitted(self, frame: int) -> np.ndarray:
+        canvas = self.fig.canvas
+        canvas.restore_region(self._blit)
+        for artist in self._update(frame):
+            self.fig.draw_artist(artist)
+        self.overlay_.lay()
+        return _rgb(canvas)
 
     def last_frame(self) -> np.ndarray:
         """The final frame, drawn whole, as a (height, width, 3) uint8 RGB array."""
+        if self._blit is not None:
+            return self._blitted(self.n_frames - 1)  # the same picture, pixel for pixel
         self._update(self.n_frames - 1)
         self.fig.canvas.draw()
         return _rgb(self.fig.canvas)

@@ -24,14 +24,17 @@ opt = torch.optim.SGD([m, b], lr=0.01)
 print("before the loop")
 rec = gdviz.Recorder({"m": m, "b": b}, optimizer=opt, live=True)
 start = time.perf_counter()
-while time.perf_counter() - start < 4:  # a loop that trains for four seconds
+while True:  # a loop that trains for four seconds, or on a slow machine until it has updated twice
+    seconds = time.perf_counter() - start
+    if seconds > 4 and (rec._live.updates >= 2 or seconds > 120):
+        break
     opt.zero_grad()
     loss = ((m * x + b - y) ** 2).mean()
     loss.backward()
     rec.record(loss)
     opt.step()
 run = rec.to_run(x=x, y=y, model="line", loss="mse")
-print("updates", rec._live.updates, "steps", len(rec))
+print("updates", rec._live.updates, "steps", len(rec), "seconds", seconds)
 """
 
 
@@ -60,11 +63,13 @@ def test_a_live_loop_updates_one_output_area_in_place_and_ends_with_the_animatio
     text = "".join(o.text for o in outputs if o.output_type == "stream")
     assert text.startswith("before the loop\n")
     updates = int(text.split("updates ")[1].split()[0])
+    seconds = float(text.split("seconds ")[1].split()[0])
     displays = [o for o in outputs if o.output_type == "display_data"]
     assert len(displays) == 1  # one area, whatever the number of updates
     # At most three times a second, and only as the loop pays for the drawing: a few updates,
-    # each one message updating that area, and the last one the finished animation.
-    assert 2 <= updates <= 3 * 4 + 1
+    # each one message updating that area, and the last one the finished animation. (On a
+    # loaded machine drawing is slower, so the loop runs on until the budget allows two.)
+    assert 2 <= updates <= 3 * seconds + 1
     assert client.seen.count("display_data") == 1
     assert client.seen.count("update_display_data") == updates  # the first update displays
     final = displays[0].data

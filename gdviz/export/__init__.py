@@ -7,6 +7,7 @@ grow with the number of frames.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from pathlib import Path
@@ -99,7 +100,7 @@ def save(animation, path: str | os.PathLike, *, progress: bool | None = None) ->
 
 def _write(animation, path: Path, writer: type[Writer], progress: bool | None) -> None:
     with atomic_path(path) as tmp:
-        options = writer.options(animation, path)
+        note = None  # why a page is a video
         if writer is HtmlWriter and hasattr(animation, "views"):
             from gdviz.export.page import Unsupported, page
 
@@ -107,7 +108,7 @@ def _write(animation, path: Path, writer: type[Writer], progress: bool | None) -
                 text = page(animation, title=path.stem)
             except Unsupported as why:  # filmed instead: the page says why
                 log.info("%s: a video page: %s", path.name, why)
-                options["note"] = f"Shown as a video: {why}."
+                note = f"Shown as a video: {why}."
             else:
                 tmp.write_text(text, encoding="utf-8")
                 return
@@ -117,10 +118,15 @@ def _write(animation, path: Path, writer: type[Writer], progress: bool | None) -
             with writer(tmp, fps=animation.fps, size=size) as still:
                 still.append(frame)
             return
-        options["durations"] = getattr(animation, "durations", None)
-        render(
-            animation,
-            lambda size: writer(tmp, fps=animation.fps, size=size, **options),
-            label=f"writing {path.name}",
-            progress=progress,
-        )
+        # The still figure is drawn once for the writer's look at the last frame and every frame.
+        with getattr(animation, "prepared", contextlib.nullcontext)():
+            options = writer.options(animation, path)
+            if note is not None:
+                options["note"] = note
+            options["durations"] = getattr(animation, "durations", None)
+            render(
+                animation,
+                lambda size: writer(tmp, fps=animation.fps, size=size, **options),
+                label=f"writing {path.name}",
+                progress=progress,
+            )

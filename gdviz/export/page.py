@@ -38,7 +38,6 @@ import zlib
 import numpy as np
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.image import AxesImage
-from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.text import Text
@@ -47,6 +46,7 @@ from mpl_toolkits.mplot3d.art3d import Line3D
 from PIL import Image
 
 from gdviz.views.base import per_run
+from gdviz.views.tracks import Arrows, Curves, Marks, Notes, Prefix
 
 LIMIT = 100_000  # snapshots on the slider at most
 SMALL = 4  # points a snapshot stored whole
@@ -86,20 +86,46 @@ def _collect(animation) -> dict:
     if any(v.full_redraw for v in views):
         raise Unsupported("the view's every frame is a new picture")
     height = fig.bbox.height
-    tracks = []
-    for view in views:
+    steps, thinned = slider_steps(runs)
+    tracks, stepped, moved = [], [], []  # the views that can only move step by step, and
+    for view in views:  # their tracks
         owners = _owners(view)
+        known = view.tracks(steps)  # every snapshot at once, from the runs' arrays
+        if known is None:
+            moved.append(view)
         for artist in view.moving_:
-            if isinstance(artist, Legend):
-                continue  # drawn into the background
             track = next((t for kind, t in TRACKS if isinstance(artist, kind)), None)
             if track is None:
                 raise Unsupported(
                     f"the {view.name} view moves a {type(artist).__name__}, which only "
                     "matplotlib draws"
                 )
-            tracks.append(track(artist, owners.get(id(artist)), height))
-    steps, thinned = slider_steps(runs)
+            made = track(artist, owners.get(id(artist)), height)
+            tracks.append(made)
+            if known is None:
+                stepped.append(made)
+            else:
+                made.take(known[artist], steps)
+    if stepped:
+        _step(moved, stepped, steps)
+    background = _background(animation, [t.artist for t in tracks], animation.over)
+    still = any(hasattr(v, "turning") for v in views)
+    return {
+        "still_camera": still,
+        "width": round(fig.bbox.width),
+        "height": round(height),
+        "background": background,
+        "overlay": _overlay(animation),
+        "thinned": bool(thinned),
+        "snapshots": int(max(len(r.loss) for r in runs)),
+        "seconds": float(animation.n_frames / animation.fps),
+        "runs": [_run_readout(r, steps) for r in runs],
+        "tracks": [t.pack() for t in tracks],
+    }
+
+
+def _step(views, tracks, steps) -> None:
+    """Move ``views`` to every one of ``steps``, each of ``tracks`` recording its artist."""
     sample = np.unique(np.linspace(0, len(steps) - 1, min(SAMPLES, len(steps))).astype(int))
     for j in sample:  # tell each track's kind from a spread of snapshots
         for view in views:
@@ -113,19 +139,6 @@ def _collect(animation) -> dict:
             view.update(int(step))
         for track in tracks:
             track.record(j)
-    background = _background(animation, [t.artist for t in tracks])
-    still = any(hasattr(v, "turning") for v in views)
-    return {
-        "still_camera": still,
-        "width": round(fig.bbox.width),
-        "height": round(height),
-        "background": background,
-        "thinned": bool(thinned),
-        "snapshots": int(max(len(r.loss) for r in runs)),
-        "seconds": float(animation.n_frames / animation.fps),
-        "runs": [_run_readout(r, steps) for r in runs],
-        "tracks": [t.pack() for t in tracks],
-    }
 
 
 def _owners(view) -> dict[int, int]:
@@ -149,11 +162,11 @@ def _run_readout(run, steps) -> dict:
     }
 
 
-def _background(animation, hidden) -> str:
-    """The figure without its moving artists (nor the caption, which the page writes), as a
-    PNG data URL."""
+def _background(animation, hidden, over) -> str:
+    """The figure without its moving artists, what is drawn over them, nor the caption (which
+    the page writes), as a PNG data URL."""
     fig = animation.fig
-    was = [(a, a.get_visible()) for a in [*hidden, animation.caption_]]
+    was = [(a, a.get_visible()) for a in [*hidden, *over, animation.caption_]]
     for artist, _ in was:
         artist.set_visible(False)
     try:
@@ -180,11 +193,26 @@ def _pack(a: np.ndarray) -> dict:
     return {"type": kind, "shape": list(a.shape), "data": base64.b64encode(data).decode("ascii")}
 
 
-def _png(pixels: np.ndarray, flip: bool) -> str:
+def _overlay(animation) -> str | None:
+    """What is drawn over the moving artists (legends, stars) alone, on a clear canvas, as a
+    PNG data URL; None where there is nothing."""
+    over = animation.over
+    if not over:
+        return None
+    fig = animation.fig
+    fig.canvas.draw()
+    pixels = np.asarray(fig.canvas.buffer_rgba())
+    pixels[...] = 0
+    for artist in over:
+        fig.draw_artist(artist)
+    return _png(pixels, flip=False, alpha=True)
+
+
+def _png(pixels: np.ndarray, flip: bool, alpha: bool = False) -> str:
     """An RGB(A) uint8 image as a PNG data URL (``flip``: row 0 at the bottom, as ``origin
-    "lower"`` draws it)."""
+    "lower"`` draws it; ``alpha``: keep its transparency)."""
     buffer = io.BytesIO()
-    Image.fromarray((pixels[::-1] if flip else pixels)[..., :3]).save(
+    Image.fromarray((pixels[::-1] if flip else pixels)[..., : 4 if alpha else 3]).save(
         buffer, format="png", optimize=True
     )
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -254,6 +282,11 @@ class Track:
     def decide(self, count: int):
         self.visible = np.zeros(count, np.uint8)
 
+    def take(self, geometry, steps: np.ndarray) -> None:
+        """Record what ``geometry`` (from the view's ``tracks``) says the artist shows at
+        every one of ``steps``, instead of recording it step by step."""
+        raise Unsupported(f"no geometry for a {type(self.artist).__name__} from a view's arrays")
+
     def base(self) -> dict:
         clip = self.artist.get_clip_box() if self.artist.get_clip_on() else None
         box = None
@@ -307,6 +340,50 @@ class LineTrack(Track):
         self.markers = []
         self.marker = np.zeros(count, np.uint8)
         self.samples = []
+
+    def take(self, geometry, steps: np.ndarray) -> None:
+        count = len(steps)
+        self.visible = np.ones(count, np.uint8)
+        self.markers = [str(self.artist.get_marker())]
+        self.marker = np.zeros(count, np.uint8)
+        if isinstance(geometry, Prefix):
+            self.kind = "prefix"
+            shown = int(geometry.count.max(initial=0))
+            points = _pixels(self.artist, geometry.points[:shown], self.height)
+            self.points = [points]
+            self.count = geometry.count.astype(np.int32)
+            self.tail = _pixels(self.artist, geometry.tail, self.height)
+            # A point joins the path once passed: at the snapshot after the one it was current.
+            joins = np.searchsorted(self.count, np.arange(shown), side="right")
+            self.point_step = list(np.maximum(joins - 1, 0))
+        elif isinstance(geometry, Marks):
+            self.kind = "points"
+            data = geometry.data
+            self.width = data.shape[1]
+            flat = _pixels(self.artist, data.reshape(-1, 2), self.height)
+            self.data = flat.reshape(count, self.width, 2)
+            self.count = np.full(count, self.width, np.int32)
+            # The markers shown, in the order they first show (as recorded step by step).
+            used, first = np.unique(geometry.marker, return_index=True)
+            order = used[np.argsort(first)]
+            self.markers = [geometry.markers[i] for i in order]
+            renumber = np.zeros(len(geometry.markers), np.uint8)
+            renumber[order] = np.arange(len(order))
+            self.marker = renumber[geometry.marker]
+        elif isinstance(geometry, Curves):
+            self.kind = "curve"
+            first = geometry.at(int(steps[0]))
+            self.width = width = len(first)
+            keep = max(2, min(count, CURVE_BUDGET // max(width, 1)))
+            self.kept = np.unique(np.linspace(0, count - 1, keep).round().astype(int))
+            self.data = np.full((len(self.kept), width, 2), np.nan, np.float32)
+            self.count = np.zeros(len(self.kept), np.int32)
+            for i, j in enumerate(self.kept):
+                xy = _pixels(self.artist, geometry.at(int(steps[j])), self.height)[:width]
+                self.data[i, : len(xy)] = xy
+                self.count[i] = len(xy)
+        else:
+            super().take(geometry, steps)
 
     def _prefixes(self) -> bool:
         """Each sample, but its last point, starts the longest one."""
@@ -416,6 +493,15 @@ class ArrowTrack(Track):
         self.ends = np.full((count, 4), np.nan, np.float32)
         self.dashed = np.zeros(count, np.uint8)
 
+    def take(self, geometry, steps: np.ndarray) -> None:
+        if not isinstance(geometry, Arrows):
+            super().take(geometry, steps)
+        count = len(steps)
+        self.visible = geometry.visible.astype(np.uint8)
+        ends = _pixels(self.artist, geometry.ends.reshape(-1, 2), self.height)
+        self.ends = ends.reshape(count, 4)
+        self.dashed = np.zeros(count, np.uint8)
+
     def record(self, j: int):
         a = self.artist
         self.visible[j] = a.get_visible()
@@ -444,6 +530,14 @@ class TextTrack(Track):
     def decide(self, count: int):
         super().decide(count)
         self.texts = Distinct(count)
+
+    def take(self, geometry, steps: np.ndarray) -> None:
+        if not isinstance(geometry, Notes):
+            super().take(geometry, steps)
+        self.visible = np.full(len(steps), self.artist.get_visible(), np.uint8)
+        self.texts = Distinct(len(steps))
+        for j, text in enumerate(geometry.texts):
+            self.texts.show(j, text.encode("utf-8"), lambda text=text: text)
 
     def record(self, j: int):
         a = self.artist

@@ -27,6 +27,7 @@ PLAYER = """<div class="gdviz">
 <div class="stage">
 <img class="background" alt="" data-gdviz="background">
 <canvas data-gdviz="canvas" aria-label="the moving parts of the picture"></canvas>
+<img class="overlay" alt="" data-gdviz="overlay" hidden>
 <div class="tip" data-gdviz="tip" hidden></div>
 </div>
 <div class="controls">
@@ -51,6 +52,7 @@ STYLE = """
 .gdviz .stage { position: relative; }
 .gdviz .stage img, .gdviz .stage canvas { display: block; max-width: none; }
 .gdviz .stage canvas { position: absolute; left: 0; top: 0; }
+.gdviz .stage img.overlay { position: absolute; left: 0; top: 0; pointer-events: none; }
 .gdviz .controls { display: flex; gap: 10px; align-items: center; margin: 6px 0; width: 100%;
   max-width: 900px; }
 .gdviz .controls input[type=range] { flex: 1; }
@@ -322,6 +324,13 @@ SCRIPT = r"""
     img.src = data.background;
     img.width = canvas.width = data.width;
     img.height = canvas.height = data.height;
+    if (data.overlay) {  // what stays still over the moving parts: legends, stars
+      const over = $("overlay");
+      over.src = data.overlay;
+      over.width = data.width;
+      over.height = data.height;
+      over.hidden = false;
+    }
     data.tracks.sort((a, b) => a.z - b.z);
     slider.max = data.count - 1;
     slider.addEventListener("input", () => { stop(); show(Number(slider.value)); });

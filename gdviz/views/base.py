@@ -241,14 +241,14 @@ def plain_text(fig: Figure) -> None:
             text.set_text(content[: LONGEST - 1] + "…")
 
 
-def with_legend(ax: Axes, moving: list) -> list:
-    """The moving artists and, last, the axes' legend: drawn over what moves, so no path ever
-    crosses its text (it is placed where the paths pass least, `legend_place`)."""
+def legend_over(ax: Axes) -> list[Artist]:
+    """The axes' legend (if any), to be drawn over what moves (a view's ``over_``), so no path
+    ever crosses its text (it is placed where the paths pass least, `legend_place`)."""
     legend = ax.get_legend()
-    if legend is not None:
-        legend.set_zorder(8)
-        moving.append(legend)
-    return moving
+    if legend is None:
+        return []
+    legend.set_zorder(8)
+    return [legend]
 
 
 def new_axes(figsize=(6.4, 4.8), dpi=100) -> Axes:
@@ -258,7 +258,12 @@ def new_axes(figsize=(6.4, 4.8), dpi=100) -> Axes:
 
 
 class View:
-    """Base class of the views: draws runs onto an Axes and moves them step by step."""
+    """Base class of the views: draws runs onto an Axes and moves them step by step.
+
+    ``moving_`` are the artists that change between snapshots; ``over_`` are still artists that
+    must show over them (legends, the minimum's star): an animation draws them once and lays
+    them over each frame (`gdviz.overlay`), and they stay above in a full redraw too.
+    """
 
     name = "view"
     full_redraw = False  # True where every frame must be drawn whole (the camera moves)
@@ -269,6 +274,7 @@ class View:
         self.ax_: Axes | None = None
         self.figure_: Figure | None = None
         self.moving_: list[Artist] = []
+        self.over_: list[Artist] = []
 
     @property
     def last_step(self) -> int:
@@ -278,14 +284,19 @@ class View:
         """Draw the view onto ``ax`` (a new figure if None) at ``step`` (default: the last)."""
         ax = new_axes() if ax is None else ax
         self.ax_, self.figure_ = ax, ax.figure
+        self.over_ = []
         self.moving_ = list(self._draw(ax))
-        # Blitting draws the moving artists over everything static, so the static artists that
-        # could overlap them (the legend above all) sit below them in a full redraw as well:
-        # every frame is then the same picture whichever way it is drawn.
-        lowest = min(a.get_zorder() for a in self.moving_)
-        legend = ax.get_legend()
-        if legend is not None and legend not in self.moving_ and not self.full_redraw:
-            legend.set_zorder(min(legend.get_zorder(), lowest - 0.5))
+        # Blitting draws the moving artists over everything static and the overlay over them,
+        # so in a full redraw the static artists that could overlap them (a legend) sit below
+        # them and the overlay above: every frame is the same picture whichever way it is drawn.
+        if not self.full_redraw:
+            lowest = min(a.get_zorder() for a in self.moving_)
+            highest = max(a.get_zorder() for a in self.moving_)
+            legend = ax.get_legend()
+            if legend is not None and legend not in self.over_:
+                legend.set_zorder(min(legend.get_zorder(), lowest - 0.5))
+            for artist in self.over_:
+                artist.set_zorder(max(artist.get_zorder(), highest + 0.5))
         plain_text(ax.figure)
         self.update(self.last_step if step is None else step)
         return self
@@ -293,6 +304,12 @@ class View:
     def update(self, step: int) -> Sequence[Artist]:
         """Move the artists to snapshot ``step``; return the artists that changed."""
         raise NotImplementedError
+
+    def tracks(self, steps: np.ndarray) -> dict | None:
+        """What each of ``moving_`` shows at every one of ``steps``, from the runs' arrays at
+        once (`gdviz.views.tracks`): a dict from each artist to its geometry, or None where the
+        view can only be moved step by step."""
+        return None
 
     def _draw(self, ax: Axes) -> Sequence[Artist]:
         """Draw the static parts once; create and return the moving artists."""

@@ -25,13 +25,14 @@ from gdviz.views.base import (
     View,
     at,
     check_together,
+    legend_over,
     legend_place,
     number,
     style,
     trail,
     value_label,
-    with_legend,
 )
+from gdviz.views.tracks import Arrows, Notes, edge_marks, grown
 
 CMAP = "viridis"  # perceptually uniform and colour-blind safe
 OUTLINE = [patheffects.withStroke(linewidth=3.2, foreground="white", alpha=0.7)]
@@ -283,8 +284,6 @@ class ContourView(View):
             (a for arrows in self.inner_ for a in arrows.values()), key=lambda a: a.get_zorder()
         )
         moving = [*self.path_, *self.arrow_, *inner, *self.point_]
-        if self.star_ is not None:
-            moving.append(self.star_)  # above the points, as in a full redraw (zorder 7)
         if self.plane_ is not None and self._plane_loss is not None:
             self.note_ = ax.text(
                 0.02,
@@ -298,7 +297,9 @@ class ContourView(View):
                 zorder=7,
             )
             moving.append(self.note_)
-        return with_legend(ax, moving)
+        stars = [] if self.star_ is None else [self.star_]  # above the paths and points
+        self.over_ = [*stars, *legend_over(ax)]
+        return moving
 
     def _draw_internals(self, ax: Axes) -> None:
         """An arrow per run for each kind of vector its records allow, and a legend entry per
@@ -485,24 +486,32 @@ class ContourView(View):
 
     def _place(self, point, x: float, y: float) -> None:
         """The current point, or, when the run has left the view, a triangle on the edge where
-        it left, pointing the way it went: a run never vanishes without a trace."""
-        (x0, x1), (y0, y1) = self.ax_.get_xlim(), self.ax_.get_ylim()
-        inside = np.isfinite(x) and np.isfinite(y) and x0 <= x <= x1 and y0 <= y <= y1
-        if inside:
-            point.set_data([x], [y])
-            point.set_marker("o")
-            return
-        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        dx, dy = (
-            (np.nan_to_num(x, posinf=1e300, neginf=-1e300) - cx) / (x1 - x0),
-            (np.nan_to_num(y, posinf=1e300, neginf=-1e300) - cy) / (y1 - y0),
+        it left, pointing the way it went (`tracks.edge_marks`)."""
+        marks = edge_marks(
+            np.array([[x, y]], dtype=float), self.ax_.get_xlim(), self.ax_.get_ylim()
         )
-        if abs(dx) >= abs(dy):
-            point.set_data([x1 if dx > 0 else x0], [float(np.clip(y, y0, y1))])
-            point.set_marker(">" if dx > 0 else "<")
-        else:
-            point.set_data([float(np.clip(x, x0, x1))], [y1 if dy > 0 else y0])
-            point.set_marker("^" if dy > 0 else "v")
+        ((px, py),) = marks.data[0]
+        point.set_data([px], [py])
+        point.set_marker(marks.markers[marks.marker[0]])
+
+    def tracks(self, steps: np.ndarray) -> dict | None:
+        if self.internals:
+            return None  # its arrows are moved step by step
+        out = {}
+        for run, xy, path, point, arrow in zip(
+            self.runs, self.coords, self.path_, self.point_, self.arrow_
+        ):
+            n = len(run.loss)
+            k = np.minimum(steps, n - 1)
+            values = np.column_stack([xy[:, 0], run.loss if self.dim == 1 else xy[:, 1]])
+            out[path] = grown(values, k)
+            out[point] = edge_marks(values[k], self.ax_.get_xlim(), self.ax_.get_ylim())
+            after = values[np.minimum(k + 1, n - 1)]
+            shows = (k + 1 < n) & np.isfinite(after).all(axis=1)
+            out[arrow] = Arrows(np.stack([values[k], after], axis=1), shows)
+        if self.plane_ is not None and self._plane_loss is not None:
+            out[self.note_] = Notes([self._note(int(step)) for step in steps])
+        return out
 
     def _note(self, step: int) -> str:
         """Per run, the loss recorded at ``step`` beside the loss at its shadow on the plane."""

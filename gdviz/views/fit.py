@@ -27,11 +27,13 @@ from gdviz.views.base import (
     View,
     at,
     check_together,
+    legend_over,
     legend_place,
-    with_legend,
 )
 from gdviz.views.surface import one_column
+from gdviz.views.tracks import Curves, Marks
 
+STRAIGHT = ("line", "proportional")  # models whose prediction is a straight line in x
 FILL = 0.45  # how strongly the surest prediction tints the region (0: white, 1: the class colour)
 # Steps of sureness the tint takes: bands read like contour levels, and a frame then changes few
 # pixels where the model barely moved (the moons GIF: 2.4 MB, against 6.0 MB unbanded).
@@ -63,7 +65,7 @@ class _Predictions:
 
     def __init__(self, run: Run, xs: np.ndarray | None, key: str):
         self.run = run
-        model = run.meta.get("model")
+        self.model = model = run.meta.get("model")
         self.formula = MODELS[model].predict if key == "curve" and model in MODELS else None
         self.probability = run.meta.get("loss") == "bce"
         self.xs = xs
@@ -101,6 +103,19 @@ class _Predictions:
             return (sigmoid(y) if self.probability else y)[:, None]
         i = max(int(np.searchsorted(self.steps, k, side="right")) - 1, 0)
         return np.asarray(self.values[i], dtype=float)
+
+    @property
+    def straight(self) -> bool:
+        """Whether the prediction is a straight line in x at every snapshot."""
+        return self.formula is not None and not self.probability and self.model in STRAIGHT
+
+    def ends(self, steps: np.ndarray) -> np.ndarray:
+        """A straight prediction's values at the first and last x, at each of ``steps``:
+        (S, 2), from every snapshot's parameters at once."""
+        params = self.run.params[np.minimum(steps, len(self.run.loss) - 1)]
+        with np.errstate(all="ignore"):
+            values = self.formula(params.T[..., None], self.xs[[0, -1]])
+        return np.broadcast_to(np.asarray(values, dtype=float), (len(params), 2))
 
     def samples(self) -> np.ndarray:
         """Predictions at snapshots spread over the run, for axis limits."""
@@ -255,7 +270,8 @@ class FitView(View):
                 )
                 self.line_.append(line)
         ax.legend(loc="upper left", frameon=True, framealpha=0.9, fontsize="medium")
-        return with_legend(ax, list(self.line_))
+        self.over_ = legend_over(ax)
+        return list(self.line_)
 
     def _draw_regions(self, ax: Axes):
         run = self.runs[0]
@@ -326,8 +342,7 @@ class FitView(View):
                 fontsize="small",
                 framealpha=0.9,
             )
-            legend.set_zorder(5)
-            moving.append(legend)  # drawn over the moving fill, so it moves with it
+            self.over_ = [legend]  # drawn over the moving fill
         return moving
 
     def _legend_handles(self) -> list:
@@ -375,6 +390,28 @@ class FitView(View):
                 self.region_.set_data(_tint(probs))
             self.boundary_[i].set_segments(self._boundaries(probs))
         return self.moving_
+
+    def tracks(self, steps: np.ndarray) -> dict | None:
+        if self.columns != 1:
+            return None  # regions and boundaries are moved step by step
+        out = {}
+        lines = iter(self.line_)
+        for pred in self.predictions_:
+            for c in range(pred.outputs):
+                line = next(lines)
+                if pred.straight:  # its two ends at every step
+                    ends = np.stack(
+                        [np.broadcast_to(self.xs[[0, -1]], (len(steps), 2)), pred.ends(steps)],
+                        axis=-1,
+                    )
+                    out[line] = Marks(
+                        ends, np.zeros(len(steps), np.uint8), (str(line.get_marker()),)
+                    )
+                else:
+                    out[line] = Curves(
+                        lambda step, pred=pred, c=c: np.column_stack([self.xs, pred.at(step)[:, c]])
+                    )
+        return out
 
     def _surface_rgb(self, field: np.ndarray) -> np.ndarray:
         cmap = self.points_.get_cmap()

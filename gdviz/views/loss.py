@@ -12,12 +12,13 @@ from gdviz.views.base import (
     View,
     at,
     learning_rates,
+    legend_over,
     legend_place,
     style,
     trail,
     value_label,
-    with_legend,
 )
+from gdviz.views.tracks import Marks, grown
 
 LOG_FROM = 10  # the loss spans this ratio: a logarithmic axis
 RUNAWAY_LOG = 1e3  # times the start the axis keeps to on a log scale (10 on a linear one)
@@ -148,7 +149,8 @@ class LossView(View):
             legend_ax.legend(handles, labels, loc=loc, fontsize="small", framealpha=0.9)
         sharp = [a for a in self.sharp_ if a is not None]
         moving = [*self.line_, *self.point_, *sharp, *getattr(self, "edge_", [])]
-        return with_legend(legend_ax, moving)
+        self.over_ = legend_over(legend_ax)
+        return moving
 
     def _draw_sharpness(self, ax: Axes):
         """The sharpness of each run on a second axis, and its edge of stability; returns that
@@ -222,6 +224,27 @@ class LossView(View):
                 shown = trail(run, at(run, step))
                 line.set_data(run.step_at(shown), sharp[shown])
         return self.moving_
+
+    def tracks(self, steps: np.ndarray) -> dict | None:
+        if any(s is not None for s in self.sharpness):
+            return None  # the sharpness panel is moved step by step
+        out = {}
+        top = self.ylim[1]
+        for run, line, point in zip(self.runs, self.line_, self.point_):
+            k = np.minimum(steps, len(run.loss) - 1)
+            if run.full_loss is None:
+                every = np.arange(len(run.loss))
+                out[line] = grown(np.column_stack([run.step_at(every), run.loss]), k)
+            else:
+                every = np.arange(len(run.full_loss))
+                upto = np.asarray(run.step_at(k), dtype=np.int64)
+                out[line] = grown(np.column_stack([every, run.full_loss]), upto)
+            y = run.loss[k]
+            with np.errstate(invalid="ignore"):
+                above = y > top  # off the top: at the edge, pointing up
+            at_ = np.column_stack([run.step_at(k), np.where(above, top, y)])
+            out[point] = Marks(at_[:, None, :], above.astype(np.uint8), ("o", "^"))
+        return out
 
 
 def _finite_range(values: np.ndarray) -> tuple[float, float]:

@@ -1,0 +1,172 @@
+"""What keeps gdviz fast, checked by its mechanisms and never by the clock: still artists drawn
+once and laid over each frame (pixel for pixel the picture a full redraw gives), frames that
+redraw only what moves, and no module loaded that the run does not use."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from matplotlib.legend import Legend
+
+import gdviz
+from gdviz.animation import _rgb
+
+
+def full_redraws(anim) -> list[np.ndarray]:
+    """Every frame drawn whole, by matplotlib's own draw of the figure."""
+    frames = []
+    for i in range(anim.n_frames):
+        anim._update(i)
+        anim.fig.canvas.draw()
+        frames.append(_rgb(anim.fig.canvas))
+    return frames
+
+
+CASES = {
+    "fit and its legend": lambda: gdviz.animate(gdviz.train("synthetic"), frames=30),
+    "contour, star and legend": lambda: gdviz.animate(
+        gdviz.train("synthetic"), view="contour", frames=30
+    ),
+    "a race passing under the star": lambda: gdviz.animate(
+        gdviz.sweep("rosenbrock", optimizer=["gd", "momentum", "adam"], steps=300),
+        view="contour",
+        frames=30,
+    ),
+    "regions moving under the legend": lambda: gdviz.animate(
+        gdviz.train("moons", steps=60), frames=12
+    ),
+    "a sweep's loss curves": lambda: gdviz.animate(
+        gdviz.sweep("synthetic", lr=[0.1, 0.3, 0.5, 0.7], steps=80), view="loss", frames=30
+    ),
+    "dashboard": lambda: gdviz.animate(gdviz.train("synthetic"), view="dashboard", frames=20),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_frames_with_the_overlay_laid_on_are_the_full_redraws_pixel_for_pixel(case):
+    anim = CASES[case]()
+    assert anim.over  # legends or stars drawn over what moves
+    fast = list(anim.frames())
+    whole = full_redraws(anim)
+    for i, (a, b) in enumerate(zip(fast, whole)):
+        assert np.array_equal(a, b), f"frame {i} differs in {int((a != b).any(-1).sum())} pixels"
+    anim.fig.clf()
+
+
+def test_a_path_under_a_translucent_legend_redraws_it_and_nothing_else_does():
+    # The moons regions fill the axes under the legend: its translucent box shows them, so it
+    # is drawn again on each frame; the fit's legend, which the line never crosses, is not.
+    moons = CASES["regions moving under the legend"]()
+    list(moons.frames())
+    assert moons.overlay_.redrawn == moons.n_frames
+    fit = CASES["fit and its legend"]()
+    list(fit.frames())
+    assert fit.overlay_.redrawn == 0
+
+
+def test_a_frame_draws_only_its_moving_artists(monkeypatch):
+    anim = gdviz.animate(gdviz.train("synthetic"), frames=40)
+    drawn: list = []
+    real = Figure.draw_artist
+    monkeypatch.setattr(Figure, "draw_artist", lambda fig, a: drawn.append(a) or real(fig, a))
+    legends = []
+    real_legend = Legend.draw
+    monkeypatch.setattr(Legend, "draw", lambda leg, r: legends.append(leg) or real_legend(leg, r))
+    frames = anim.frames()
+    next(frames)  # the still figure and the overlay are made with the first frame
+    setup = len(legends)
+    drawn.clear()
+    count = sum(1 for _ in frames)
+    assert count == anim.n_frames - 1
+    assert len(legends) == setup  # the legend is never drawn again
+    moving = anim.moving
+    assert len(drawn) == count * len(moving)
+    assert {id(a) for a in drawn} == {id(a) for a in moving}
+
+
+def test_the_gif_writer_reads_the_last_frame_by_blitting_with_the_same_picture(tmp_path):
+    anim = gdviz.animate(gdviz.train("synthetic"), view="contour", frames=10)
+    whole = anim.last_frame()  # outside an export: drawn whole
+    with anim.prepared():
+        blitted = anim.last_frame()
+        assert anim._blit is not None
+    assert np.array_equal(whole, blitted)
+    assert anim._blit is None and not any(a.get_animated() for a in anim.moving + anim.over)
+
+
+def loaded_modules(code: str) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys; print(' '.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    return set(done.stdout.split())
+
+
+def test_a_gd_run_loads_no_torch_dynamo_and_an_adam_run_does():
+    # torch.optim imports torch._dynamo (seconds) at its first optimiser; the hand-written gd
+    # never makes one.
+    gd = loaded_modules("import gdviz; gdviz.train('synthetic', steps=5)")
+    assert "torch" in gd and "torch._dynamo" not in gd
+    adam = loaded_modules("import gdviz; gdviz.train('synthetic', optimizer='adam', steps=5)")
+    assert "torch._dynamo" in adam
+
+
+COMMAND = ("--dataset", "synthetic", "--steps", "20")
+
+
+def test_the_main_command_loads_no_torch_dynamo(tmp_path):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "gdviz.launch",
+            "animate",
+            *COMMAND,
+            "-q",
+            "--out",
+            str(tmp_path / "s.gif"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "s.gif").stat().st_size > 0
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+    assert "torch" in imported and "torch._dynamo" not in imported
+    assert "matplotlib.pyplot" not in imported
+
+
+def test_the_program_ends_with_the_commands_status_and_its_output_whole(tmp_path):
+    # `gdviz` leaves without tearing Python down: what it printed and its status still arrive.
+    ok = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gdviz.launch",
+            "animate",
+            *COMMAND,
+            "--out",
+            str(tmp_path / "s.gif"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert ok.returncode == 0 and ok.stdout.strip().endswith("s.gif")
+    bad = subprocess.run(
+        [sys.executable, "-m", "gdviz.launch", "animate", "--run", str(tmp_path / "none.npz")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert bad.returncode == 2 and "none.npz" in bad.stderr
