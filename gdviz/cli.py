@@ -312,8 +312,10 @@ def run_animate(config: AnimateConfig) -> None:
     )
     if config.out.suffix.lower() != ".html":  # a page shows every snapshot; a video its frames
         anim.keep_seen()
+    snapshots = sum(len(r.loss) for r in runs)
     del runs  # memory follows the frames: the animation holds what they show
-    gc.collect()  # and the whole runs go now: reference cycles would hold them until later
+    if snapshots > LONG_RUNS:  # and long runs go now: reference cycles would hold them until
+        gc.collect()  # later (a collection costs 0.1 s, more than a short run's arrays weigh)
     exits.check_interrupted()
     anim.save(config.out, progress=False if config.quiet else None)
     say(str(config.out))
@@ -345,6 +347,9 @@ def _save_runs(runs: list, target: Path, say) -> None:
         exits.check_interrupted()
         run.save(path)
         say(f"saved run {path}")
+
+
+LONG_RUNS = 100_000  # snapshots over all runs: past this, their arrays are let go at once
 
 
 def make_runs(config: AnimateConfig) -> list:
