@@ -24,7 +24,9 @@ class Layer:
     frame in the canvas's buffer.
     """
 
-    def __init__(self, fig, artists: list, box: tuple[int, int, int, int], background):
+    def __init__(
+        self, fig, artists: list, box: tuple[int, int, int, int], background, touched=None
+    ):
         self.fig, self.artists = fig, artists
         canvas = fig.canvas
         buffer = np.asarray(canvas.buffer_rgba())
@@ -38,7 +40,8 @@ class Layer:
                 fig.draw_artist(artist)
             return buffer[self.rows, self.cols].copy()
 
-        touched = drawn_on((0, 0, 0, 0))[..., 3] > 0
+        if touched is None:  # the pixels the artists blend into at all
+            touched = drawn_on((0, 0, 0, 0))[..., 3] > 0
         black = drawn_on((0, 0, 0, 255))[..., :3]
         white = drawn_on((255, 255, 255, 255))[..., :3]
         canvas.restore_region(background)
@@ -77,25 +80,26 @@ class Overlay:
         canvas = fig.canvas
         buffer = np.asarray(canvas.buffer_rgba())
         height, width = buffer.shape[:2]
-        boxes = []
+        boxes, touched = [], {}
         for artist in artists:  # what each one touches, read from a clear canvas
             buffer[...] = 0
             fig.draw_artist(artist)
             rows = np.flatnonzero(buffer[..., 3].any(axis=1))
             if rows.size:
                 cols = np.flatnonzero(buffer[rows[0] : rows[-1] + 1, :, 3].any(axis=0))
-                boxes.append(
-                    [
-                        max(int(cols[0]) - MARGIN, 0),
-                        max(int(rows[0]) - MARGIN, 0),
-                        min(int(cols[-1]) + 1 + MARGIN, width),
-                        min(int(rows[-1]) + 1 + MARGIN, height),
-                        [artist],
-                    ]
-                )
+                box = [
+                    max(int(cols[0]) - MARGIN, 0),
+                    max(int(rows[0]) - MARGIN, 0),
+                    min(int(cols[-1]) + 1 + MARGIN, width),
+                    min(int(rows[-1]) + 1 + MARGIN, height),
+                    [artist],
+                ]
+                boxes.append(box)
+                touched[id(artist)] = buffer[box[1] : box[3], box[0] : box[2], 3] > 0
         canvas.restore_region(background)
         for box in _merged(boxes, artists):
-            self.layers.append(Layer(fig, box[4], tuple(box[:4]), background))
+            alone = touched[id(box[4][0])] if len(box[4]) == 1 else None  # no need to look again
+            self.layers.append(Layer(fig, box[4], tuple(box[:4]), background, alone))
 
     @property
     def redrawn(self) -> int:
