@@ -157,7 +157,6 @@ def in_a_process(
     """`measure` in a fresh Python; adds the whole process's wall time."""
     out = folder / f"{way}-{view}-{frames}{suffix}"
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT))
-    env["GDVIZ_PROCESSES"] = "1" if way == "gdviz-2" else "0"
     args = json.dumps({"way": way, "view": view, "frames": frames, "out": str(out), "tree": tree})
     start = time.perf_counter()
     done = subprocess.run(
@@ -177,7 +176,6 @@ def in_a_process(
 WAYS = {
     "tutorial": "FuncAnimation + PillowWriter",
     "gdviz": "gdviz save",
-    "gdviz-2": "gdviz save, GIF encoder process",
 }
 
 
@@ -238,25 +236,18 @@ def main() -> int:
             f"{median(rs, 'save'):>7.3f} {median(rs, 'peak') / 1e6:>8.0f} "
             f"{median(rs, 'bytes') / 1e3:>8.0f}"
         )
-    print("\n'encode' is the time save() spent beyond drawing frames; with the GIF encoded in a")
-    print("second process (GDVIZ_PROCESSES=1, off by default) it is only what the two did not")
-    print("overlap. 'save' = render + encode.")
+    print("\n'encode' is the time save() spent beyond drawing frames. 'save' = render + encode.")
     print("'main MB': peak memory of the main process (an encoder's child process not counted).")
 
     checks = []
-    print(
-        f"\n{'view':<8} {'whole-process ratio':>20} {'in-process ratio':>17} "
-        f"{'second process gain':>20} {'GIF size MB':>12}"
-    )
+    print(f"\n{'view':<8} {'whole-process ratio':>20} {'in-process ratio':>17} {'GIF size MB':>12}")
     for view in names:
         tutorial = results[("tutorial", view, ".gif")]
         ours = results[("gdviz", view, ".gif")]
-        second = results[("gdviz-2", view, ".gif")]
         whole = median(tutorial, "whole") / median(ours, "whole")
         inproc = median(tutorial, "save") / median(ours, "save")
-        gain = median(ours, "save") / median(second, "save")
         size = median(ours, "bytes") / 1e6
-        print(f"{view:<8} {whole:>19.1f}x {inproc:>16.1f}x {gain:>19.2f}x {size:>12.2f}")
+        print(f"{view:<8} {whole:>19.1f}x {inproc:>16.1f}x {size:>12.2f}")
         checks += [
             (f"{view}: whole process >= 4x", whole >= 4),
             (f"{view}: render + encode >= 15x", inproc >= 15),

@@ -50,6 +50,7 @@ def test_frames_are_spread_half_by_time_half_by_motion():
     assert share == pytest.approx(0.55, abs=0.03)
 
 
+@pytest.mark.slow
 def test_the_notebook_thins_by_spreading_frames_over_the_whole_run(monkeypatch):
     import matplotlib as mpl
 
@@ -237,6 +238,7 @@ def test_the_star_is_drawn_above_the_final_point_where_a_run_ends_at_the_minimum
     ],
     ids=["synthetic", "rosenbrock race", "beale race", "lr sweep"],
 )
+@pytest.mark.slow
 def test_no_legend_box_covers_a_current_point_or_a_star_in_any_frame(make):
     anim = gdviz.animate(make(), view="dashboard", frames=12)
     renderer = anim.fig.canvas.get_renderer()
@@ -273,6 +275,7 @@ def test_the_caption_stays_put_from_frame_to_frame():
         ((8000, 8000), 600),
     ],
 )
+@pytest.mark.slow
 def test_title_and_caption_stay_inside_the_figure(size, dpi):
     runs = gdviz.sweep("moons", optimizer=["adam", "sgd"], steps=10)  # a long title and caption
     style = "slide" if dpi is None else None

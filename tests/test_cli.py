@@ -39,6 +39,7 @@ def leftovers(folder) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
+@pytest.mark.slow
 def test_default_output_is_source_view_gif_in_current_folder(tmp_path):
     code, out, err = gdviz_cli("animate", "--dataset", "synthetic", "--frames", "12", cwd=tmp_path)
     assert code == 0, err
@@ -204,6 +205,7 @@ def test_usage_errors_exit_2_with_one_line_naming_the_value(
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_a_formula_of_ones_own_races_like_rosenbrock(tmp_path):
     code, out, err = gdviz_cli(
         "animate",
@@ -437,6 +439,7 @@ def test_unwritable_output_folder(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.slow
 def test_a_signal_mid_export_leaves_nothing_and_exits_130(tmp_path, sig):
     target = tmp_path / "long.mp4"
     child = subprocess.Popen(

@@ -360,6 +360,7 @@ save(Sweep(100000, size=(320, 240)), {target!r})
 
 
 @pytest.mark.parametrize("suffix", [".gif", ".mp4"])
+@pytest.mark.slow
 def test_ctrl_c_mid_render_leaves_nothing_behind(tmp_path, suffix):
     target = tmp_path / f"long{suffix}"
     script = INTERRUPTED.format(tests=str(TESTS), target=str(target))
@@ -415,6 +416,7 @@ def peak_bytes(tmp_path: Path, n: int, suffix: str) -> int:
 
 
 @pytest.mark.parametrize("suffix", [".gif", ".mp4"])
+@pytest.mark.slow
 def test_memory_does_not_grow_with_the_frame_count(tmp_path, suffix):
     # 1000 frames of 320x240 held in memory would take 230 MB, more than the whole process.
     few = peak_bytes(tmp_path, 100, suffix)
@@ -461,6 +463,7 @@ def available_views():
 
 
 @pytest.mark.parametrize("view", available_views())
+@pytest.mark.slow
 def test_gdviz_animate_saves_every_format(tmp_path, synthetic_run, view):
     import gdviz
 

@@ -47,6 +47,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.slow
 def test_frames_with_the_overlay_laid_on_are_the_full_redraws_pixel_for_pixel(case):
     anim = CASES[case]()
     assert anim.over  # legends or stars drawn over what moves
@@ -109,6 +110,7 @@ def loaded_modules(code: str) -> set[str]:
     return set(done.stdout.split())
 
 
+@pytest.mark.slow
 def test_a_gd_run_loads_no_torch_dynamo_and_an_adam_run_does():
     # torch.optim imports torch._dynamo (seconds) at its first optimiser; the hand-written gd
     # never makes one.
@@ -121,6 +123,7 @@ def test_a_gd_run_loads_no_torch_dynamo_and_an_adam_run_does():
 COMMAND = ("--dataset", "synthetic", "--steps", "20")
 
 
+@pytest.mark.slow
 def test_the_main_command_loads_no_torch_dynamo(tmp_path):
     done = subprocess.run(
         [
@@ -146,6 +149,7 @@ def test_the_main_command_loads_no_torch_dynamo(tmp_path):
     assert "matplotlib.pyplot" not in imported
 
 
+@pytest.mark.slow
 def test_the_program_ends_with_the_commands_status_and_its_output_whole(tmp_path):
     # `gdviz` leaves without tearing Python down: what it printed and its status still arrive.
     ok = subprocess.run(

@@ -15,6 +15,8 @@ from PIL import Image
 import gdviz
 from gdviz.gallery import build, examples
 
+pytestmark = pytest.mark.slow
+
 GALLERY = Path(__file__).resolve().parent.parent / "gallery"
 SCRIPTS = sorted(GALLERY.glob("*.py"))
 
@@ -112,6 +114,7 @@ def test_gallery_command_reports_failures_by_name(tmp_path):
     assert "broken" in proc.stderr.splitlines()[-1] and "Traceback" not in proc.stderr
 
 
+@pytest.mark.browser
 def test_site_loads_in_a_real_browser(site, tmp_path):
     out, results = site
     driver = chrome()

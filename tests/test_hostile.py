@@ -217,6 +217,7 @@ def test_hostile_run_files(tmp_path, case):
 
 
 @pytest.mark.parametrize("variant", range(27))
+@pytest.mark.slow
 def test_corrupted_run_files(tmp_path, variant):
     variants = corrupt_variants(_good_file(tmp_path))
     name = sorted(variants)[variant]
@@ -394,6 +395,7 @@ def workdir(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("args", CLI, ids=[" ".join(a)[:60] for a in CLI])
+@pytest.mark.slow
 def test_hostile_command_lines(workdir, capsys, args):
     before = {p.name: p.stat().st_mtime_ns for p in workdir.iterdir()}
     argv = ["animate", *args]
@@ -569,6 +571,7 @@ def test_the_count_of_hostile_cases_is_at_least_300():
     assert count >= 300, count
 
 
+@pytest.mark.slow
 def test_an_interrupt_while_gdviz_is_starting_prints_no_traceback(tmp_path):
     import subprocess
     import sys

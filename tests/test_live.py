@@ -9,10 +9,13 @@ import time
 import nbclient
 import nbformat
 import numpy as np
+import pytest
 import torch
 
 import gdviz
 from gdviz import live
+
+pytestmark = pytest.mark.slow
 
 LOOP = """
 import time, torch, gdviz

@@ -6,6 +6,9 @@ from pathlib import Path
 
 import nbclient
 import nbformat
+import pytest
+
+pytestmark = pytest.mark.slow
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "gallery" / "tour.ipynb"
 

@@ -428,6 +428,7 @@ def test_first_layer_shortcut_equals_the_plain_evaluation():
     )
 
 
+@pytest.mark.slow
 def test_network_run_draws_after_save_and_load_without_torch(tmp_path):
     rec, model, x, y, loss_fn = own_loop()
     rec.to_run(x=x, y=y, model=model, loss=loss_fn).save(tmp_path / "own.npz")
@@ -619,6 +620,7 @@ def test_a_long_landscape_shows_a_progress_bar_on_a_terminal(monkeypatch):
     assert quiet.getvalue() == ""
 
 
+@pytest.mark.slow
 def test_cli_rerenders_a_saved_network_run(tmp_path):
     rec, model, x, y, loss_fn = own_loop()
     rec.to_run(x=x, y=y, model=model, loss=loss_fn).save(tmp_path / "net.npz")

@@ -13,6 +13,8 @@ from browser import chrome
 
 import gdviz
 
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
 
 @pytest.fixture(scope="module")
 def driver():

@@ -154,6 +154,7 @@ def test_batches_need_data():
 
 
 @pytest.mark.parametrize(("name", "xc", "yc", "steps"), REAL, ids=[r[0] for r in REAL])
+@pytest.mark.slow
 def test_real_columns_converge_standardized_and_read_in_their_own_units(name, xc, yc, steps):
     x, y = read_csv(DATA / f"{name}.csv", xc, yc)
     (m, b), best = least_squares(x, y)
@@ -217,6 +218,7 @@ def test_the_note_names_the_furthest_parameter_and_more_steps_when_scales_agree(
     assert "try more steps (--steps 30)" in said
 
 
+@pytest.mark.slow
 def test_cli_says_not_converged_on_stderr_and_exits_0(tmp_path):
     def wine(*extra):
         columns = "--x proline --y alcohol --frames 3".split()
@@ -240,6 +242,7 @@ def test_cli_says_not_converged_on_stderr_and_exits_0(tmp_path):
 # -- races from the command line, drawn again -------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_saved_race_draws_again_as_a_race(tmp_path):
     base = [sys.executable, "-m", "gdviz.cli", "animate"]
     proc = subprocess.run(
@@ -322,6 +325,7 @@ def test_a_recording_too_big_for_memory_is_refused_before_training():
         gdviz.train(lambda p: (p**2).sum(), init=np.ones(1000), steps=steps)
 
 
+@pytest.mark.slow
 def test_a_million_snapshot_run_draws_in_every_view(tmp_path):
     n = 1_000_000
     t = np.linspace(0, 1, n)

@@ -190,6 +190,7 @@ def test_a_recording_that_diverges_is_cut_before_the_first_non_finite_snapshot()
         assert rec.to_run().diverged_at == 1
 
 
+@pytest.mark.slow
 def test_the_screen_time_loop_equals_train_with_rmse():
     # Seed 000's final loop, word for word, on the synthetic preset's data (its own data set is
     # not published): RMSE, lr 0.02, 10,000 iterations, m and b from zero, grads set to None.

@@ -22,6 +22,7 @@ def long_runs():
 
 @pytest.mark.parametrize("view", ["fit", "contour", "loss", "dashboard", "surface"])
 @pytest.mark.parametrize("kind", ["line", "plane", "race"])
+@pytest.mark.slow
 def test_keeping_only_the_frames_snapshots_draws_the_same_frames(long_runs, kind, view):
     runs = long_runs[kind]
     whole = gdviz.animate(runs, view=view, frames=7)
@@ -39,6 +40,7 @@ def test_keeping_only_the_frames_snapshots_draws_the_same_frames(long_runs, kind
     assert all(len(r.params.values) < 0.6 * len(r.loss) for r in held)
 
 
+@pytest.mark.slow
 def test_a_kept_animation_refuses_what_needs_every_snapshot(long_runs, tmp_path):
     anim = gdviz.animate(long_runs["line"], view="loss", frames=5)
     anim.keep_seen()

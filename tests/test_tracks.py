@@ -10,7 +10,8 @@ import pytest
 
 import gdviz
 from gdviz.export import page
-from gdviz.views.base import TRAIL
+
+SHORT_TRAIL = 500  # the thinning of long paths, made to start early so the test stays quick
 
 
 def runs_of(case: str):
@@ -24,7 +25,7 @@ def runs_of(case: str):
     if case == "every third step":
         return [gdviz.train("synthetic", steps=300, every=3)]
     if case == "longer than a trail":
-        return [gdviz.train("synthetic", steps=TRAIL + 2_345, lr=0.01)]
+        return [gdviz.train("synthetic", steps=SHORT_TRAIL + 2_345, lr=0.01)]
     if case == "quadratic curve":
         return [gdviz.train("thermometer", model="quadratic", steps=200)]
     if case == "plane note":
@@ -64,7 +65,10 @@ def unpacked(packed: dict) -> dict:
 
 
 @pytest.mark.parametrize(("case", "view"), CASES)
-def test_tracks_from_the_arrays_are_what_moving_the_view_records(case, view):
+@pytest.mark.slow
+def test_tracks_from_the_arrays_are_what_moving_the_view_records(case, view, monkeypatch):
+    for module in ("base", "tracks", "loss", "contour"):  # paths thinned past SHORT_TRAIL
+        monkeypatch.setattr(f"gdviz.views.{module}.TRAIL", SHORT_TRAIL, raising=False)
     anim = gdviz.animate(runs_of(case), view=view)
     (shown,) = anim.views
     steps, _ = page.slider_steps(anim.runs)

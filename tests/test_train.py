@@ -347,6 +347,7 @@ def test_import_gdviz_loads_neither_torch_nor_pyplot():
     assert out.stdout.strip() == ""
 
 
+@pytest.mark.slow
 def test_public_names_survive_importing_every_submodule():
     # Python sets a package attribute for each submodule imported; a submodule named like a
     # public function replaces that function (gdviz.train then is a module, not callable).

@@ -106,6 +106,7 @@ def runs():
 
 @pytest.mark.parametrize("view", ["fit", "contour", "loss", "surface", "dashboard"])
 @pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.slow
 def test_every_view_draws_every_kind_of_run(runs, kind, view):
     run = runs[kind]
     first = run[0] if isinstance(run, list) else run
