@@ -5,7 +5,7 @@ the loss on a 41x41 PCA plane through its end, and along its path, is computed t
 
 - the loop gdviz used before (``training._module_plane`` in 0.1): lift every grid point to a
   parameter vector, load it into the module with ``vector_to_parameters``, one forward pass each;
-- ``gdviz.landscape.attach`` as ``Recorder.to_run`` calls it: ``vmap`` over ``functional_call``
+- ``gdviz.training.landscape.attach`` as ``Recorder.to_run`` calls it: ``vmap`` over ``functional_call``
   in batches, and, for a network that starts with a linear layer, that layer's products with
   the data done once for the whole plane (``first_layer_shortcut``).
 
@@ -26,8 +26,8 @@ import numpy as np
 import torch
 
 import gdviz
-from gdviz import landscape
-from gdviz.plane import Plane, pca_plane
+from gdviz.run.plane import Plane, pca_plane
+from gdviz.training import landscape
 
 TARGET = 5.0
 GRID = landscape.RESOLUTION[3]

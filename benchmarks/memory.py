@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from gdviz import Run
-from gdviz.data import PRESETS
+from gdviz.problems.data import PRESETS
 
 TARGET = 1.25
 VIEWS = ("fit", "contour", "loss", "dashboard", "surface")
@@ -63,7 +63,7 @@ def peak_mb(run_file: Path, view: str, out: Path) -> float:
     command = [
         sys.executable,
         "-m",
-        "gdviz.cli",
+        "gdviz.cli.commands",
         "animate",
         "--run",
         str(run_file),

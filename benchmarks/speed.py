@@ -36,7 +36,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-GDVIZ = [str(BIN / "gdviz")] if (BIN / "gdviz").exists() else [sys.executable, "-m", "gdviz.launch"]
+GDVIZ = (
+    [str(BIN / "gdviz")] if (BIN / "gdviz").exists() else [sys.executable, "-m", "gdviz.cli.launch"]
+)
 BEGIN, END = "<!-- speed:begin -->", "<!-- speed:end -->"
 
 

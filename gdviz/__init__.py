@@ -17,12 +17,12 @@ __version__ = "0.1.0"
 __all__ = ["GdvizError", "Recorder", "Run", "animate", "load", "sweep", "train"]
 
 _LAZY = {
-    "Run": "gdviz.run",
-    "load": "gdviz.run",
-    "train": "gdviz.training",
-    "sweep": "gdviz.races",
-    "Recorder": "gdviz.recorder",
-    "animate": "gdviz.animation",
+    "Run": "gdviz.run.record",
+    "load": "gdviz.run.record",
+    "train": "gdviz.training.train",
+    "sweep": "gdviz.training.races",
+    "Recorder": "gdviz.training.recorder",
+    "animate": "gdviz.animation.animation",
 }
 
 

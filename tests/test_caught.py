@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 import gdviz
-from gdviz.cli import main
-from gdviz.frames import DEFAULT_FRAMES, pick_steps
+from gdviz.cli.commands import main
+from gdviz.run.frames import DEFAULT_FRAMES, pick_steps
 
 # -- which snapshots become frames ---------------------------------------------------------------
 
@@ -54,7 +54,7 @@ def test_frames_are_spread_half_by_time_half_by_motion():
 def test_the_notebook_thins_by_spreading_frames_over_the_whole_run(monkeypatch):
     import matplotlib as mpl
 
-    import gdviz.notebook as notebook
+    import gdviz.notebook.display as notebook
 
     anim = gdviz.animate(gdviz.train("synthetic", steps=60))
     seen = []
@@ -101,12 +101,12 @@ def test_a_race_without_rates_is_fair():
 
 
 def test_a_bug_exits_1_with_one_line_and_no_traceback(monkeypatch, capsys, tmp_path):
-    import gdviz.animation
+    import gdviz.animation.animation
 
     def broken(*args, **kwargs):
         raise RuntimeError("a deliberate bug")
 
-    monkeypatch.setattr(gdviz.animation, "animate", broken)
+    monkeypatch.setattr(gdviz.animation.animation, "animate", broken)
     code = main(["animate", "--out", str(tmp_path / "a.png")])
     err = capsys.readouterr().err
     assert code == 1
@@ -170,7 +170,7 @@ def test_the_loss_axis_is_logarithmic_past_a_decade_and_clamps_a_runaway():
 
 
 def test_the_gif_palette_covers_colours_that_only_appear_at_the_end(tmp_path):
-    from test_export import RED, Sweep, gif_frames
+    from stand_ins import RED, Sweep, gif_frames
 
     from gdviz.export import save
 
@@ -189,7 +189,7 @@ def test_the_gif_palette_covers_colours_that_only_appear_at_the_end(tmp_path):
 
 
 def test_pacing_holds_the_first_and_last_frames_and_slows_short_runs():
-    from gdviz.animation import pacing
+    from gdviz.animation.animation import pacing
 
     long = pacing(200, 20)
     assert long[0] == 0.5 and long[-1] == 2.0 and np.all(long[1:-1] == 0.05)
@@ -201,7 +201,7 @@ def test_pacing_holds_the_first_and_last_frames_and_slows_short_runs():
 
 
 def test_a_short_gif_lasts_three_seconds_with_its_holds(tmp_path):
-    from test_export import gif_frames
+    from stand_ins import gif_frames
 
     run = gdviz.train("single-point", steps=4)
     gdviz.animate(run, view="loss").save(tmp_path / "a.gif")

@@ -14,13 +14,13 @@ import pytest
 from PIL import Image
 
 import gdviz
-from gdviz.cli import main
+from gdviz.cli.commands import main
 
 
 def gdviz_cli(*args: str, cwd=None) -> tuple[int, str, str]:
     """Run the real console entry point in a subprocess: exit code, stdout, stderr."""
     proc = subprocess.run(
-        [sys.executable, "-m", "gdviz.cli", *args],
+        [sys.executable, "-m", "gdviz.cli.commands", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -35,19 +35,15 @@ def call(capsys, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def leftovers(folder) -> list[str]:
-    return sorted(p.name for p in folder.iterdir())
-
-
 @pytest.mark.slow
-def test_default_output_is_source_view_gif_in_current_folder(tmp_path):
+def test_default_output_is_source_view_gif_in_current_folder(tmp_path, listing):
     code, out, err = gdviz_cli("animate", "--dataset", "synthetic", "--frames", "12", cwd=tmp_path)
     assert code == 0, err
     assert out.strip() == "synthetic-fit.gif"
     with Image.open(tmp_path / "synthetic-fit.gif") as gif:
         assert gif.n_frames == 12
         assert gif.size == (640, 480)
-    assert leftovers(tmp_path) == ["synthetic-fit.gif"]
+    assert listing(tmp_path) == ["synthetic-fit.gif"]
 
 
 def test_save_run_then_rerender_from_it(tmp_path, capsys):
@@ -79,7 +75,7 @@ def test_rerendering_a_saved_run_does_not_import_torch(tmp_path):
     run_path = tmp_path / "r.npz"
     gdviz.train("single-point", steps=2).save(run_path)
     probe = (
-        "import sys; from gdviz.cli import main; "
+        "import sys; from gdviz.cli.commands import main; "
         f"code = main(['animate', '--run', {str(run_path)!r}, '--out', {str(tmp_path / 'r.png')!r}, '-q']); "
         "print(code, 'torch' in sys.modules)"
     )
@@ -194,7 +190,7 @@ USAGE = [
 
 @pytest.mark.parametrize(("args", "named"), USAGE, ids=[" ".join(a[1:]) for a, _ in USAGE])
 def test_usage_errors_exit_2_with_one_line_naming_the_value(
-    tmp_path, capsys, monkeypatch, args, named
+    tmp_path, capsys, monkeypatch, args, named, listing
 ):
     monkeypatch.chdir(tmp_path)
     code, _out, err = call(capsys, *args)
@@ -202,7 +198,7 @@ def test_usage_errors_exit_2_with_one_line_naming_the_value(
     message = [line for line in err.splitlines() if line.startswith("Error:")]
     assert len(message) == 1 and named in message[0]
     assert "Traceback" not in err
-    assert leftovers(tmp_path) == []
+    assert listing(tmp_path) == []
 
 
 @pytest.mark.slow
@@ -230,14 +226,16 @@ def test_a_formula_of_ones_own_races_like_rosenbrock(tmp_path):
     assert all(r.meta["expression"] == "x**2 + 10*y**2" for r in runs)
 
 
-def test_formula_not_finite_at_the_start_exits_1_naming_where(tmp_path, capsys, monkeypatch):
+def test_formula_not_finite_at_the_start_exits_1_naming_where(
+    tmp_path, capsys, monkeypatch, listing
+):
     monkeypatch.chdir(tmp_path)
     code, _out, err = call(capsys, "animate", "--function", "log(x) + y**2", "--init", "-1,0")
     assert code == 1
     assert (
         err.strip() == "gdviz: error: the function is not finite at the start (x = -1, y = 0): nan"
     )
-    assert leftovers(tmp_path) == []
+    assert listing(tmp_path) == []
 
 
 def test_box_and_plane_reach_the_run(tmp_path, capsys):
@@ -337,13 +335,13 @@ RUNTIME = [
 @pytest.mark.parametrize(
     ("text", "named"), RUNTIME, ids=["text", "text after semicolons", "all gaps", "no rows"]
 )
-def test_bad_csv_exits_1_with_one_line(tmp_path, capsys, monkeypatch, text, named):
+def test_bad_csv_exits_1_with_one_line(tmp_path, capsys, monkeypatch, text, named, listing):
     monkeypatch.chdir(tmp_path)
     csv = _csv(tmp_path, text)
     code, _out, err = call(capsys, "animate", "--csv", str(csv), "--x", "a", "--y", "b")
     assert code == 1
     assert len(err.strip().splitlines()) == 1 and named in err
-    assert leftovers(tmp_path) == ["d.csv"]
+    assert listing(tmp_path) == ["d.csv"]
 
 
 @pytest.mark.parametrize(
@@ -399,7 +397,7 @@ def test_usage_errors_found_before_torch_loads(tmp_path, args, named):
     (tmp_path / "empty.csv").write_text("")
     probe = (
         "import sys\n"
-        "from gdviz.cli import main\n"
+        "from gdviz.cli.commands import main\n"
         f"code = main({['animate', *args]!r})\n"
         "print(code, 'torch' in sys.modules)\n"
     )
@@ -410,19 +408,19 @@ def test_usage_errors_found_before_torch_loads(tmp_path, args, named):
     assert named in out.stderr and "Traceback" not in out.stderr
 
 
-def test_a_bad_run_file_exits_1(tmp_path, capsys, monkeypatch):
+def test_a_bad_run_file_exits_1(tmp_path, capsys, monkeypatch, listing):
     monkeypatch.chdir(tmp_path)
     fake = tmp_path / "fake.npz"
     fake.write_bytes(b"not a zip file")
     code, _out, err = call(capsys, "animate", "--run", str(fake))
     assert code == 1 and "fake.npz" in err and len(err.strip().splitlines()) == 1
-    assert leftovers(tmp_path) == ["fake.npz"]
+    assert listing(tmp_path) == ["fake.npz"]
 
 
-def test_missing_output_folder_fails_before_training(tmp_path, capsys):
+def test_missing_output_folder_fails_before_training(tmp_path, capsys, listing):
     code, _out, err = call(capsys, "animate", "--out", str(tmp_path / "no" / "such" / "x.gif"))
     assert code == 1 and "does not exist" in err
-    assert leftovers(tmp_path) == []
+    assert listing(tmp_path) == []
 
 
 def test_unwritable_output_folder(tmp_path, capsys):
@@ -446,7 +444,7 @@ def test_a_signal_mid_export_leaves_nothing_and_exits_130(tmp_path, sig):
         [
             sys.executable,
             "-m",
-            "gdviz.cli",
+            "gdviz.cli.commands",
             "animate",
             "--dataset",
             "thermometer",

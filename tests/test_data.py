@@ -1,4 +1,4 @@
-"""The presets' data against their tutorials' descriptions, and `gdviz.data.read_csv`."""
+"""The presets' data against their tutorials' descriptions, and `gdviz.problems.data.read_csv`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from gdviz import GdvizError
-from gdviz.data import PRESETS, read_csv
+from gdviz.problems.data import PRESETS, read_csv
 
 # -- presets ----------------------------------------------------------------------------------
 

@@ -20,9 +20,8 @@ import imageio_ffmpeg
 import numpy as np
 import psutil
 import pytest
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from PIL import Image
+from stand_ins import RED, Sweep, gif_frames
 
 from gdviz.errors import GdvizError
 from gdviz.export import (
@@ -34,80 +33,10 @@ from gdviz.export import (
     html_fragment,
     save,
 )
-from gdviz.notebook import notebook_html
+from gdviz.notebook.display import notebook_html
 
 TESTS = Path(__file__).resolve().parent
 WHITE = (255, 255, 255)
-RED = (255, 0, 0)
-
-
-class Sweep:
-    """A line sweeping over filled contours, a red path growing, a caption counting frames.
-
-    The same interface as `gdviz.animation.Animation`: ``frames()``, ``last_frame()``,
-    ``n_frames``, ``fps``, ``fig``. Rendered by blitting, like the real one.
-    """
-
-    def __init__(self, n_frames=12, *, size=(160, 120), fps=20, fail_at=None, path=True):
-        self.n_frames, self.fps, self.fail_at = n_frames, fps, fail_at
-        self.fig = Figure(figsize=(size[0] / 100, size[1] / 100), dpi=100)
-        FigureCanvasAgg(self.fig)
-        ax = self.fig.add_axes((0.1, 0.1, 0.85, 0.8))
-        grid = np.linspace(-1, 1, 60)
-        ax.contourf(grid, grid, np.add.outer(grid**2, grid**2), levels=8, cmap="viridis")
-        ax.set(xlim=(-1, 1), ylim=(-1, 1), xticks=[], yticks=[])
-        self.line = ax.plot([], [], color="black", lw=1)[0]
-        # A thin red path that only appears after the first frame: the GIF palette must cover it.
-        self.path = ax.plot([], [], color="#ff0000", lw=1.5)[0] if path else None
-        self.caption = self.fig.text(0.5, 0.0, "", ha="center", va="bottom", fontsize=7)
-        self.moving = [a for a in (self.line, self.path, self.caption) if a is not None]
-
-    def _update(self, i):
-        t = i / max(self.n_frames - 1, 1)
-        self.line.set_data([-0.95, 0.95], [-0.9 + 1.8 * t, 0.9 - 1.8 * t])  # clear of the spines
-        if self.path is not None:
-            ts = np.linspace(0, t, max(i, 1) + 1)
-            self.path.set_data(0.9 * np.cos(3 * ts), 0.9 * np.sin(5 * ts))
-        self.caption.set_text(f"frame {i}")
-
-    def frames(self):
-        canvas = self.fig.canvas
-        for artist in self.moving:
-            artist.set_animated(True)
-        try:
-            canvas.draw()
-            background = canvas.copy_from_bbox(self.fig.bbox)
-            for i in range(self.n_frames):
-                if i == self.fail_at:
-                    raise RuntimeError(f"failed at frame {i}")
-                canvas.restore_region(background)
-                self._update(i)
-                for artist in self.moving:
-                    self.fig.draw_artist(artist)
-                yield np.asarray(canvas.buffer_rgba())[..., :3].copy()
-        finally:
-            for artist in self.moving:
-                artist.set_animated(False)
-
-    def last_frame(self):
-        self._update(self.n_frames - 1)
-        self.fig.canvas.draw()
-        return np.asarray(self.fig.canvas.buffer_rgba())[..., :3].copy()
-
-
-def leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".part"))
-
-
-def gif_frames(path: Path) -> tuple[list[np.ndarray], list[int], Image.Image]:
-    """Every frame of a GIF as Pillow composes it (RGB), and each frame's duration in ms."""
-    image = Image.open(path)
-    frames, durations = [], []
-    for i in range(image.n_frames):
-        image.seek(i)
-        frames.append(np.asarray(image.convert("RGB")))
-        durations.append(image.info["duration"])
-    return frames, durations, image
 
 
 def mp4_frames(path: Path) -> tuple[int, tuple[int, int]]:
@@ -319,7 +248,7 @@ def test_ffmpeg_dies_with_gdviz_even_when_killed(tmp_path):
     script = (
         "import sys, time\n"
         f"sys.path.insert(0, {str(TESTS)!r})\n"
-        "from test_export import Sweep\n"
+        "from stand_ins import Sweep\n"
         "from gdviz.export import Mp4Writer\n"
         f"w = Mp4Writer({str(tmp_path / 'a.mp4')!r}, fps=10, size=(160, 120))\n"
         "w.append(next(iter(Sweep(2).frames())))\n"
@@ -353,7 +282,7 @@ def test_an_error_mid_render_leaves_nothing(tmp_path, suffix):
 INTERRUPTED = """
 import sys
 sys.path.insert(0, {tests!r})
-from test_export import Sweep
+from stand_ins import RED, Sweep, gif_frames
 from gdviz.export import save
 save(Sweep(100000, size=(320, 240)), {target!r})
 """
@@ -361,7 +290,7 @@ save(Sweep(100000, size=(320, 240)), {target!r})
 
 @pytest.mark.parametrize("suffix", [".gif", ".mp4"])
 @pytest.mark.slow
-def test_ctrl_c_mid_render_leaves_nothing_behind(tmp_path, suffix):
+def test_ctrl_c_mid_render_leaves_nothing_behind(tmp_path, suffix, listing):
     target = tmp_path / f"long{suffix}"
     script = INTERRUPTED.format(tests=str(TESTS), target=str(target))
     env = {**os.environ, "MPLBACKEND": "Agg"}
@@ -370,7 +299,7 @@ def test_ctrl_c_mid_render_leaves_nothing_behind(tmp_path, suffix):
     )
     try:
         deadline = time.monotonic() + 60
-        while not leftovers(tmp_path):
+        while not listing(tmp_path, ".part"):
             assert child.poll() is None, child.stderr.read()
             assert time.monotonic() < deadline, "no temporary file appeared"
             time.sleep(0.05)
@@ -395,7 +324,7 @@ def test_ctrl_c_mid_render_leaves_nothing_behind(tmp_path, suffix):
 PEAK = """
 import resource, sys
 sys.path.insert(0, {tests!r})
-from test_export import Sweep
+from stand_ins import RED, Sweep, gif_frames
 from gdviz.export import save
 save(Sweep({n}, size=(320, 240)), {target!r})
 peak = max(resource.getrusage(who).ru_maxrss

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from gdviz import GdvizError
-from gdviz.expression import MAX_DEPTH, MAX_LENGTH, Expression
+from gdviz.problems.expression import MAX_DEPTH, MAX_LENGTH, Expression
 
 # Each formula with Python's own value at (x, y) = (1.3, -0.7): an independent reference.
 X, Y = 1.3, -0.7

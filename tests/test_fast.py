@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 
 import gdviz
-from gdviz.animation import _rgb
+from gdviz.animation.animation import _rgb
 
 
 def full_redraws(anim) -> list[np.ndarray]:
@@ -131,7 +131,7 @@ def test_the_main_command_loads_no_torch_dynamo(tmp_path):
             "-X",
             "importtime",
             "-m",
-            "gdviz.launch",
+            "gdviz.cli.launch",
             "animate",
             *COMMAND,
             "-q",
@@ -156,7 +156,7 @@ def test_the_program_ends_with_the_commands_status_and_its_output_whole(tmp_path
         [
             sys.executable,
             "-m",
-            "gdviz.launch",
+            "gdviz.cli.launch",
             "animate",
             *COMMAND,
             "--out",
@@ -168,7 +168,7 @@ def test_the_program_ends_with_the_commands_status_and_its_output_whole(tmp_path
     )
     assert ok.returncode == 0 and ok.stdout.strip().endswith("s.gif")
     bad = subprocess.run(
-        [sys.executable, "-m", "gdviz.launch", "animate", "--run", str(tmp_path / "none.npz")],
+        [sys.executable, "-m", "gdviz.cli.launch", "animate", "--run", str(tmp_path / "none.npz")],
         capture_output=True,
         text=True,
         timeout=300,

@@ -9,11 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from browser import chrome
 from PIL import Image
 
 import gdviz
-from gdviz.gallery import build, examples
+from gdviz.cli.gallery import build, examples
 
 pytestmark = pytest.mark.slow
 
@@ -99,7 +98,7 @@ def test_gallery_command_reports_failures_by_name(tmp_path):
         [
             sys.executable,
             "-m",
-            "gdviz.cli",
+            "gdviz.cli.commands",
             "gallery",
             "--out",
             str(tmp_path / "s"),
@@ -115,9 +114,9 @@ def test_gallery_command_reports_failures_by_name(tmp_path):
 
 
 @pytest.mark.browser
-def test_site_loads_in_a_real_browser(site, tmp_path):
+def test_site_loads_in_a_real_browser(site, tmp_path, browser):
     out, results = site
-    driver = chrome()
+    driver = browser()
     try:
         driver.get((out / "index.html").as_uri())
         driver.execute_script("document.querySelectorAll('img').forEach(i => i.loading = 'eager')")
@@ -174,7 +173,7 @@ def test_an_interrupted_gallery_stops_its_examples_and_says_what_is_on_disk(tmp_
         [
             sys.executable,
             "-m",
-            "gdviz.launch",
+            "gdviz.cli.launch",
             "gallery",
             "--out",
             str(tmp_path / "site"),

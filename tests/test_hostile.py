@@ -19,7 +19,7 @@ import torch
 
 import gdviz
 from gdviz import GdvizError
-from gdviz.cli import main
+from gdviz.cli.commands import main
 
 HANG = 60  # seconds: any case taking longer has hung
 
@@ -456,7 +456,7 @@ CSV = {
 
 @pytest.mark.parametrize("case", list(CSV), ids=list(CSV))
 def test_hostile_csv_files(tmp_path, case):
-    from gdviz.data import csv_columns, read_csv
+    from gdviz.problems.data import csv_columns, read_csv
 
     path = tmp_path / "h.csv"
     path.write_bytes(CSV[case])
@@ -586,7 +586,7 @@ def test_an_interrupt_while_gdviz_is_starting_prints_no_traceback(tmp_path):
 
     for delay in (0.0, 0.2, 0.5):  # after Python's own start-up, while gdviz imports
         child = subprocess.Popen(
-            [sys.executable, "-m", "gdviz.launch", "animate", "--out", str(tmp_path / "a.gif")],
+            [sys.executable, "-m", "gdviz.cli.launch", "animate", "--out", str(tmp_path / "a.gif")],
             stderr=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             text=True,
@@ -616,10 +616,10 @@ def handlers():
 def test_an_interrupt_swallowed_while_importing_still_ends_gdviz(monkeypatch, capsys, handlers):
     import contextlib
 
-    import gdviz.launch as launch
+    import gdviz.cli.launch as launch
 
     ran = []
-    monkeypatch.setattr("gdviz.cli.main", lambda: ran.append(True) or 0)
+    monkeypatch.setattr("gdviz.cli.commands.main", lambda: ran.append(True) or 0)
     monkeypatch.setattr(launch, "_seen", False)
     real_signal = signal.signal
 
@@ -640,7 +640,7 @@ def test_an_interrupt_swallowed_while_training_writes_nothing(
 ):
     import contextlib
 
-    import gdviz.cli as cli
+    import gdviz.cli.commands as cli
 
     real = cli.make_runs
 
@@ -666,7 +666,7 @@ def converted(handler, signum):
 
 
 def test_ctrl_c_that_a_library_turns_into_another_error_stays_ctrl_c(handlers):
-    from gdviz.files import interrupts_kept
+    from gdviz.system.files import interrupts_kept
 
     signal.signal(signal.SIGINT, signal.default_int_handler)
     with pytest.raises(KeyboardInterrupt) as caught, interrupts_kept():
@@ -698,17 +698,17 @@ def test_cli_calls_an_interrupt_turned_into_another_error_an_interrupt(
 
 
 def test_an_interrupt_while_torch_loads_waits_for_the_import_to_end(handlers):
-    from gdviz import exits
+    from gdviz.system import interrupts
 
-    exits.catch_signals()
+    interrupts.catch_signals()
     handler = signal.getsignal(signal.SIGINT)
-    with pytest.raises(KeyboardInterrupt), exits.deferred():
+    with pytest.raises(KeyboardInterrupt), interrupts.deferred():
         handler(signal.SIGINT, None)  # noted, not raised: C++ below would abort the process
         finished = True
     assert finished
-    exits.catch_signals()  # a new command starts clean
-    with exits.deferred():  # no interrupt: nothing raised
+    interrupts.catch_signals()  # a new command starts clean
+    with interrupts.deferred():  # no interrupt: nothing raised
         pass
     with pytest.raises(KeyboardInterrupt):  # and outside, an interrupt is raised at once
         handler(signal.SIGINT, None)
-    exits.catch_signals()
+    interrupts.catch_signals()

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from test_recorder import fit_line
 
 import gdviz
 from gdviz import GdvizError
@@ -336,7 +335,7 @@ def test_the_contour_view_draws_each_vector_from_the_current_point():
 
 
 def test_an_animation_with_internals_blits_what_a_full_draw_draws():
-    from gdviz.animation import _rgb
+    from gdviz.animation.animation import _rgb
 
     runs = gdviz.sweep("rosenbrock", optimizer=["momentum", "adam"], steps=80)
     anim = gdviz.animate(runs, view="contour", show=["internals"], frames=8)
@@ -350,7 +349,7 @@ def test_an_animation_with_internals_blits_what_a_full_draw_draws():
     assert any(t.startswith("momentum, lr") and "arrows ×" in t for t in legend)
 
 
-def test_internals_and_curvature_are_refused_where_they_cannot_be_drawn():
+def test_internals_and_curvature_are_refused_where_they_cannot_be_drawn(fit_line):
     run = gdviz.train("synthetic", steps=3)
     with pytest.raises(GdvizError, match="internals are drawn on the contour view"):
         gdviz.animate(run, view="fit", show=["internals"])
@@ -398,7 +397,7 @@ def test_the_loss_view_draws_sharpness_and_the_edge_of_stability():
 
 
 def test_the_command_line_records_and_draws_curvature_and_internals(tmp_path, capsys):
-    from gdviz.cli import main
+    from gdviz.cli.commands import main
 
     out = tmp_path / "both.png"
     saved = tmp_path / "run.npz"
@@ -449,7 +448,7 @@ def test_the_arrows_scale_is_the_largest_round_factor_that_keeps_a_typical_step_
 
 
 def test_the_exact_hessian_row_by_row_agrees_with_the_batched_one():
-    from gdviz.curvature import Sharpness
+    from gdviz.training.curvature import Sharpness
 
     torch.manual_seed(0)
     net = torch.nn.Sequential(torch.nn.Linear(2, 5), torch.nn.Tanh(), torch.nn.Linear(5, 1))

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import gdviz
-from gdviz import live
+from gdviz.notebook import live
 
 pytestmark = pytest.mark.slow
 
@@ -77,7 +77,7 @@ def test_a_live_loop_updates_one_output_area_in_place_and_ends_with_the_animatio
     assert client.seen.count("update_display_data") == updates  # the first update displays
     final = displays[0].data
     # The finished animation: a loop this fast makes more snapshots than a notebook's player
-    # takes (gdviz.notebook.PLAYER_SNAPSHOTS), so the video.
+    # takes (gdviz.notebook.display.PLAYER_SNAPSHOTS), so the video.
     assert "<video" in final["text/html"] and "data:video/mp4;base64," in final["text/html"]
 
 

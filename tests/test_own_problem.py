@@ -15,8 +15,15 @@ import pytest
 import torch
 
 import gdviz
-from gdviz import GdvizError, landscape
-from gdviz.plane import endpoints_plane, explained_by, filter_normalized, pca_plane, random_plane
+from gdviz import GdvizError
+from gdviz.run.plane import (
+    endpoints_plane,
+    explained_by,
+    filter_normalized,
+    pca_plane,
+    random_plane,
+)
+from gdviz.training import landscape
 from gdviz.views import ContourView, FitView
 
 # -- your own function --------------------------------------------------------------------------
@@ -24,22 +31,6 @@ from gdviz.views import ContourView, FitView
 
 def bumpy(p):
     return (p[0] - 1) ** 2 + 5 * (p[1] + 0.5) ** 2 + torch.sin(3 * p[0])
-
-
-def torch_loop(f, init, cls, lr, steps, **options):
-    """A hand-written torch.optim loop minimising f: the (S, P) params and (S,) values."""
-    theta = torch.tensor(init, dtype=torch.float32, requires_grad=True)
-    opt = cls([theta], lr=lr, **options)
-    params, values = [], []
-    for t in range(steps + 1):
-        opt.zero_grad()
-        value = f(theta)
-        value.backward()
-        params.append(theta.detach().clone().numpy())
-        values.append(value.item())
-        if t < steps:
-            opt.step()
-    return np.array(params, dtype=np.float64), np.array(values)
 
 
 @pytest.mark.parametrize(
@@ -51,7 +42,7 @@ def torch_loop(f, init, cls, lr, steps, **options):
         ("rmsprop", torch.optim.RMSprop, {}),
     ],
 )
-def test_callable_path_equals_a_hand_written_torch_optim_loop(name, cls, options):
+def test_callable_path_equals_a_hand_written_torch_optim_loop(name, cls, options, torch_loop):
     run = gdviz.train(bumpy, init=[-2.0, 1.0], optimizer=name, lr=0.01, steps=80)
     params, values = torch_loop(bumpy, [-2.0, 1.0], cls, 0.01, 80, **options)
     np.testing.assert_array_equal(run.params, params)
@@ -60,7 +51,7 @@ def test_callable_path_equals_a_hand_written_torch_optim_loop(name, cls, options
     assert run.meta["kind"] == "function"
 
 
-def test_formula_path_equals_the_same_function_written_in_python():
+def test_formula_path_equals_the_same_function_written_in_python(torch_loop):
     run = gdviz.train("x**2 + 10*y**2 + sin(3*x)", init=(3, 1), optimizer="adam", lr=0.05, steps=60)
     params, values = torch_loop(
         lambda p: p[0] ** 2 + 10 * p[1] ** 2 + torch.sin(3 * p[0]),
@@ -84,7 +75,7 @@ def test_default_rate_for_a_formula_is_one_over_the_curvature_at_the_start():
 
 
 def test_named_functions_keep_their_classic_rate_for_every_optimizer():
-    from gdviz.functions import FUNCTIONS
+    from gdviz.problems.functions import FUNCTIONS
 
     for optimizer in ("gd", "momentum", "adam", "adagrad", "rmsprop"):
         run = gdviz.train("rosenbrock", optimizer=optimizer, steps=1)
@@ -260,7 +251,7 @@ def make_moons_reference(n, noise, seed):
 
 
 def test_moons_preset_is_make_moons_seeded():
-    from gdviz.data import PRESETS
+    from gdviz.problems.data import PRESETS
 
     x, y = PRESETS["moons"].data(None)
     ref_x, ref_y = make_moons_reference(200, 0.2, 0)
@@ -278,7 +269,7 @@ def test_moons_trains_an_mlp_classifier_and_the_regions_are_its_predictions():
     assert run.meta["task"] == "multiclass" and run.meta["classes"] == 2
     assert run.loss[-1] < 0.15 < run.loss[0]
     # The final frame's regions equal the trained network's predictions, rebuilt here by hand.
-    from gdviz.networks import mlp
+    from gdviz.training.networks import mlp
 
     net = mlp(2, 2)
     torch.nn.utils.vector_to_parameters(
@@ -338,7 +329,7 @@ def test_mlp_on_user_columns_bce_and_labels():
     ]
 
 
-def test_logistic_regression_with_the_line_model_and_bce_matches_torch():
+def test_logistic_regression_with_the_line_model_and_bce_matches_torch(torch_loop):
     rng = np.random.default_rng(1)
     x = rng.normal(size=60)
     y = (x + rng.normal(scale=0.5, size=60) > 0).astype(float)
@@ -363,7 +354,7 @@ def test_logistic_regression_with_the_line_model_and_bce_matches_torch():
 
 
 def own_loop(steps=60):
-    from gdviz.data import PRESETS
+    from gdviz.problems.data import PRESETS
 
     x, y = PRESETS["moons"].data(3)
     x, y = torch.tensor(x, dtype=torch.float32), torch.tensor(y).long()
@@ -628,7 +619,7 @@ def test_cli_rerenders_a_saved_network_run(tmp_path):
         [
             sys.executable,
             "-m",
-            "gdviz.cli",
+            "gdviz.cli.commands",
             "animate",
             "--run",
             str(tmp_path / "net.npz"),

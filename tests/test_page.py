@@ -9,18 +9,10 @@ import time
 
 import numpy as np
 import pytest
-from browser import chrome
 
 import gdviz
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-
-
-@pytest.fixture(scope="module")
-def driver():
-    d = chrome()
-    yield d
-    d.quit()
 
 
 def open_page(driver, path):

@@ -14,8 +14,8 @@ import torch
 
 import gdviz
 from gdviz import GdvizError
-from gdviz.convergence import note
-from gdviz.data import read_csv
+from gdviz.problems.data import read_csv
+from gdviz.run.convergence import note
 from gdviz.views import FitView
 
 DATA = Path(__file__).parent / "data"
@@ -224,7 +224,7 @@ def test_cli_says_not_converged_on_stderr_and_exits_0(tmp_path):
         columns = "--x proline --y alcohol --frames 3".split()
         files = ["--csv", DATA / "wine.csv", "--out", tmp_path / "w.png"]
         return subprocess.run(
-            [sys.executable, "-m", "gdviz.cli", "animate", *files, *columns, *extra],
+            [sys.executable, "-m", "gdviz.cli.commands", "animate", *files, *columns, *extra],
             capture_output=True,
             text=True,
         )
@@ -244,7 +244,7 @@ def test_cli_says_not_converged_on_stderr_and_exits_0(tmp_path):
 
 @pytest.mark.slow
 def test_a_saved_race_draws_again_as_a_race(tmp_path):
-    base = [sys.executable, "-m", "gdviz.cli", "animate"]
+    base = [sys.executable, "-m", "gdviz.cli.commands", "animate"]
     proc = subprocess.run(
         [
             *base,
@@ -317,7 +317,7 @@ def test_recorder_every_k_keeps_every_kth_and_the_last_with_every_loss():
 
 
 def test_a_recording_too_big_for_memory_is_refused_before_training():
-    from gdviz.training import available_memory
+    from gdviz.training.train import available_memory
 
     free = available_memory()
     steps = int(free / (2 * 8 * 1000)) * 2  # twice what fits
@@ -355,7 +355,7 @@ def test_a_million_snapshot_run_draws_in_every_view(tmp_path):
 def test_a_long_training_shows_a_progress_bar_on_a_terminal(monkeypatch):
     import io
 
-    import gdviz.training
+    import gdviz.training.train
 
     class Terminal(io.StringIO):
         def isatty(self):
@@ -363,12 +363,12 @@ def test_a_long_training_shows_a_progress_bar_on_a_terminal(monkeypatch):
 
     screen = Terminal()
     monkeypatch.setattr(sys, "stderr", screen)
-    monkeypatch.setattr(gdviz.training, "PROGRESS_AFTER", 0.0)
+    monkeypatch.setattr(gdviz.training.train, "PROGRESS_AFTER", 0.0)
     gdviz.train("synthetic", steps=300)
     assert "training [########################] 300/300 steps" in screen.getvalue()
     quick = Terminal()
     monkeypatch.setattr(sys, "stderr", quick)
-    monkeypatch.setattr(gdviz.training, "PROGRESS_AFTER", 60.0)
+    monkeypatch.setattr(gdviz.training.train, "PROGRESS_AFTER", 60.0)
     gdviz.train("synthetic", steps=300)
     assert quick.getvalue() == ""  # quick training shows nothing
 
@@ -392,7 +392,7 @@ def test_a_fit_with_many_answers_is_not_called_unconverged():
 
 
 def test_a_loss_that_rose_short_of_orders_of_magnitude_is_told_to_take_a_smaller_rate():
-    from gdviz.data import PRESETS
+    from gdviz.problems.data import PRESETS
 
     x, y = PRESETS["synthetic"].data(None)
     a = np.column_stack([x, np.ones_like(x)])

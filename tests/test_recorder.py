@@ -8,23 +8,7 @@ import torch
 
 import gdviz
 from gdviz import GdvizError
-from gdviz.data import PRESETS
-
-
-def fit_line(rec, m, b, x, y, steps, lr=0.1):
-    """A hand-written MSE loop that records through ``rec`` and keeps its own copies."""
-    seen = []
-    for _ in range(steps):
-        loss = ((m * x + b - y) ** 2).mean()
-        loss.backward()
-        assert rec.record(loss) == loss.item()
-        seen.append((m.item(), b.item(), m.grad.item(), b.grad.item(), loss.item()))
-        with torch.no_grad():
-            m -= lr * m.grad
-            b -= lr * b.grad
-        m.grad = None
-        b.grad = None
-    return np.array(seen)
+from gdviz.problems.data import PRESETS
 
 
 @pytest.fixture
@@ -33,7 +17,7 @@ def xy():
     return x, 3.0 * x + 2.0
 
 
-def test_dict_of_tensors(xy):
+def test_dict_of_tensors(xy, fit_line):
     m = torch.tensor([0.0], requires_grad=True)
     b = torch.tensor([0.0], requires_grad=True)
     rec = gdviz.Recorder({"m": m, "b": b})
@@ -147,7 +131,7 @@ def test_a_missing_grad_is_recorded_as_zero():
     np.testing.assert_array_equal(rec.to_run().grads, [[0.0, 0.0], [3.0, 4.0], [0.0, 0.0]])
 
 
-def test_to_run_takes_data_model_and_loss(xy):
+def test_to_run_takes_data_model_and_loss(xy, fit_line):
     x, y = xy
     m = torch.tensor([0.0], requires_grad=True)
     b = torch.tensor([0.0], requires_grad=True)

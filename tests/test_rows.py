@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import gdviz
+from gdviz.animation.rows import Rows, seen
 from gdviz.views.base import TRAIL
-from gdviz.views.rows import Rows, seen
 
 
 @pytest.fixture(scope="module")

@@ -111,6 +111,8 @@ def test_file_is_plain_numpy_without_pickle(tmp_path):
     flat = json.dumps(header)
     for needed in ('"line"', '"mse"', '"gd"', "0.1", '"synthetic"'):
         assert needed in flat
+    # The file names its format as every gdviz has: files saved by any version load in any.
+    assert header["format"] == "gdviz.run" and header["version"] == 1
 
 
 def test_function_run_has_no_data_arrays(tmp_path):

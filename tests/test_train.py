@@ -44,22 +44,11 @@ def test_gd_equals_sgd_step_for_step(data):
     np.testing.assert_allclose(gd.loss, sgd.loss, rtol=1e-5)
 
 
-def torch_loop(cls, x, y, *, init, steps, **options):
-    """A plain torch.optim loop fitting m*x + b by MSE; returns the (S, 2) params and (S,) losses."""
+def line_mse(x, y):
+    """The MSE of m*x + b as a function of theta = (m, b), in float32 as gdviz trains."""
     x = torch.as_tensor(x, dtype=torch.float32)
     y = torch.as_tensor(y, dtype=torch.float32)
-    theta = torch.tensor(init, dtype=torch.float32, requires_grad=True)
-    opt = cls([theta], **options)
-    params, losses = [], []
-    for t in range(steps + 1):
-        opt.zero_grad()
-        loss = ((theta[0] * x + theta[1] - y) ** 2).mean()
-        loss.backward()
-        params.append(theta.detach().clone().numpy())
-        losses.append(loss.item())
-        if t < steps:
-            opt.step()
-    return np.array(params, dtype=np.float64), np.array(losses)
+    return lambda theta: ((theta[0] * x + theta[1] - y) ** 2).mean()
 
 
 OPTIM_CASES = [
@@ -80,10 +69,12 @@ OPTIM_CASES = [
 
 
 @pytest.mark.parametrize(("name", "cls", "options", "ref_options"), OPTIM_CASES)
-def test_optimizer_equals_a_plain_torch_optim_loop(data, name, cls, options, ref_options):
+def test_optimizer_equals_a_plain_torch_optim_loop(
+    data, name, cls, options, ref_options, torch_loop
+):
     lr, steps, init = 0.05, 150, (-1.0, 1.0)
     run = gdviz.train(data, optimizer=name, lr=lr, steps=steps, init=init, **options)
-    params, losses = torch_loop(cls, *data, init=init, steps=steps, lr=lr, **ref_options)
+    params, losses = torch_loop(line_mse(*data), list(init), cls, lr, steps, **ref_options)
     # Same float32 arithmetic in the same order: equal to the last bit or two. (Tight enough to
     # tell Adam's eps 1e-8 from 1e-6, which moves these params by ~1e-6.)
     np.testing.assert_allclose(run.params, params, rtol=2 * F32_EPS, atol=F32_EPS)

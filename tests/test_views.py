@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 import torch
 from matplotlib.figure import Figure
-from test_recorder import fit_line
 
 import gdviz
-from gdviz.formulas import MODELS
-from gdviz.plane import pca_plane
+from gdviz.problems.formulas import MODELS
+from gdviz.run.plane import pca_plane
 from gdviz.views import ContourView, FitView, LossView
 from gdviz.views.surface import grid, levels, loss_function, minima
 
@@ -30,7 +29,7 @@ def _module_run():
     return gdviz.train("synthetic", model=net, optimizer="adam", lr=0.05, steps=30)
 
 
-def _recorded_run():
+def _recorded_run(fit_line):
     x = torch.linspace(0, 4, 20)
     y = 2 * x - 1
     m = torch.zeros(1, requires_grad=True)
@@ -100,8 +99,11 @@ KINDS = {
 
 
 @pytest.fixture(scope="module")
-def runs():
-    return {name: make() for name, make in KINDS.items()}
+def runs(fit_line):
+    # The recorded run is made by the shared reference loop (a fixture of conftest).
+    return {
+        name: make(fit_line) if make is _recorded_run else make() for name, make in KINDS.items()
+    }
 
 
 @pytest.mark.parametrize("view", ["fit", "contour", "loss", "surface", "dashboard"])

@@ -25,22 +25,22 @@ PYTEST = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider"]
 
 # The modules, and the tests that should catch a bug in each.
 TARGETS = {
-    "gdviz/frames.py": ["tests/test_caught.py", "tests/test_views.py"],
-    "gdviz/plane.py": ["tests/test_own_problem.py", "tests/test_views.py"],
-    "gdviz/expression.py": ["tests/test_expression.py"],
-    "gdviz/convergence.py": ["tests/test_real_training.py"],
-    "gdviz/scaling.py": ["tests/test_real_training.py"],
-    "gdviz/formulas.py": ["tests/test_train.py", "tests/test_views.py"],
-    "gdviz/optimizers.py": ["tests/test_train.py", "tests/test_caught.py"],
-    "gdviz/data.py": ["tests/test_data.py", "tests/test_own_problem.py"],
-    "gdviz/runfile.py": ["tests/test_run_file.py", "tests/test_hostile.py"],
-    "gdviz/files.py": ["tests/test_export.py", "tests/test_cli.py"],
-    "gdviz/schedules.py": ["tests/test_real_training.py"],
+    "gdviz/run/frames.py": ["tests/test_caught.py", "tests/test_views.py"],
+    "gdviz/run/plane.py": ["tests/test_own_problem.py", "tests/test_views.py"],
+    "gdviz/problems/expression.py": ["tests/test_expression.py"],
+    "gdviz/run/convergence.py": ["tests/test_real_training.py"],
+    "gdviz/run/scaling.py": ["tests/test_real_training.py"],
+    "gdviz/problems/formulas.py": ["tests/test_train.py", "tests/test_views.py"],
+    "gdviz/problems/optimizers.py": ["tests/test_train.py", "tests/test_caught.py"],
+    "gdviz/problems/data.py": ["tests/test_data.py", "tests/test_own_problem.py"],
+    "gdviz/run/runfile.py": ["tests/test_run_file.py", "tests/test_hostile.py"],
+    "gdviz/system/files.py": ["tests/test_export.py", "tests/test_cli.py"],
+    "gdviz/problems/schedules.py": ["tests/test_real_training.py"],
     "gdviz/views/surface.py": ["tests/test_views.py"],
-    "gdviz/curvature.py": ["tests/test_internals.py"],
+    "gdviz/training/curvature.py": ["tests/test_internals.py"],
     "gdviz/views/internals.py": ["tests/test_internals.py"],
     "gdviz/export/page.py": ["tests/test_page.py"],
-    "gdviz/live.py": ["tests/test_live.py"],
+    "gdviz/notebook/live.py": ["tests/test_live.py"],
 }
 
 SWAPS = {

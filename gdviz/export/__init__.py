@@ -19,7 +19,7 @@ from gdviz.export.mp4 import Mp4Writer, ffmpeg_exe
 from gdviz.export.png import PngWriter
 from gdviz.export.stream import Progress, render
 from gdviz.export.writer import Writer
-from gdviz.files import atomic_path, check_writable, interrupts_kept
+from gdviz.system.files import atomic_path, check_writable, interrupts_kept
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def save(animation, path: str | os.PathLike, *, progress: bool | None = None) ->
 
     Parameters
     ----------
-    animation : gdviz.animation.Animation
+    animation : gdviz.animation.animation.Animation
         Anything with ``frames()`` (fresh (height, width, 3) uint8 RGB arrays), ``n_frames``,
         ``fps`` and ``last_frame()``.
     path : str or path-like

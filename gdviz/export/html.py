@@ -17,7 +17,7 @@ import numpy as np
 from gdviz.export.mp4 import Mp4Writer
 from gdviz.export.stream import render
 from gdviz.export.writer import Writer
-from gdviz.files import clean_leftovers
+from gdviz.system.files import clean_leftovers
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def html_fragment(animation, *, progress: bool | None = False) -> str:
 
     Parameters
     ----------
-    animation : gdviz.animation.Animation
+    animation : gdviz.animation.animation.Animation
         Anything with ``frames()``, ``n_frames`` and ``fps``.
     progress : bool or None
         Show a progress bar on stderr (None: only when stderr is a terminal).

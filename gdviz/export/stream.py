@@ -7,7 +7,7 @@ from typing import Protocol
 
 import numpy as np
 
-from gdviz.progress import Progress
+from gdviz.system.progress import Progress
 
 
 class Sink(Protocol):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from gdviz.errors import GdvizError
-from gdviz.run import Run
+from gdviz.run.record import Run
 from gdviz.views import dashboard
 from gdviz.views.base import View
 from gdviz.views.contour import ContourView

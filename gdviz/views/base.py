@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 
 from gdviz.errors import GdvizError, GdvizTypeError
-from gdviz.run import Run
+from gdviz.run.record import Run
 
 # Okabe & Ito's colour-blind-safe palette (blue, vermilion, green, purple, orange, sky, black),
 # and Tol's wine for an eighth run, so eight optimisers get eight colours.
@@ -262,7 +262,7 @@ class View:
 
     ``moving_`` are the artists that change between snapshots; ``over_`` are still artists that
     must show over them (legends, the minimum's star): an animation draws them once and lays
-    them over each frame (`gdviz.overlay`), and they stay above in a full redraw too.
+    them over each frame (`gdviz.animation.overlay`), and they stay above in a full redraw too.
     """
 
     name = "view"

@@ -16,9 +16,9 @@ from matplotlib.patches import FancyArrowPatch
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from gdviz.errors import GdvizError
-from gdviz.functions import function_of
-from gdviz.plane import Plane, box_around, make_plane, padded
-from gdviz.run import Run
+from gdviz.problems.functions import function_of
+from gdviz.run.plane import Plane, box_around, make_plane, padded
+from gdviz.run.record import Run
 from gdviz.views import internals as inside
 from gdviz.views import surface
 from gdviz.views.base import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from gdviz.run import Run
+from gdviz.run.record import Run
 from gdviz.views.base import View
 from gdviz.views.contour import ContourView
 from gdviz.views.fit import FitView, can_draw

@@ -15,12 +15,12 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize, to_rgb
 from matplotlib.lines import Line2D
 
-from gdviz import convergence
 from gdviz.errors import GdvizError
-from gdviz.formulas import MODELS, sigmoid
-from gdviz.frames import pick_steps
-from gdviz.plane import padded
-from gdviz.run import Run
+from gdviz.problems.formulas import MODELS, sigmoid
+from gdviz.run import convergence
+from gdviz.run.frames import pick_steps
+from gdviz.run.plane import padded
+from gdviz.run.record import Run
 from gdviz.views.base import (
     COLORS,
     DATA_COLOR,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdviz.errors import GdvizError
-from gdviz.run import Run
+from gdviz.run.record import Run
 from gdviz.views.base import learning_rates
 
 SHOWN_OF_BOX = 0.1  # a typical step, scaled up, is this share of the box's diagonal

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.axes import Axes
 
-from gdviz import convergence
-from gdviz.plane import padded
+from gdviz.run import convergence
+from gdviz.run.plane import padded
 from gdviz.views.base import (
     TRAIL,
     View,

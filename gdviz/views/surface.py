@@ -8,9 +8,9 @@ from collections.abc import Callable
 import numpy as np
 
 from gdviz.errors import GdvizError
-from gdviz.formulas import LOSSES, MODELS, features
-from gdviz.functions import function_of
-from gdviz.run import Run
+from gdviz.problems.formulas import LOSSES, MODELS, features
+from gdviz.problems.functions import function_of
+from gdviz.run.record import Run
 
 # Grid points x data points evaluated at once: bounds memory. 32 MB temporaries (4M elements)
 # were mapped afresh by each first call, making the first 200x200 MAE grid 160-260 ms; with

@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from gdviz.formulas import MODELS, features
-from gdviz.run import Run
+from gdviz.problems.formulas import MODELS, features
+from gdviz.run.record import Run
 
 GROWTH = 1e3  # a loss this many times its start has run away
 RISEN = 2.0  # a full-batch run that ends at this many times its start loss went the wrong way

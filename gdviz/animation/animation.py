@@ -16,14 +16,14 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from PIL import Image
 
+from gdviz.animation.caption import Caption
+from gdviz.animation.overlay import Overlay
+from gdviz.animation.sizes import check_size, styled
 from gdviz.errors import GdvizError, GdvizTypeError
-from gdviz.frames import pick_steps
-from gdviz.overlay import Overlay
-from gdviz.run import Run
-from gdviz.sizes import check_size, styled
+from gdviz.run.frames import pick_steps
+from gdviz.run.record import Run
 from gdviz.views import build, check_show
 from gdviz.views.base import as_runs, at, number, plain_text
-from gdviz.views.caption import Caption
 
 DEFAULT_FPS = 20
 CAPTION_INCHES = 0.34  # room kept free under the axes for the caption
@@ -113,7 +113,7 @@ class Animation:
 
     @contextlib.contextmanager
     def prepared(self) -> Iterator[None]:
-        """Within: the still figure drawn once and kept (with its overlay, `gdviz.overlay`),
+        """Within: the still figure drawn once and kept (with its overlay, `gdviz.animation.overlay`),
         so `frames` and `last_frame` draw only what moves. Nothing else should draw the figure
         meanwhile: its moving artists are set aside from ordinary draws."""
         if self._blit is not None or any(v.full_redraw for v in self.views):
@@ -181,11 +181,11 @@ class Animation:
         return animate(self.runs, frames=frames, **self.options)
 
     def keep_seen(self) -> None:
-        """Hold of each long run only the snapshots the frames show (`gdviz.views.rows`), so
+        """Hold of each long run only the snapshots the frames show (`gdviz.animation.rows`), so
         that memory follows the frames, not the snapshots. The runs given to `animate` are left
         whole; the animation can still be saved as .gif, .mp4 and .png, but no longer
         re-framed or saved as a page (which shows every snapshot)."""
-        from gdviz.views.rows import keep_seen
+        from gdviz.animation.rows import keep_seen
 
         self.runs = keep_seen(self.runs, self.views, self.steps)
         self.thinned = True
@@ -195,7 +195,7 @@ class Animation:
             raise GdvizError(f"this animation kept only its frames' snapshots: it cannot be {what}")
 
     def _repr_html_(self) -> str:
-        from gdviz.notebook import notebook_html
+        from gdviz.notebook.display import notebook_html
 
         return notebook_html(self)
 

@@ -1,6 +1,8 @@
-"""How a command ends: its exit status, one line saying why, and interrupts that stay interrupts.
+"""Interrupts that stay interrupts: Ctrl-C, SIGTERM and SIGHUP noted as they come, so that one a
+library swallows is still seen, and held back where an exception must not pass (C++ below).
 
-Exit statuses: 0 success, 1 failure at run time, 2 usage error (click's), 130 interrupted.
+The command line installs the handler (`catch_signals`); the library defers around code that
+must not be interrupted (`deferred`), which costs nothing where no handler was installed.
 """
 
 from __future__ import annotations
@@ -8,9 +10,6 @@ from __future__ import annotations
 import contextlib
 import signal
 from collections.abc import Iterator
-
-from gdviz.errors import GdvizError
-from gdviz.files import Outputs
 
 _signalled: list[int] = []  # the interrupts received, seen even if the exception is swallowed
 _deferring: list[bool] = []  # non-empty inside `deferred`
@@ -50,20 +49,6 @@ def check_interrupted() -> None:
         raise KeyboardInterrupt
 
 
-def interrupted(outputs: Outputs) -> str:
-    """What an interrupt leaves, read from the disk."""
-    written = outputs.written()
-    if not written:
-        return "gdviz: interrupted; nothing was written"
-    missing = [p for p in outputs.paths if p not in written]
-    done = ", ".join(str(p) for p in written[:3]) + (
-        f" and {len(written) - 3} more" if len(written) > 3 else ""
-    )
-    if not missing:
-        return f"gdviz: interrupted after writing {done} in full"
-    return f"gdviz: interrupted after writing {done}; {', '.join(map(str, missing))} not written"
-
-
 def catch_signals() -> None:
     """Route Ctrl-C, SIGTERM and SIGHUP through KeyboardInterrupt, noting each."""
     _signalled.clear()
@@ -75,16 +60,3 @@ def catch_signals() -> None:
 def signalled() -> bool:
     """Whether an interrupt came (its exception may have been swallowed or turned into another)."""
     return bool(_signalled)
-
-
-def failure(exc: Exception) -> str:
-    """One line saying what went wrong."""
-    if isinstance(exc, GdvizError):
-        return f"gdviz: error: {exc}"
-    if isinstance(exc, OSError):
-        where = f": {exc.filename}" if exc.filename else ""
-        return f"gdviz: error: {exc.strerror or exc}{where}"
-    # a bug: still one line, the traceback on request
-    return (
-        f"gdviz: internal error: {type(exc).__name__}: {exc} (set GDVIZ_DEBUG=1 for the traceback)"
-    )

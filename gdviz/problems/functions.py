@@ -1,7 +1,7 @@
 """Functions to minimise: the classic 2-D test functions, with the start points and rates the
 classic pictures use, and formulas of the user's own.
 
-Like `gdviz.formulas`, each function is plain arithmetic on ``p[0]`` and ``p[1]``, so it runs on
+Like `gdviz.problems.formulas`, each function is plain arithmetic on ``p[0]`` and ``p[1]``, so it runs on
 tensors (training) and on numpy grids (the contour view) alike.
 """
 
@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from gdviz.data import PRESETS
 from gdviz.errors import GdvizError
-from gdviz.expression import Expression
-from gdviz.formulas import MODELS
+from gdviz.problems.data import PRESETS
+from gdviz.problems.expression import Expression
+from gdviz.problems.formulas import MODELS
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ FORMULA_STEPS = 200
 
 
 def formula(text: str) -> TestFunction:
-    """A function of the user's own, from a formula in x and y (see `gdviz.expression`)."""
+    """A function of the user's own, from a formula in x and y (see `gdviz.problems.expression`)."""
     expr = Expression(text)
     return TestFunction(
         "formula",

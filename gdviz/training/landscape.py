@@ -3,7 +3,7 @@ the runs (``run.extras``), so that the views draw it later without torch.
 
 Used by `train` for networks and Python callables, and by `Recorder.to_run` for a network trained
 in the user's own loop. One or two parameters: the exact loss over a box around the paths. Three
-or more: the loss over a plane through parameter space (`gdviz.plane`), and along each path's
+or more: the loss over a plane through parameter space (`gdviz.run.plane`), and along each path's
 shadow in that plane, so the picture can show how far the shadow's loss is from the real one.
 
 Losses are evaluated in batches with `torch.func.vmap` (over `torch.func.functional_call` for a
@@ -23,10 +23,10 @@ import torch
 from torch.func import functional_call, vmap
 
 from gdviz.errors import GdvizError
-from gdviz.frames import pick_steps
-from gdviz.plane import Plane, box_around, make_plane
-from gdviz.progress import Progress
-from gdviz.run import Run
+from gdviz.run.frames import pick_steps
+from gdviz.run.plane import Plane, box_around, make_plane
+from gdviz.run.record import Run
+from gdviz.system.progress import Progress
 
 RESOLUTION = {1: 400, 2: 101, 3: 41}  # grid points a side, by dimension (3: any plane)
 PATH_POINTS = 1000  # snapshots whose loss on the plane is evaluated; more are thinned evenly

@@ -14,19 +14,20 @@ from typing import Any
 
 import click
 
-from gdviz import exits
-from gdviz import options as kinds
-from gdviz.data import PRESETS, csv_columns, read_csv
+from gdviz.animation.sizes import check_size, styled
+from gdviz.cli import exits
+from gdviz.cli import options as kinds
+from gdviz.cli.options import Checked, CommaList
 from gdviz.errors import GdvizError
-from gdviz.files import Outputs
-from gdviz.formulas import LOSS_NAMES, MODELS
-from gdviz.functions import FUNCTIONS, function_of_text
-from gdviz.optimizers import OPTIMIZERS
-from gdviz.options import Checked, CommaList
-from gdviz.plane import KINDS as PLANES
-from gdviz.schedules import FORMS as SCHEDULES
-from gdviz.schedules import parse as parse_schedule
-from gdviz.sizes import check_size, styled
+from gdviz.problems.data import PRESETS, csv_columns, read_csv
+from gdviz.problems.formulas import LOSS_NAMES, MODELS
+from gdviz.problems.functions import FUNCTIONS, function_of_text
+from gdviz.problems.optimizers import OPTIMIZERS
+from gdviz.problems.schedules import FORMS as SCHEDULES
+from gdviz.problems.schedules import parse as parse_schedule
+from gdviz.run.plane import KINDS as PLANES
+from gdviz.system import interrupts
+from gdviz.system.files import Outputs
 
 VIEW_NAMES = ("fit", "contour", "loss", "surface", "dashboard")
 SHOW_VIEWS = {  # the view --show draws on when no --view is given
@@ -216,7 +217,7 @@ def _refuse(wrong, message: str) -> None:
 
 def _check_counts(source: Source, o: dict, box) -> None:
     """--init and --box sized for the parameters, where they are known without torch."""
-    from gdviz.functions import parameter_names
+    from gdviz.problems.functions import parameter_names
 
     names = parameter_names(
         source.name if source.kind in ("function", "formula") else None,
@@ -240,7 +241,7 @@ def _check_counts(source: Source, o: dict, box) -> None:
 @cli.command()
 def datasets():
     """List the data sets and test functions, with their sources and defaults."""
-    from gdviz.functions import catalogue
+    from gdviz.problems.functions import catalogue
 
     click.echo(catalogue())
 
@@ -252,7 +253,7 @@ def datasets():
 @option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def gallery(out, source, jobs, quiet):
     """Run every gallery example and write a static site (index.html) into OUT."""
-    from gdviz.gallery import build
+    from gdviz.cli.gallery import build
 
     OUTPUTS.expect_folder(out)
     OUTPUTS.expect(Path(out) / "index.html")
@@ -289,7 +290,7 @@ def run_animate(config: AnimateConfig) -> None:
     check_target(config.out)
     OUTPUTS.expect(config.out)
     if config.save_run is not None:
-        from gdviz.files import check_writable
+        from gdviz.system.files import check_writable
 
         check_writable(config.save_run)
     runs = make_runs(config)
@@ -298,7 +299,7 @@ def run_animate(config: AnimateConfig) -> None:
     if config.save_run is not None:
         _save_runs(runs, config.save_run, say)
 
-    from gdviz.animation import animate
+    from gdviz.animation.animation import animate
 
     anim = animate(
         runs,
@@ -316,14 +317,14 @@ def run_animate(config: AnimateConfig) -> None:
     del runs  # memory follows the frames: the animation holds what they show
     if snapshots > LONG_RUNS:  # and long runs go now: reference cycles would hold them until
         gc.collect()  # later (a collection costs 0.1 s, more than a short run's arrays weigh)
-    exits.check_interrupted()
+    interrupts.check_interrupted()
     anim.save(config.out, progress=False if config.quiet else None)
     say(str(config.out))
 
 
 def _notes(runs: list, config: AnimateConfig) -> None:
     """Say on stderr which runs diverged, and which ended far from converged."""
-    from gdviz.convergence import note
+    from gdviz.run.convergence import note
 
     for run in runs:
         who = f"gdviz: {run.label}: " if len(runs) > 1 else "gdviz: "
@@ -338,13 +339,13 @@ def _notes(runs: list, config: AnimateConfig) -> None:
 
 
 def _save_runs(runs: list, target: Path, say) -> None:
-    from gdviz.races import run_files
+    from gdviz.training.races import run_files
 
     paths = run_files(target, runs)
     for path in paths:
         OUTPUTS.expect(path)
     for path, run in zip(paths, runs):
-        exits.check_interrupted()
+        interrupts.check_interrupted()
         run.save(path)
         say(f"saved run {path}")
 
@@ -356,12 +357,12 @@ def make_runs(config: AnimateConfig) -> list:
     """The runs to draw: loaded, or trained by `gdviz.sweep` (torch loads only then)."""
     source = config.source
     if source.kind == "run":
-        from gdviz.run import load
+        from gdviz.run.record import load
 
         return [load(path) for path in source.paths]
 
-    with exits.deferred():  # torch loads here, and an interrupt inside its C++ would abort
-        from gdviz.races import sweep
+    with interrupts.deferred():  # torch loads here, and an interrupt inside its C++ would abort
+        from gdviz.training.races import sweep
 
     if source.kind == "csv":
         with warnings.catch_warnings(record=True) as seen:
@@ -391,11 +392,11 @@ def make_runs(config: AnimateConfig) -> list:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 failure at run time, 2 usage)."""
     OUTPUTS.clear()  # this command's files only (main can run more than once in a process)
-    exits.catch_signals()
+    interrupts.catch_signals()
     logging.basicConfig(level=logging.WARNING, format="gdviz: %(message)s")
     try:
         status = cli.main(args=argv, prog_name="gdviz", standalone_mode=False)
-        exits.check_interrupted()
+        interrupts.check_interrupted()
         return status if isinstance(status, int) else 0
     except click.ClickException as exc:
         exc.show()
@@ -404,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(exits.interrupted(OUTPUTS), err=True)
         return 130
     except Exception as exc:
-        if exits.signalled():
+        if interrupts.signalled():
             # A library turned the interrupt into another error (matplotlib's renderer raises
             # "Invalid bounding box"): it is still an interrupt.
             click.echo(exits.interrupted(OUTPUTS), err=True)

@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 
 from gdviz.errors import GdvizError
-from gdviz.files import atomic_path
+from gdviz.system.files import atomic_path
 
+FORMAT = "gdviz.run"  # the header's name for the format (a name in files, not a module's)
 FORMAT_VERSION = 1
 
 
@@ -90,7 +91,7 @@ class Run:
             self.x = np.asarray(self.x, dtype=np.float64)
         if self.y is not None:
             self.y = np.asarray(self.y, dtype=np.float64)
-        if isinstance(self.extras, dict):  # else read lazily from a file (gdviz.runfile)
+        if isinstance(self.extras, dict):  # else read lazily from a file (gdviz.run.runfile)
             self.extras = {k: np.asarray(v) for k, v in self.extras.items()}
         if self.lr is not None:
             self.lr = np.asarray(self.lr, dtype=np.float64).reshape(-1)
@@ -100,7 +101,7 @@ class Run:
             self.step = np.asarray(self.step, dtype=np.int64).reshape(-1)
         if self.full_loss is not None:
             self.full_loss = np.asarray(self.full_loss, dtype=np.float64).reshape(-1)
-        if isinstance(self.state, dict):  # else read lazily from a file (gdviz.runfile)
+        if isinstance(self.state, dict):  # else read lazily from a file (gdviz.run.runfile)
             self.state = {str(k): np.asarray(v, dtype=np.float64) for k, v in self.state.items()}
             for name, value in self.state.items():
                 if value.shape != self.params.shape:
@@ -213,7 +214,7 @@ class Run:
         """Write the run to an ``.npz`` file (arrays plus JSON metadata; no pickle), atomically."""
         path = Path(path)
         header = {
-            "format": "gdviz.run",
+            "format": FORMAT,
             "version": FORMAT_VERSION,
             "param_names": list(self.param_names),
             "diverged_at": self.diverged_at,
@@ -249,6 +250,6 @@ def load(path: str | os.PathLike) -> Run:
     naming the file (and the entry) when it is missing, corrupt or not a gdviz run, or was
     written by a newer gdviz.
     """
-    from gdviz.runfile import read  # the checks live beside the format's details
+    from gdviz.run.runfile import read  # the checks live beside the format's details
 
     return read(path)

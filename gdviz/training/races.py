@@ -9,10 +9,10 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from gdviz import convergence
 from gdviz.errors import GdvizError
-from gdviz.run import Run
-from gdviz.training import Session
+from gdviz.run import convergence
+from gdviz.run.record import Run
+from gdviz.training.train import Session
 
 
 def sweep(data, *, optimizer=None, lr=None, **train_options) -> list[Run]:

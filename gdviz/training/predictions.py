@@ -14,10 +14,10 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from gdviz.frames import pick_steps
-from gdviz.landscape import Evaluator, FlatModule
-from gdviz.plane import padded
-from gdviz.run import Run
+from gdviz.run.frames import pick_steps
+from gdviz.run.plane import padded
+from gdviz.run.record import Run
+from gdviz.training.landscape import Evaluator, FlatModule
 
 CURVE_POINTS = 200
 REGION_SIDE = 64

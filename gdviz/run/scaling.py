@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdviz.errors import GdvizError
-from gdviz.formulas import MODELS
-from gdviz.run import Run
+from gdviz.problems.formulas import MODELS
+from gdviz.run.record import Run
 
 LOSS_SCALE = {"mse": 2, "rmse": 1, "mae": 1}  # the loss scales as y's scale to this power
 

@@ -4,7 +4,7 @@ What can be minimised: a preset's fit (the tutorials' data), data of the user's 
 column or several, values or class labels) under a built-in model, gdviz's ``mlp`` or any
 ``torch.nn.Module``; a named test function, a formula in x and y, or any Python callable of a
 parameter vector. Where the views cannot compute the loss surface with numpy (a network, a
-callable), `gdviz.landscape` computes it once here and stores it in the run.
+callable), `gdviz.training.landscape` computes it once here and stores it in the run.
 """
 
 from __future__ import annotations
@@ -20,22 +20,25 @@ from typing import Any
 import numpy as np
 import torch
 
-from gdviz import convergence, exits, landscape, predictions, schedules
-from gdviz.curvature import Sharpness
-from gdviz.data import PRESETS, as_xy
 from gdviz.errors import GdvizError, GdvizTypeError
-from gdviz.files import available_memory
-from gdviz.formulas import LOSS_NAMES, LOSSES, MODELS, features
-from gdviz.functions import FUNCTIONS, formula
-from gdviz.networks import HIDDEN, mlp
-from gdviz.networks import LOSSES as NETWORK_LOSSES
-from gdviz.optimizers import OPTIMIZERS, default_lr
-from gdviz.plane import KINDS as PLANES
-from gdviz.plane import check_box
-from gdviz.progress import Progress
-from gdviz.recorder import Recorder
-from gdviz.run import Run
-from gdviz.scaling import Scaling
+from gdviz.problems import schedules
+from gdviz.problems.data import PRESETS, as_xy
+from gdviz.problems.formulas import LOSS_NAMES, LOSSES, MODELS, features
+from gdviz.problems.functions import FUNCTIONS, formula
+from gdviz.problems.optimizers import OPTIMIZERS, default_lr
+from gdviz.run import convergence
+from gdviz.run.plane import KINDS as PLANES
+from gdviz.run.plane import check_box
+from gdviz.run.record import Run
+from gdviz.run.scaling import Scaling
+from gdviz.system import interrupts
+from gdviz.system.files import available_memory
+from gdviz.system.progress import Progress
+from gdviz.training import landscape, predictions
+from gdviz.training.curvature import Sharpness
+from gdviz.training.networks import HIDDEN, mlp
+from gdviz.training.networks import LOSSES as NETWORK_LOSSES
+from gdviz.training.recorder import Recorder
 
 DATA_STEPS = 200  # steps for user data, which carries no setup of its own
 NETWORK_MODELS = ("mlp",)
@@ -829,7 +832,7 @@ def _stepper(
         if schedule is None:
             holder = None
         else:
-            with exits.deferred():
+            with interrupts.deferred():
                 holder = torch.optim.SGD(params, lr=lr)
 
         def update():
@@ -845,7 +848,9 @@ def _stepper(
         opt = holder
     else:
         try:
-            with exits.deferred():  # the first optimiser imports torch._dynamo: C++ (see there)
+            with (
+                interrupts.deferred()
+            ):  # the first optimiser imports torch._dynamo: C++ (see there)
                 opt = getattr(torch.optim, spec.cls)(params, lr=lr, **{**spec.options, **options})
         except (TypeError, ValueError) as exc:
             raise GdvizError(f"optimizer {optimizer!r}: {exc}") from None
@@ -874,7 +879,7 @@ def _stepper(
 
 
 def _scheduler(schedule: str | None, opt, steps: int):
-    """The `torch.optim.lr_scheduler` a schedule names (see `gdviz.schedules`), or None."""
+    """The `torch.optim.lr_scheduler` a schedule names (see `gdviz.problems.schedules`), or None."""
     if schedule is None:
         return None
     kind, args = schedules.parse(schedule)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from gdviz.errors import GdvizError
-from gdviz.run import Run
+from gdviz.run.record import Run
 
 DEFAULT_FRAMES = 200
 

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from gdviz.errors import GdvizError, GdvizTypeError
-from gdviz.files import available_memory
-from gdviz.run import FORMAT_VERSION, Run
+from gdviz.run.record import FORMAT, FORMAT_VERSION, Run
+from gdviz.system.files import available_memory
 
 HEADER_BYTES = 1_000_000  # a header is names and settings: a megabyte is far more than enough
 TEXT = 1_000  # characters a name or a label may have
@@ -221,7 +221,7 @@ def _header(entry: Entry, where: str) -> dict[str, Any]:
         header = json.loads(str(entry.read()))
     except (ValueError, RecursionError) as exc:
         raise entry.fail(f"is not JSON ({_short(exc)})") from None
-    if not isinstance(header, dict) or header.get("format") != "gdviz.run":
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise GdvizError(f"{where} is not a gdviz run file (its header is not gdviz's)")
     if _depth(header) > DEPTH:
         raise entry.fail(f"nests deeper than {DEPTH} levels")

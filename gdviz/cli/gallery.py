@@ -21,7 +21,7 @@ from pathlib import Path
 from PIL import Image
 
 from gdviz.errors import GdvizError
-from gdviz.files import atomic_path, clean_leftovers
+from gdviz.system.files import atomic_path, clean_leftovers
 
 MEDIA = (".gif", ".mp4", ".png", ".html")
 TIMEOUT = 600  # seconds for one example

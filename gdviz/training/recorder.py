@@ -10,15 +10,15 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import torch
 
-from gdviz import landscape, predictions
 from gdviz.errors import GdvizError
-from gdviz.formulas import LOSSES, MODELS
-from gdviz.landscape import Evaluator, FlatModule
-from gdviz.networks import LOSSES as NETWORK_LOSSES
-from gdviz.plane import KINDS as PLANES
-from gdviz.plane import check_box
-from gdviz.predictions import task_of
-from gdviz.run import Run
+from gdviz.problems.formulas import LOSSES, MODELS
+from gdviz.run.plane import KINDS as PLANES
+from gdviz.run.plane import check_box
+from gdviz.run.record import Run
+from gdviz.training import landscape, predictions
+from gdviz.training.landscape import Evaluator, FlatModule
+from gdviz.training.networks import LOSSES as NETWORK_LOSSES
+from gdviz.training.predictions import task_of
 
 
 def _names(name: str, tensor: torch.Tensor) -> list[str]:
@@ -51,7 +51,7 @@ class Recorder:
         the update after snapshot ``t`` made is ``run.state[name][t + 1]``. Its learning rate at
         each snapshot goes into ``run.lr``, and its settings into ``run.meta["torch_optimizer"]``.
     live : bool
-        Show the run as it trains (`gdviz.live`): in a notebook, the loss curve (and the path of
+        Show the run as it trains (`gdviz.notebook.live`): in a notebook, the loss curve (and the path of
         two recorded numbers) in one output area updated in place a few times a second, which
         `to_run` ends with the finished animation; in a terminal, a line with the step and the
         loss. Drawing is rationed to 5% of the loop's time.
@@ -119,7 +119,7 @@ class Recorder:
             raise GdvizError(f"live must be True or False, not {live!r}"[:200])
         self._live = None
         if live:
-            from gdviz.live import Live
+            from gdviz.notebook.live import Live
 
             shown = Live(self.param_names)
             self._live = shown if shown.active else None

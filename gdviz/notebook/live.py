@@ -102,15 +102,14 @@ class Live:
             return
         if not self.notebook:
             return
-        # The recorder sits below the renderers: the ending goes through the public API, as a
-        # user's own `gdviz.animate(run)` would.
-        import gdviz
+        # The notebook sits above the renderer (the recorder calls this view lazily, by name).
+        from gdviz.animation.animation import animate
         from gdviz.errors import GdvizError
 
         try:
-            anim = gdviz.animate(run, view="dashboard", frames=FINAL_FRAMES)
+            anim = animate(run, view="dashboard", frames=FINAL_FRAMES)
         except GdvizError:  # no surface to draw (a loop not told its data and model)
-            anim = gdviz.animate(run, view="loss", frames=FINAL_FRAMES)
+            anim = animate(run, view="loss", frames=FINAL_FRAMES)
         self._show(anim)
 
     # -- a terminal ---------------------------------------------------------------------------

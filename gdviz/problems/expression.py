@@ -2,7 +2,7 @@
 
 A formula is data, not code: it is tokenised and parsed by the recursive descent below, never
 handed to Python's ``eval``. The tree evaluates on torch tensors (the trainer: autograd sees every
-operation) and on numpy grids (the contour view) alike, like `gdviz.formulas`.
+operation) and on numpy grids (the contour view) alike, like `gdviz.problems.formulas`.
 
 Grammar, with Python's precedence (``-x**2`` is ``-(x**2)``, ``**`` binds to the right)::
 
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from gdviz.errors import GdvizError
-from gdviz.formulas import elementwise
+from gdviz.problems.formulas import elementwise
 
 VARIABLES = ("x", "y")
 CONSTANTS = {"pi": math.pi, "e": math.e}

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from gdviz.errors import GdvizError
-from gdviz.optimizers import OPTIMIZERS
+from gdviz.problems.optimizers import OPTIMIZERS
 
 SHOWN = ("internals", "curvature")  # as gdviz.views.SHOWN, without importing matplotlib
 SUFFIXES = (".gif", ".mp4", ".html", ".png")

@@ -1,0 +1,1 @@
+"""Jupyter: the inline display and the live view."""

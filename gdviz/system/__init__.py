@@ -1,0 +1,1 @@
+"""What gdviz asks of the operating system: files written whole, free memory, progress, interrupts."""

@@ -1,0 +1,1 @@
+"""Training, the only layer that imports torch: `train`, `sweep`, `Recorder`, curvature, networks, landscapes."""

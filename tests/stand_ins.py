@@ -1,0 +1,82 @@
+"""Stand-ins and readers the tests and their child processes share (helpers, not tests).
+
+`Sweep` is an animation of numbered frames, drawn by blitting like gdviz's own, for the writers'
+tests: child processes import it from here to be interrupted or measured mid-render.
+`gif_frames` reads a GIF back as Pillow composes it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+RED = (255, 0, 0)
+
+
+def gif_frames(path: Path) -> tuple[list[np.ndarray], list[int], Image.Image]:
+    """Every frame of a GIF as Pillow composes it (RGB), and each frame's duration in ms."""
+    image = Image.open(path)
+    frames, durations = [], []
+    for i in range(image.n_frames):
+        image.seek(i)
+        frames.append(np.asarray(image.convert("RGB")))
+        durations.append(image.info["duration"])
+    return frames, durations, image
+
+
+class Sweep:
+    """A line sweeping over filled contours, a red path growing, a caption counting frames.
+
+    The same interface as `gdviz.animation.animation.Animation`: ``frames()``, ``last_frame()``,
+    ``n_frames``, ``fps``, ``fig``. Rendered by blitting, like the real one.
+    """
+
+    def __init__(self, n_frames=12, *, size=(160, 120), fps=20, fail_at=None, path=True):
+        self.n_frames, self.fps, self.fail_at = n_frames, fps, fail_at
+        self.fig = Figure(figsize=(size[0] / 100, size[1] / 100), dpi=100)
+        FigureCanvasAgg(self.fig)
+        ax = self.fig.add_axes((0.1, 0.1, 0.85, 0.8))
+        grid = np.linspace(-1, 1, 60)
+        ax.contourf(grid, grid, np.add.outer(grid**2, grid**2), levels=8, cmap="viridis")
+        ax.set(xlim=(-1, 1), ylim=(-1, 1), xticks=[], yticks=[])
+        self.line = ax.plot([], [], color="black", lw=1)[0]
+        # A thin red path that only appears after the first frame: the GIF palette must cover it.
+        self.path = ax.plot([], [], color="#ff0000", lw=1.5)[0] if path else None
+        self.caption = self.fig.text(0.5, 0.0, "", ha="center", va="bottom", fontsize=7)
+        self.moving = [a for a in (self.line, self.path, self.caption) if a is not None]
+
+    def _update(self, i):
+        t = i / max(self.n_frames - 1, 1)
+        self.line.set_data([-0.95, 0.95], [-0.9 + 1.8 * t, 0.9 - 1.8 * t])  # clear of the spines
+        if self.path is not None:
+            ts = np.linspace(0, t, max(i, 1) + 1)
+            self.path.set_data(0.9 * np.cos(3 * ts), 0.9 * np.sin(5 * ts))
+        self.caption.set_text(f"frame {i}")
+
+    def frames(self):
+        canvas = self.fig.canvas
+        for artist in self.moving:
+            artist.set_animated(True)
+        try:
+            canvas.draw()
+            background = canvas.copy_from_bbox(self.fig.bbox)
+            for i in range(self.n_frames):
+                if i == self.fail_at:
+                    raise RuntimeError(f"failed at frame {i}")
+                canvas.restore_region(background)
+                self._update(i)
+                for artist in self.moving:
+                    self.fig.draw_artist(artist)
+                yield np.asarray(canvas.buffer_rgba())[..., :3].copy()
+        finally:
+            for artist in self.moving:
+                artist.set_animated(False)
+
+    def last_frame(self):
+        self._update(self.n_frames - 1)
+        self.fig.canvas.draw()
+        return np.asarray(self.fig.canvas.buffer_rgba())[..., :3].copy()
