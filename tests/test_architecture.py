@@ -147,8 +147,16 @@ def test_rendering_a_saved_run_loads_neither_torch_nor_pyplot(tmp_path):
     assert out.stdout.strip() == "[]"
 
 
-def test_the_command_line_names_what_the_views_can_show():
-    from gdviz.cli.options import SHOWN
-    from gdviz.views import SHOWN as DRAWN
+def test_the_command_line_and_the_views_read_one_table_of_names():
+    from gdviz.cli import commands, options
+    from gdviz.views import names, registry
 
-    assert SHOWN == DRAWN
+    assert options.SHOWN is names.SHOWN and registry.NAMES is names.NAMES
+    view = next(p for p in commands.animate.params if p.name == "view")
+    assert tuple(view.type.choices) == names.NAMES
+    assert [names.drawn_on(s) for s in ((), ("internals",), ("curvature",))] == [
+        None,
+        "contour",
+        "loss",
+    ]
+    assert names.drawn_on(("curvature", "internals")) == "dashboard"

@@ -22,8 +22,8 @@ from gdviz.animation.sizes import check_size, styled
 from gdviz.errors import GdvizError, GdvizTypeError
 from gdviz.run.frames import pick_steps
 from gdviz.run.record import Run
-from gdviz.views import build, check_show
 from gdviz.views.base import as_runs, at, number, plain_text
+from gdviz.views.registry import build, check_show
 
 DEFAULT_FPS = 20
 CAPTION_INCHES = 0.34  # room kept free under the axes for the caption

@@ -28,13 +28,8 @@ from gdviz.problems.schedules import parse as parse_schedule
 from gdviz.run.plane import KINDS as PLANES
 from gdviz.system import interrupts
 from gdviz.system.files import Outputs
+from gdviz.views import names as views
 
-VIEW_NAMES = ("fit", "contour", "loss", "surface", "dashboard")
-SHOW_VIEWS = {  # the view --show draws on when no --view is given
-    frozenset({"internals"}): "contour",
-    frozenset({"curvature"}): "loss",
-    frozenset({"internals", "curvature"}): "dashboard",
-}
 # Options that change how runs are trained, so they mean nothing with --run.
 TRAINING = ("model", "loss", "hidden", "optimizer", "lr", "steps", "init", "seed", "box")
 TRAINING += ("batch_size", "schedule", "standardize", "no_zero_grad")
@@ -115,7 +110,7 @@ FILE, OUT = click.Path(exists=True, dir_okay=False), click.Path(dir_okay=False)
 @option("--box", type=Number, help="XMIN,XMAX[,YMIN,YMAX]: the contour view's region.")
 @option("--plane", type=click.Choice(PLANES), default="pca", help="The plane for 3+ parameters.")
 @option("--no-zero-grad", is_flag=True, help="Never zero the gradients (the classic bug).")
-@option("--view", type=click.Choice(VIEW_NAMES), help="What to draw [fit; contour for functions].")
+@option("--view", type=click.Choice(views.NAMES), help="What to draw [fit; contour for functions].")
 @option(
     "--show", type=CommaList("WHAT[,WHAT]", kinds.shown), help="internals, curvature: see the docs."
 )
@@ -178,15 +173,13 @@ def make_config(o: dict) -> AnimateConfig:
     show = o["show"] or ()
     if "curvature" in show and source.kind != "run":
         training["curvature"] = True
-    view = o["view"] or SHOW_VIEWS.get(frozenset(show)) or ("contour" if function else "fit")
-    _refuse(
-        "internals" in show and view not in ("contour", "dashboard"),
-        "--show internals draws on the contour view: use --view contour or dashboard",
-    )
-    _refuse(
-        "curvature" in show and view not in ("loss", "dashboard"),
-        "--show curvature draws on the loss view: use --view loss or dashboard",
-    )
+    view = o["view"] or views.drawn_on(show) or ("contour" if function else "fit")
+    for what in show:
+        _refuse(
+            view not in views.SHOWN[what],
+            f"--show {what} draws on the {views.SHOWN[what][0]} view: use --view "
+            f"{views.SHOWN[what][0]} or dashboard",
+        )
     size = tuple(int(v) for v in re.split(r"[xX×]", o["size"].strip())) if o["size"] else None
     try:
         check_size(*styled(o["style"], size, o["dpi"]), view)

@@ -10,8 +10,8 @@ import click
 
 from gdviz.errors import GdvizError
 from gdviz.problems.optimizers import OPTIMIZERS
+from gdviz.views.names import SHOWN
 
-SHOWN = ("internals", "curvature")  # as gdviz.views.SHOWN, without importing matplotlib
 SUFFIXES = (".gif", ".mp4", ".html", ".png")
 
 

@@ -1,85 +1,36 @@
 """The views: each draws runs onto an Axes once and moves only what changes from frame to frame.
 
-No view imports torch: views read a `Run`'s numpy arrays and nothing else.
+No view imports torch: views read a `Run`'s numpy arrays and nothing else. Importing this package
+loads no matplotlib: `gdviz.views.names` is plain data (the command line reads it), and the
+views load when first named here.
 """
 
 from __future__ import annotations
 
-from matplotlib.figure import Figure
+import importlib
 
-from gdviz.errors import GdvizError
-from gdviz.run.record import Run
-from gdviz.views import dashboard
-from gdviz.views.base import View
-from gdviz.views.contour import ContourView
-from gdviz.views.fit import FitView
-from gdviz.views.loss import LossView
-from gdviz.views.surface3d import SurfaceView
-
-VIEWS: dict[str, type[View]] = {
-    "fit": FitView,
-    "contour": ContourView,
-    "loss": LossView,
-    "surface": SurfaceView,
+_LAZY = {
+    "NAMES": "gdviz.views.names",
+    "SHOWN": "gdviz.views.names",
+    "VIEWS": "gdviz.views.registry",
+    "build": "gdviz.views.registry",
+    "check_show": "gdviz.views.registry",
+    "View": "gdviz.views.base",
+    "ContourView": "gdviz.views.contour",
+    "FitView": "gdviz.views.fit",
+    "LossView": "gdviz.views.loss",
+    "SurfaceView": "gdviz.views.surface3d",
 }
-NAMES = (*VIEWS, "dashboard")
-
-__all__ = [
-    "NAMES",
-    "SHOWN",
-    "VIEWS",
-    "ContourView",
-    "FitView",
-    "LossView",
-    "SurfaceView",
-    "View",
-    "build",
-    "check_show",
-]
+__all__ = sorted(_LAZY)
 
 
-SHOWN = ("internals", "curvature")  # what ``show=`` may add
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'gdviz.views' has no attribute {name!r}")
 
 
-def build(fig: Figure, runs: list[Run], name: str, show=()) -> list[View]:
-    """Lay out the view called ``name`` on ``fig`` and draw it at step 0, with what ``show``
-    names: ``"internals"`` (the contour view's optimiser vectors), ``"curvature"`` (the loss
-    view's sharpness, which every run must have recorded)."""
-    if name not in NAMES:
-        raise GdvizError(f"unknown view {name!r}: use one of {', '.join(NAMES)}")
-    show = check_show(show, name, runs)
-    if name == "dashboard":
-        return dashboard.build(fig, runs, internals="internals" in show)
-    if name == "contour":
-        view = ContourView(runs, internals="internals" in show)
-    else:
-        view = VIEWS[name](runs)
-    ax = fig.add_subplot(projection="3d") if name == "surface" else fig.add_subplot()
-    return [view.plot(ax, step=0)]
-
-
-def check_show(show, name: str, runs: list[Run]) -> tuple[str, ...]:
-    """``show`` as a tuple of known names that the view ``name`` of ``runs`` can draw."""
-    if isinstance(show, str):
-        show = (show,)
-    try:
-        show = tuple(show)
-    except TypeError:
-        raise GdvizError(
-            f"show must name what to add ({', '.join(SHOWN)}), not {show!r}"[:200]
-        ) from None
-    for what in show:
-        if what not in SHOWN:
-            raise GdvizError(f"cannot show {str(what)[:40]!r}: use one of {', '.join(SHOWN)}")
-    if "internals" in show and name not in ("contour", "dashboard"):
-        raise GdvizError("the optimiser's internals are drawn on the contour view (or dashboard)")
-    if "curvature" in show:
-        if name not in ("loss", "dashboard"):
-            raise GdvizError("the sharpness is drawn on the loss view (or the dashboard)")
-        for run in runs:
-            if run.sharpness is None:
-                raise GdvizError(
-                    f"run {run.label!r} recorded no sharpness: train it with curvature=True "
-                    "(--show curvature)"
-                )
-    return show
+def __dir__():
+    return sorted([*globals(), *_LAZY])

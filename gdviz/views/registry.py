@@ -1,0 +1,64 @@
+"""The views by name: build one onto a figure, with what ``show=`` adds checked first."""
+
+from __future__ import annotations
+
+from matplotlib.figure import Figure
+
+from gdviz.errors import GdvizError
+from gdviz.run.record import Run
+from gdviz.views import dashboard
+from gdviz.views.base import View
+from gdviz.views.contour import ContourView
+from gdviz.views.fit import FitView
+from gdviz.views.loss import LossView
+from gdviz.views.names import NAMES, SHOWN, misplaced
+from gdviz.views.surface3d import SurfaceView
+
+VIEWS: dict[str, type[View]] = {
+    "fit": FitView,
+    "contour": ContourView,
+    "loss": LossView,
+    "surface": SurfaceView,
+}
+
+
+def build(fig: Figure, runs: list[Run], name: str, show=()) -> list[View]:
+    """Lay out the view called ``name`` on ``fig`` and draw it at step 0, with what ``show``
+    names: ``"internals"`` (the contour view's optimiser vectors), ``"curvature"`` (the loss
+    view's sharpness, which every run must have recorded)."""
+    if name not in NAMES:
+        raise GdvizError(f"unknown view {name!r}: use one of {', '.join(NAMES)}")
+    show = check_show(show, name, runs)
+    if name == "dashboard":
+        return dashboard.build(fig, runs, internals="internals" in show)
+    if name == "contour":
+        view = ContourView(runs, internals="internals" in show)
+    else:
+        view = VIEWS[name](runs)
+    ax = fig.add_subplot(projection="3d") if name == "surface" else fig.add_subplot()
+    return [view.plot(ax, step=0)]
+
+
+def check_show(show, name: str, runs: list[Run]) -> tuple[str, ...]:
+    """``show`` as a tuple of known names that the view ``name`` of ``runs`` can draw."""
+    if isinstance(show, str):
+        show = (show,)
+    try:
+        show = tuple(show)
+    except TypeError:
+        raise GdvizError(
+            f"show must name what to add ({', '.join(SHOWN)}), not {show!r}"[:200]
+        ) from None
+    for what in show:
+        if what not in SHOWN:
+            raise GdvizError(f"cannot show {str(what)[:40]!r}: use one of {', '.join(SHOWN)}")
+        if name not in SHOWN[what]:
+            raise GdvizError(f"{misplaced(what)}: use view={SHOWN[what][0]!r} or 'dashboard'")
+    if "curvature" in show:
+        for run in runs:
+            if run.sharpness is None:
+                raise GdvizError(
+                    f"run {run.label!r} recorded no sharpness: train it with curvature=True "
+                    "(--show curvature)"
+                )
+    return show
