@@ -48,6 +48,13 @@ def features(model: str, x):
     return np.stack([MODELS[model].predict(e, x) * np.ones_like(x) for e in eye], axis=1)
 
 
+def mse_hessian(model: str, x) -> np.ndarray:
+    """The Hessian of a built-in model's MSE in its parameters: 2 AᵀA / n (A: `features`),
+    the same at every point, as the model is linear in its parameters."""
+    a = features(model, x)
+    return 2 * a.T @ a / len(x)
+
+
 def elementwise(name: str, v):
     """The numpy function ``name`` (``exp``, ``log1p``, ``sin``, ...) applied to a float, a numpy
     array or a torch tensor, without importing torch: a tensor has a method of each name."""

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from gdviz.problems.formulas import MODELS, features
+from gdviz.problems.formulas import MODELS, features, mse_hessian
 from gdviz.run.record import Run
 
 GROWTH = 1e3  # a loss this many times its start has run away
@@ -118,8 +118,7 @@ def _hessian(run: Run) -> np.ndarray | None:
     """The constant Hessian 2 AᵀA / n of a built-in model's MSE, in its parameters."""
     if run.meta.get("model") not in MODELS or run.x is None or run.x.ndim != 1:
         return None
-    a = features(run.meta["model"], run.x)
-    return 2 * a.T @ a / len(run.x)
+    return mse_hessian(run.meta["model"], run.x)
 
 
 def _stable_below(run: Run) -> str:

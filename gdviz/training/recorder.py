@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import torch
 
-from gdviz.errors import GdvizError
+from gdviz.errors import GdvizError, flag, whole
 from gdviz.problems.formulas import LOSSES, MODELS
 from gdviz.run.plane import KINDS as PLANES
 from gdviz.run.plane import check_box
@@ -92,8 +92,7 @@ class Recorder:
         for name, t in named:
             if not isinstance(t, torch.Tensor):
                 raise GdvizError(f"a Recorder watches tensors; {name!r} is a {type(t).__name__}")
-        if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
-            raise GdvizError(f"every must be a whole number of at least 1, not {every!r}")
+        every = whole(every, "every", minimum=1)
         if str(dtype) not in ("float64", "float32"):
             raise GdvizError(f"dtype must be 'float64' or 'float32', not {dtype!r}")
         self._tensors = [t for _, t in named]
@@ -115,8 +114,7 @@ class Recorder:
         self._state: dict[str, np.ndarray] = {}  # torch's name -> (rows, width), made when seen
         self._rates = np.empty(0)
         self._optimizer = None
-        if not isinstance(live, (bool, np.bool_)):
-            raise GdvizError(f"live must be True or False, not {live!r}"[:200])
+        live = flag(live, "live")
         self._live = None
         if live:
             from gdviz.notebook.live import Live

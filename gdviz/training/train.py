@@ -20,10 +20,17 @@ from typing import Any
 import numpy as np
 import torch
 
-from gdviz.errors import GdvizError, GdvizTypeError
+from gdviz.errors import (
+    GdvizError,
+    finite_numbers,
+    flag,
+    one_of,
+    positive,
+    whole,
+)
 from gdviz.problems import schedules
 from gdviz.problems.data import PRESETS, as_xy
-from gdviz.problems.formulas import LOSS_NAMES, LOSSES, MODELS, features
+from gdviz.problems.formulas import LOSS_NAMES, LOSSES, MODELS, mse_hessian
 from gdviz.problems.functions import FUNCTIONS, formula
 from gdviz.problems.optimizers import OPTIMIZERS, default_lr
 from gdviz.run import convergence
@@ -212,12 +219,10 @@ class Session:
         **options,
     ):
         if seed is not None:
-            seed = _integer(seed, "seed", minimum=0)
+            seed = whole(seed, "seed", minimum=0)
             torch.manual_seed(seed)
         self.seed = seed
-        if not isinstance(zero_grad, (bool, np.bool_)):
-            raise GdvizTypeError(f"zero_grad must be True or False, not {zero_grad!r}"[:200])
-        self.zero_grad = bool(zero_grad)
+        self.zero_grad = flag(zero_grad, "zero_grad")
         self.options = options
         if plane not in PLANES:
             raise GdvizError(f"unknown plane {plane!r}: use one of {', '.join(PLANES)}")
@@ -229,10 +234,8 @@ class Session:
         self.shapes: list[tuple[int, ...]] | None = None
         self.standardize = bool(standardize)
         self.scaling: Scaling | None = None
-        self.every = _integer(every, "every", minimum=1)
-        if not isinstance(curvature, (bool, np.bool_)):
-            raise GdvizTypeError(f"curvature must be True or False, not {curvature!r}"[:200])
-        self.curvature = bool(curvature)
+        self.every = whole(every, "every", minimum=1)
+        self.curvature = flag(curvature, "curvature")
         # What the views cannot evaluate with numpy, as a function of the flat parameters.
         self.loss_at: Callable[[torch.Tensor], torch.Tensor] | None = None
         self.loss_size = 1
@@ -256,9 +259,9 @@ class Session:
             x, y = as_xy(x, y)
             self.meta.update(source="data", kind="data")
             optimizer = "gd" if optimizer is None else optimizer
-            _check_choice(optimizer, OPTIMIZERS, "optimizer")
+            one_of(optimizer, OPTIMIZERS, "optimizer")
             self.optimizer = optimizer
-            self.steps = _integer(DATA_STEPS if steps is None else steps, "steps", minimum=1)
+            self.steps = whole(DATA_STEPS if steps is None else steps, "steps", minimum=1)
             model = ("line" if x.ndim == 1 else "mlp") if model is None else model
             gd_lr = self._data(x, y, model, "mse" if loss is None else loss, init, hidden)
         if names is not None and self.meta.get("kind") != "function":
@@ -272,7 +275,7 @@ class Session:
             lr = own_lr
         elif lr is None:
             lr = gd_lr if self.optimizer in ("gd", "sgd") else default_lr(self.optimizer, gd_lr)
-        self.lr = _positive(lr, "lr")
+        self.lr = positive(lr, "lr")
         self.batches = self._batches(batch_size)
         self.step, self.clear, self.rate, opt = _stepper(
             self.optimizer, self.lr, self.params, self.options, schedule, self.steps
@@ -300,9 +303,9 @@ class Session:
         if preset.columns:
             self.meta["columns"] = list(preset.columns)
         optimizer = preset.optimizer if optimizer is None else optimizer
-        _check_choice(optimizer, OPTIMIZERS, "optimizer")
+        one_of(optimizer, OPTIMIZERS, "optimizer")
         self.optimizer = optimizer
-        self.steps = _integer(preset.steps if steps is None else steps, "steps", minimum=1)
+        self.steps = whole(preset.steps if steps is None else steps, "steps", minimum=1)
         if init is None and (model is None or model == preset.model):
             init = preset.init
         model = preset.model if model is None else model
@@ -320,7 +323,7 @@ class Session:
         """Set up a function to minimise; returns gradient descent's rate and, for a named
         function, the rate its classic picture uses for this optimiser."""
         optimizer = "gd" if optimizer is None else optimizer
-        _check_choice(optimizer, OPTIMIZERS, "optimizer")
+        one_of(optimizer, OPTIMIZERS, "optimizer")
         self.optimizer = optimizer
         if isinstance(data, str):
             if data in FUNCTIONS:
@@ -354,7 +357,7 @@ class Session:
                 raise GdvizError("a function to minimise needs a start: init=[...]")
             default_steps = DATA_STEPS
             classic_lr = None
-        values = _floats(init, "init")
+        values = finite_numbers(init, "init")
         if variables is None:
             if names is None:
                 variables = tuple(f"p{i}" for i in range(len(values)))
@@ -374,7 +377,7 @@ class Session:
             raise GdvizError(
                 f"init has {len(values)} values; the function has {count} ({', '.join(variables)})"
             )
-        self.steps = _integer(default_steps if steps is None else steps, "steps", minimum=1)
+        self.steps = whole(default_steps if steps is None else steps, "steps", minimum=1)
         dtype = torch.get_default_dtype()
         theta = torch.tensor(values, dtype=dtype, requires_grad=True)
         self.params = [theta]
@@ -391,7 +394,7 @@ class Session:
         if not (isinstance(loss, str) or callable(loss)):
             raise GdvizError(f"loss must be a name or a callable, not {type(loss).__name__}")
         if isinstance(loss, str):
-            _check_choice(loss, LOSS_NAMES, "loss")
+            one_of(loss, LOSS_NAMES, "loss")
             _check_labels(loss, y)
         if hidden is not None and model != "mlp":
             raise GdvizError("hidden sets the layers of model='mlp' only")
@@ -457,7 +460,7 @@ class Session:
             module = copy.deepcopy(model).to(dtype)
             self.meta.update(model="module", formula=type(model).__name__)
         elif isinstance(model, str):
-            _check_choice(model, (*MODELS, *NETWORK_MODELS), "model")
+            one_of(model, (*MODELS, *NETWORK_MODELS), "model")
         else:
             raise GdvizError(
                 f"model must be a name ({', '.join([*MODELS, *NETWORK_MODELS])}) or a "
@@ -605,7 +608,7 @@ class Session:
         """Minibatches of row indices: a seeded shuffle each epoch, cut in order."""
         if batch_size is None:
             return None
-        size = _integer(batch_size, "batch_size", minimum=1)
+        size = whole(batch_size, "batch_size", minimum=1)
         if self.x is None:
             raise GdvizError("batch_size needs data to draw batches from; a function has none")
         self.batch_size = size = min(size, self.n)
@@ -702,8 +705,7 @@ def _curvature_lr(model: str, x: np.ndarray, loss: str = "mse") -> float:
     # The MSE of a linear-in-parameters model has the constant Hessian 2 AᵀA / n (A: features);
     # gradient descent is stable below 2 / L and quickest near 1 / L, L its largest eigenvalue.
     # Binary cross-entropy's Hessian is AᵀSA / n, S = p (1 - p) at most 1/4 (at the start).
-    a = features(model, x)
-    top = np.linalg.eigvalsh(2 * a.T @ a / len(x))[-1]
+    top = np.linalg.eigvalsh(mse_hessian(model, x))[-1]
     if loss == "bce":
         top /= 8
     return float(f"{1 / top:.1g}") if top > 0 else 0.1
@@ -764,47 +766,8 @@ def _check_labels(loss: str, y: np.ndarray) -> None:
         raise GdvizError(f"bce needs labels 0 and 1 (or probabilities between), not {bad:g}")
 
 
-def _check_choice(value, choices, what: str) -> None:
-    if not isinstance(value, str) or value not in choices:
-        raise GdvizError(f"unknown {what} {value!r}: use one of {', '.join(choices)}")
-
-
-def _positive(value, what: str) -> float:
-    if isinstance(value, bool):
-        raise GdvizError(f"{what} must be a number, not {value!r}")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise GdvizError(f"{what} must be a number, not {value!r}") from None
-    if not (math.isfinite(number) and number > 0):
-        raise GdvizError(f"{what} must be a positive number, not {value!r}")
-    return number
-
-
-def _integer(value, what: str, *, minimum: int, maximum: int = 2**63 - 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise GdvizError(f"{what} must be a whole number, not {value!r}")
-    if value < minimum:
-        raise GdvizError(f"{what} must be at least {minimum}, not {value}")
-    if value > maximum:
-        raise GdvizError(f"{what} must be at most {maximum}, not {value}")
-    return int(value)
-
-
-def _floats(values, what: str) -> list[float]:
-    try:
-        out = [float(v) for v in np.asarray(values, dtype=float).reshape(-1)]
-    except (TypeError, ValueError):
-        raise GdvizError(f"{what} must be numbers, not {values!r}") from None
-    if not out:
-        raise GdvizError(f"{what} is empty")
-    if not all(math.isfinite(v) for v in out):
-        raise GdvizError(f"{what} must be finite numbers, not {values!r}")
-    return out
-
-
 def _init(init, n: int, what: str) -> list[float]:
-    values = _floats(init, "init")
+    values = finite_numbers(init, "init")
     if len(values) != n:
         raise GdvizError(f"init has {len(values)} values; the model has {n} parameters ({what})")
     return values
