@@ -2,14 +2,18 @@
 
 `Sweep` is an animation of numbered frames, drawn by blitting like gdviz's own, for the writers'
 tests: child processes import it from here to be interrupted or measured mid-render.
-`gif_frames` reads a GIF back as Pillow composes it.
+`gif_frames` reads a GIF back as Pillow composes it. `chrome` starts Debian's Chromium, headless,
+driven by Selenium (the benchmarks use it too).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import numpy as np
+import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
@@ -80,3 +84,29 @@ class Sweep:
         self._update(self.n_frames - 1)
         self.fig.canvas.draw()
         return np.asarray(self.fig.canvas.buffer_rgba())[..., :3].copy()
+
+
+def chrome():
+    selenium = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    if not (shutil.which("chromium") and Path("/usr/bin/chromedriver").exists()):
+        if os.environ.get("CI"):
+            pytest.fail("CI must test in a real browser: install chromium and chromium-driver")
+        pytest.skip("Debian's chromium and chromium-driver are not installed")
+    options = selenium.ChromeOptions()
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--allow-file-access-from-files",
+        "--window-size=1400,1000",
+    ):
+        options.add_argument(flag)
+    options.binary_location = shutil.which("chromium")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    return selenium.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
