@@ -9,9 +9,8 @@ only when drawing.
 
 from __future__ import annotations
 
-import importlib
-
 from gdviz.errors import GdvizError
+from gdviz.system.lazy import lazy
 
 __version__ = "0.1.0"
 __all__ = ["GdvizError", "Recorder", "Run", "animate", "load", "sweep", "train"]
@@ -25,14 +24,4 @@ _LAZY = {
     "animate": "gdviz.animation.animation",
 }
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'gdviz' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted([*globals(), *_LAZY])
+__getattr__, __dir__ = lazy(__name__, _LAZY)

@@ -7,7 +7,7 @@ views load when first named here.
 
 from __future__ import annotations
 
-import importlib
+from gdviz.system.lazy import lazy
 
 _LAZY = {
     "NAMES": "gdviz.views.names",
@@ -23,14 +23,4 @@ _LAZY = {
 }
 __all__ = sorted(_LAZY)
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'gdviz.views' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted([*globals(), *_LAZY])
+__getattr__, __dir__ = lazy(__name__, _LAZY)
