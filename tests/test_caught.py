@@ -219,7 +219,7 @@ def test_the_star_is_drawn_above_the_final_point_where_a_run_ends_at_the_minimum
     a = np.column_stack([x, np.ones_like(x)])
     solution = np.linalg.lstsq(a, run.y, rcond=None)[0]
     anim = gdviz.animate(run, view="contour", frames=4)
-    anim._update(anim.n_frames - 1)
+    anim.update(anim.n_frames - 1)
     view = anim.views[0]
     assert view.star_.get_xydata()[0] == pytest.approx(solution)
     assert view.point_[0].get_xydata()[0] == pytest.approx(solution, abs=1e-3)
@@ -243,7 +243,7 @@ def test_no_legend_box_covers_a_current_point_or_a_star_in_any_frame(make):
     anim = gdviz.animate(make(), view="dashboard", frames=12)
     renderer = anim.fig.canvas.get_renderer()
     for k in range(anim.n_frames):
-        anim._update(k)
+        anim.update(k)
         for view in anim.views:
             legend = view.ax_.get_legend()
             if legend is None:

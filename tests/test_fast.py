@@ -20,7 +20,7 @@ def full_redraws(anim) -> list[np.ndarray]:
     """Every frame drawn whole, by matplotlib's own draw of the figure."""
     frames = []
     for i in range(anim.n_frames):
-        anim._update(i)
+        anim.update(i)
         anim.fig.canvas.draw()
         frames.append(_rgb(anim.fig.canvas))
     return frames

@@ -341,7 +341,7 @@ def test_an_animation_with_internals_blits_what_a_full_draw_draws():
     anim = gdviz.animate(runs, view="contour", show=["internals"], frames=8)
     frames = list(anim.frames())
     assert len(frames) == 8
-    anim._update(4)
+    anim.update(4)
     anim.fig.canvas.draw()
     assert np.array_equal(frames[4], _rgb(anim.fig.canvas))
     legend = [t.get_text() for t in anim.views[0].ax_.get_legend().get_texts()]

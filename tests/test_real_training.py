@@ -114,7 +114,7 @@ def test_hand_written_gd_follows_a_schedule_too():
     steps = np.diff(run.params, axis=0)
     np.testing.assert_allclose(steps, -run.lr[:-1, None] * run.grads[:-1], rtol=1e-5, atol=1e-7)
     anim = gdviz.animate(run, view="loss", frames=31)
-    anim._update(25)
+    anim.update(25)
     assert "lr 0.001" in anim.caption_.get_text()
     constant = gdviz.train("synthetic", steps=5)
     np.testing.assert_array_equal(constant.lr, np.full(6, 0.1))
@@ -310,7 +310,7 @@ def test_recorder_every_k_keeps_every_kth_and_the_last_with_every_loss():
     np.testing.assert_array_equal(run.loss, run.full_loss[run.step])
     assert run.params.dtype == np.float64  # float32 while recording, float64 in the run
     anim = gdviz.animate(run, view="loss", frames=6)
-    anim._update(4)
+    anim.update(4)
     assert anim.caption_.get_text().startswith("step 28 of 29")
     xs, _ = anim.views[0].line_[0].get_data()
     np.testing.assert_array_equal(xs, np.arange(29))  # the loss of every step, up to step 28

@@ -137,7 +137,7 @@ def test_every_view_draws_every_kind_of_run(runs, kind, view):
     # The first frame shows step 0 and the last the run's last step, with their losses.
     last = max(r.steps for r in (run if isinstance(run, list) else [run]))
     for k, step in ((0, 0), (anim.n_frames - 1, last)):
-        anim._update(k)
+        anim.update(k)
         text = anim.caption_.get_text()
         assert f"step {step} of {last}" in text
         if not isinstance(run, list):
@@ -291,7 +291,7 @@ def test_views_draw_onto_a_users_axes_and_keep_their_artists(runs):
 def test_divergence_keeps_axes_finite_and_says_so(runs):
     run = runs["diverged"]
     anim = gdviz.animate(run, view="dashboard")
-    anim._update(anim.n_frames - 1)
+    anim.update(anim.n_frames - 1)
     assert f"diverged at step {run.diverged_at}" in anim.caption_.get_text()
     for view in anim.views:
         lo, hi = view.ax_.get_ylim()
@@ -374,7 +374,7 @@ def test_plane_note_names_its_run_and_the_legend_keeps_clear_of_it():
     for view_name, index in (("contour", 0), ("dashboard", 1)):
         anim = gdviz.animate(race, view=view_name, frames=4)
         view = anim.views[index]
-        anim._update(anim.n_frames - 1)
+        anim.update(anim.n_frames - 1)
         assert view.note_.get_text().startswith(f"{race[0].label}: loss recorded")
         anim.fig.canvas.draw()
         legend = view.ax_.get_legend().get_window_extent()
@@ -392,7 +392,7 @@ def test_surface_view_puts_the_path_on_the_surface_with_truthful_heights():
 
     lo, hi = view.ax_.get_zlim()
     for k, step in enumerate(anim.steps):
-        anim._update(k)
+        anim.update(k)
         (px,), (py,), (pz,) = view.point_[0].get_data_3d()
         assert (px, py) == pytest.approx(tuple(run.params[step]))
         # on the drawn mesh: its height there, bilinearly interpolated
@@ -426,9 +426,9 @@ def test_surface_view_camera_turns_and_ends_facing_the_last_point():
     run = gdviz.train("himmelblau", init=(0.5, -3.5), steps=100)  # ends at (3.58, -1.85)
     anim = gdviz.animate(run, view="surface", frames=8)
     ax = anim.views[0].ax_
-    anim._update(0)
+    anim.update(0)
     start = ax.azim
-    anim._update(anim.n_frames - 1)
+    anim.update(anim.n_frames - 1)
     assert (ax.azim - start) % 360 == pytest.approx(60)
     end = run.params[-1]
     camera = np.array([np.cos(np.radians(ax.azim)), np.sin(np.radians(ax.azim))])

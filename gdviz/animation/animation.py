@@ -70,7 +70,7 @@ class Animation:
         self.caption_.set_samples(caption(runs, int(k), last) for k in self.steps)
         self._anim = None
         self._blit = None  # the still figure's pixels, within `prepared`
-        self._update(0)
+        self.update(0)
 
     @property
     def n_frames(self) -> int:
@@ -91,7 +91,8 @@ class Animation:
         """The still artists drawn over the moving ones (legends, stars)."""
         return [a for v in self.views for a in v.over_]
 
-    def _update(self, frame: int) -> list:
+    def update(self, frame: int) -> list:
+        """Move every view and the caption to ``frame``; return the artists that changed."""
         step = int(self.steps[frame])
         for view in self.views:
             view.update(step)
@@ -103,7 +104,7 @@ class Animation:
         canvas = self.fig.canvas
         if any(v.full_redraw for v in self.views):
             for frame in range(self.n_frames):  # the camera moves: nothing stays still
-                self._update(frame)
+                self.update(frame)
                 canvas.draw()
                 yield _rgb(canvas)
             return
@@ -136,7 +137,7 @@ class Animation:
     def _blitted(self, frame: int) -> np.ndarray:
         canvas = self.fig.canvas
         canvas.restore_region(self._blit)
-        for artist in self._update(frame):
+        for artist in self.update(frame):
             self.fig.draw_artist(artist)
         self.overlay_.lay()
         return _rgb(canvas)
@@ -145,7 +146,7 @@ class Animation:
         """The final frame, drawn whole, as a (height, width, 3) uint8 RGB array."""
         if self._blit is not None:
             return self._blitted(self.n_frames - 1)  # the same picture, pixel for pixel
-        self._update(self.n_frames - 1)
+        self.update(self.n_frames - 1)
         self.fig.canvas.draw()
         return _rgb(self.fig.canvas)
 
@@ -157,7 +158,7 @@ class Animation:
 
             self._anim = FuncAnimation(
                 self.fig,
-                self._update,
+                self.update,
                 frames=self.n_frames,
                 interval=1000 / self.fps,
                 blit=False,
@@ -177,7 +178,7 @@ class Animation:
 
     def with_frames(self, frames: int) -> Animation:
         """The same animation drawn with another number of frames."""
-        self._whole("drawn with other frames")
+        self.check_whole("drawn with other frames")
         return animate(self.runs, frames=frames, **self.options)
 
     def keep_seen(self) -> None:
@@ -190,7 +191,9 @@ class Animation:
         self.runs = keep_seen(self.runs, self.views, self.steps)
         self.thinned = True
 
-    def _whole(self, what: str) -> None:
+    def check_whole(self, what: str) -> None:
+        """Refuse, saying why, what needs every snapshot of an animation that kept only its
+        frames' (`keep_seen`): ``what`` it cannot be (``"saved as a page"``)."""
         if getattr(self, "thinned", False):
             raise GdvizError(f"this animation kept only its frames' snapshots: it cannot be {what}")
 

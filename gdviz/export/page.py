@@ -69,7 +69,7 @@ def slider_steps(runs) -> tuple[np.ndarray, bool]:
 
 def collect(animation) -> dict:
     """Everything the player needs, as a JSON-ready dict (arrays packed, see `_pack`)."""
-    animation._whole("saved as a page of every snapshot")
+    animation.check_whole("saved as a page of every snapshot")
     turning = [v for v in animation.views if getattr(v, "turning", False)]
     for view in turning:  # the page holds a 3-D camera still, at its end position
         view.turning = False
@@ -78,7 +78,7 @@ def collect(animation) -> dict:
     finally:
         for view in turning:
             view.turning = True
-        animation._update(animation.n_frames - 1)  # the figure as it was (the last frame)
+        animation.update(animation.n_frames - 1)  # the figure as it was (the last frame)
 
 
 def _collect(animation) -> dict:
