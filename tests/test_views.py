@@ -422,6 +422,22 @@ def test_surface_view_puts_the_path_on_the_surface_with_truthful_heights():
     assert checked >= 2
 
 
+def test_on_a_plane_the_3d_path_rides_at_the_loss_of_its_shadow():
+    # Three parameters: the surface is a plane through them, and each point of the path sits at
+    # the loss where its shadow on that plane lies (not the loss recorded off the plane).
+    run = _quadratic_run()
+    view = gdviz.animate(run, view="surface", frames=8).views[0]
+    flat = ContourView(run)
+    coords, heights = view.paths[0]
+    shadow = flat.plane_.origin + coords @ flat.plane_.dirs  # (S, 3): a, b, c on the plane
+    predicted = shadow[:, :1] * run.x**2 + shadow[:, 1:2] * run.x + shadow[:, 2:]
+    loss = ((predicted - run.y) ** 2).mean(axis=1)  # computed here from the data
+    evaluated = flat._plane_loss[0][0]  # the snapshots whose shadow was evaluated
+    kept = np.arange(len(run.loss)) if evaluated is None else evaluated
+    np.testing.assert_allclose(heights[kept], view._height(loss[kept]), rtol=1e-6, atol=1e-9)
+    assert not np.allclose(heights, view._height(run.loss))  # off the plane, it differs
+
+
 def test_surface_view_camera_turns_and_ends_facing_the_last_point():
     run = gdviz.train("himmelblau", init=(0.5, -3.5), steps=100)  # ends at (3.58, -1.85)
     anim = gdviz.animate(run, view="surface", frames=8)

@@ -513,6 +513,16 @@ class ContourView(View):
             out[self.note_] = Notes([self._note(int(step)) for step in steps])
         return out
 
+    def shadow_loss(self, i: int) -> np.ndarray | None:
+        """On a plane, the loss at run ``i``'s shadow on it at every snapshot (between the
+        snapshots evaluated, interpolated); None on an exact surface or where it is unknown."""
+        if self.plane_ is None or not self._plane_loss or self._plane_loss[i] is None:
+            return None
+        steps, known = self._plane_loss[i]  # steps None: every snapshot was evaluated
+        if steps is None:
+            return known
+        return np.interp(np.arange(len(self.runs[i].loss)), steps, known)
+
     def _note(self, step: int) -> str:
         """Per run, the loss recorded at ``step`` beside the loss at its shadow on the plane."""
         lines = []

@@ -69,11 +69,8 @@ class SurfaceView(View):
             self.minima = np.column_stack([inside, self._height(at_minima)])
         self.paths = []
         for i, (run, xy) in enumerate(zip(self.runs, flat.coords)):
-            if flat.plane_ is not None and flat._plane_loss and flat._plane_loss[i] is not None:
-                steps, known = flat._plane_loss[i]  # the shadow's loss (steps None: every one)
-                loss = known if steps is None else np.interp(np.arange(len(run.loss)), steps, known)
-            else:
-                loss = run.loss  # the exact surface: the loss recorded is its height
+            shadow = flat.shadow_loss(i)  # on a plane: the loss where the path's shadow lies
+            loss = run.loss if shadow is None else shadow  # exact: the loss recorded is its height
             self.paths.append((xy, self._height(loss)))
 
     def _height(self, loss) -> np.ndarray:
