@@ -779,24 +779,19 @@ def _jsonable(options: dict) -> dict:
 
 def _stepper(
     optimizer: str, lr: float, params, options, schedule: str | None, steps: int
-) -> tuple[Callable, Callable, Callable[[], float], torch.optim.Optimizer]:
-    """The update, the gradient reset, the rate in force and the `torch.optim` optimiser, for
-    ``optimizer`` on ``params``.
+) -> tuple[Callable, Callable, Callable[[], float], torch.optim.Optimizer | None]:
+    """The update, the gradient reset, the rate in force and the `torch.optim` optimiser (None
+    for an unscheduled ``gd``), for ``optimizer`` on ``params``.
 
     A ``schedule`` steps a `torch.optim.lr_scheduler` after each update; the hand-written
-    ``gd`` reads its rate from an SGD optimiser that only holds it.
+    ``gd`` then reads its rate from an SGD optimiser that only holds it. Without a schedule it
+    makes none: torch.optim loads torch._dynamo (seconds) at its first optimiser.
     """
     spec = OPTIMIZERS[optimizer]
     if spec.cls is None:
         if options:
             raise GdvizError(f"optimizer 'gd' takes no options, got {', '.join(options)}")
-        # A schedule needs an optimiser to hold the rate it sets (an SGD that never steps);
-        # without one, none is made: torch.optim loads torch._dynamo (seconds) at its first.
-        if schedule is None:
-            holder = None
-        else:
-            with interrupts.deferred():
-                holder = torch.optim.SGD(params, lr=lr)
+        holder = None if schedule is None else _optimiser(torch.optim.SGD, params, lr=lr)
 
         def update():
             rate = lr if holder is None else holder.param_groups[0]["lr"]
@@ -811,10 +806,8 @@ def _stepper(
         opt = holder
     else:
         try:
-            with (
-                interrupts.deferred()
-            ):  # the first optimiser imports torch._dynamo: C++ (see there)
-                opt = getattr(torch.optim, spec.cls)(params, lr=lr, **{**spec.options, **options})
+            cls = getattr(torch.optim, spec.cls)
+            opt = _optimiser(cls, params, lr=lr, **{**spec.options, **options})
         except (TypeError, ValueError) as exc:
             raise GdvizError(f"optimizer {optimizer!r}: {exc}") from None
 
@@ -839,6 +832,14 @@ def _stepper(
             scheduler.step()
 
     return step, clear, lambda: opt.param_groups[0]["lr"], opt
+
+
+def _optimiser(cls, params, **options) -> torch.optim.Optimizer:
+    """A `torch.optim` optimiser, made while interrupts wait: the first one imports
+    torch._dynamo, C++ that aborts the process if an exception passes through it
+    (`gdviz.system.interrupts.deferred`)."""
+    with interrupts.deferred():
+        return cls(params, **options)
 
 
 def _scheduler(schedule: str | None, opt, steps: int):
