@@ -108,14 +108,14 @@ def _collect(animation) -> dict:
                 made.take(known[artist], steps)
     if stepped:
         _step(moved, stepped, steps)
-    background = _background(animation, [t.artist for t in tracks], animation.over)
+    background, overlay = _pictures(animation, [t.artist for t in tracks])
     still = any(hasattr(v, "turning") for v in views)
     return {
         "still_camera": still,
         "width": round(fig.bbox.width),
         "height": round(height),
         "background": background,
-        "overlay": _overlay(animation),
+        "overlay": overlay,
         "thinned": bool(thinned),
         "snapshots": int(max(len(r.loss) for r in runs)),
         "seconds": float(animation.n_frames / animation.fps),
@@ -162,19 +162,27 @@ def _run_readout(run, steps) -> dict:
     }
 
 
-def _background(animation, hidden, over) -> str:
-    """The figure without its moving artists, what is drawn over them, nor the caption (which
-    the page writes), as a PNG data URL."""
-    fig = animation.fig
+def _pictures(animation, hidden) -> tuple[str, str | None]:
+    """PNG data URLs of what stays still, from one draw of the figure: the figure without its
+    moving artists, what lies over them and the caption (which the page writes), and what lies
+    over them (legends, stars) alone on a clear canvas, or None where nothing does."""
+    fig, over = animation.fig, animation.over
     was = [(a, a.get_visible()) for a in [*hidden, *over, animation.caption_]]
     for artist, _ in was:
         artist.set_visible(False)
     try:
         fig.canvas.draw()
-        return _png(np.asarray(fig.canvas.buffer_rgba()), flip=False)
+        pixels = np.asarray(fig.canvas.buffer_rgba())
+        background = _png(pixels, flip=False)
     finally:
         for artist, visible in was:
             artist.set_visible(visible)
+    if not over:
+        return background, None
+    pixels[...] = 0
+    for artist in over:
+        fig.draw_artist(artist)
+    return background, _png(pixels, flip=False, alpha=True)
 
 
 # -- tracks -------------------------------------------------------------------------------------
@@ -191,21 +199,6 @@ def _pack(a: np.ndarray) -> dict:
     }[a.dtype]
     data = zlib.compress(a.astype(a.dtype.newbyteorder("<")).tobytes(), 9)
     return {"type": kind, "shape": list(a.shape), "data": base64.b64encode(data).decode("ascii")}
-
-
-def _overlay(animation) -> str | None:
-    """What is drawn over the moving artists (legends, stars) alone, on a clear canvas, as a
-    PNG data URL; None where there is nothing."""
-    over = animation.over
-    if not over:
-        return None
-    fig = animation.fig
-    fig.canvas.draw()
-    pixels = np.asarray(fig.canvas.buffer_rgba())
-    pixels[...] = 0
-    for artist in over:
-        fig.draw_artist(artist)
-    return _png(pixels, flip=False, alpha=True)
 
 
 def _png(pixels: np.ndarray, flip: bool, alpha: bool = False) -> str:
