@@ -166,6 +166,22 @@ def test_the_loss_axis_is_logarithmic_past_a_decade_and_clamps_a_runaway():
     assert low >= -10 * 1.0 - 1 and high <= 10 * 1.0 + 1
 
 
+def test_a_loss_off_the_top_of_the_axis_shows_at_its_edge_pointing_up():
+    from gdviz.views import LossView
+
+    x = np.linspace(-1, 1, 10)
+    loss = np.concatenate([[1.0, 0.8], np.geomspace(10, 1e30, 18)])
+    view = LossView(gdviz.Run(np.zeros((20, 2)), np.zeros((20, 2)), loss, ("m", "b"), x=x, y=x))
+    view.plot()
+    top = view.ax_.get_ylim()[1]
+    assert top < loss[-1]
+    view.update(1)
+    (point,) = view.point_
+    assert point.get_marker() == "o" and point.get_ydata()[0] == pytest.approx(0.8)
+    view.update(19)
+    assert point.get_marker() == "^" and point.get_ydata()[0] == pytest.approx(top)
+
+
 # -- the GIF's palette -------------------------------------------------------------------------------
 
 

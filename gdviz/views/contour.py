@@ -32,7 +32,7 @@ from gdviz.views.base import (
     trail,
     value_label,
 )
-from gdviz.views.tracks import Arrows, Notes, edge_marks, grown
+from gdviz.views.tracks import Arrows, Notes, edge_marks, grown, place
 
 CMAP = "viridis"  # perceptually uniform and colour-blind safe
 OUTLINE = [patheffects.withStroke(linewidth=3.2, foreground="white", alpha=0.7)]
@@ -487,12 +487,10 @@ class ContourView(View):
     def _place(self, point, x: float, y: float) -> None:
         """The current point, or, when the run has left the view, a triangle on the edge where
         it left, pointing the way it went (`tracks.edge_marks`)."""
-        marks = edge_marks(
-            np.array([[x, y]], dtype=float), self.ax_.get_xlim(), self.ax_.get_ylim()
+        place(
+            point,
+            edge_marks(np.array([[x, y]], dtype=float), self.ax_.get_xlim(), self.ax_.get_ylim()),
         )
-        ((px, py),) = marks.data[0]
-        point.set_data([px], [py])
-        point.set_marker(marks.markers[marks.marker[0]])
 
     def tracks(self, steps: np.ndarray) -> dict | None:
         if self.internals:

@@ -18,7 +18,7 @@ from gdviz.views.base import (
     trail,
     value_label,
 )
-from gdviz.views.tracks import Marks, grown
+from gdviz.views.tracks import Marks, grown, place
 
 LOG_FROM = 10  # the loss spans this ratio: a logarithmic axis
 RUNAWAY_LOG = 1e3  # times the start the axis keeps to on a log scale (10 on a linear one)
@@ -215,10 +215,7 @@ class LossView(View):
                 stride = max(1, -(-len(run.full_loss) // TRAIL))
                 xs = np.append(np.arange(0, upto, stride), upto)
                 line.set_data(xs, run.full_loss[xs])
-            x, y = run.step_at(k), run.loss[k]
-            top = self.ylim[1]
-            point.set_data([x], [min(y, top)])
-            point.set_marker("^" if y > top else "o")  # off the top: at the edge, pointing up
+            place(point, self._capped(np.array([run.step_at(k)]), run.loss[k : k + 1]))
         for run, sharp, line in zip(self.runs, self.sharpness, self.sharp_):
             if line is not None:
                 shown = trail(run, at(run, step))
@@ -229,7 +226,6 @@ class LossView(View):
         if any(s is not None for s in self.sharpness):
             return None  # the sharpness panel is moved step by step
         out = {}
-        top = self.ylim[1]
         for run, line, point in zip(self.runs, self.line_, self.point_):
             k = np.minimum(steps, len(run.loss) - 1)
             if run.full_loss is None:
@@ -239,12 +235,17 @@ class LossView(View):
                 every = np.arange(len(run.full_loss))
                 upto = np.asarray(run.step_at(k), dtype=np.int64)
                 out[line] = grown(np.column_stack([every, run.full_loss]), upto)
-            y = run.loss[k]
-            with np.errstate(invalid="ignore"):
-                above = y > top  # off the top: at the edge, pointing up
-            at_ = np.column_stack([run.step_at(k), np.where(above, top, y)])
-            out[point] = Marks(at_[:, None, :], above.astype(np.uint8), ("o", "^"))
+            out[point] = self._capped(run.step_at(k), run.loss[k])
         return out
+
+    def _capped(self, steps: np.ndarray, loss: np.ndarray) -> Marks:
+        """The current point at each (step, loss): there, or off the top of the axes at its
+        edge, pointing up."""
+        top = self.ylim[1]
+        with np.errstate(invalid="ignore"):
+            above = loss > top
+        at_ = np.column_stack([steps, np.where(above, top, loss)])
+        return Marks(at_[:, None, :], above.astype(np.uint8), ("o", "^"))
 
 
 def _finite_range(values: np.ndarray) -> tuple[float, float]:

@@ -52,6 +52,14 @@ class Curves(NamedTuple):
     at: Callable[[int], np.ndarray]
 
 
+def place(point, marks: Marks, j: int = 0) -> None:
+    """Move the one-point artist ``point`` where ``marks`` put it at step ``j``, with its marker
+    (a view's ``update`` and its ``tracks`` share one rule this way)."""
+    ((x, y),) = marks.data[j]
+    point.set_data([x], [y])
+    point.set_marker(marks.markers[marks.marker[j]])
+
+
 def grown(values: np.ndarray, k: np.ndarray) -> Prefix:
     """The path through ``values`` (N, 2) as `gdviz.views.base.trail` draws it at snapshots
     ``k``: every point up to each, or for a path longer than `TRAIL` an even thinning."""
