@@ -427,12 +427,12 @@ def test_on_a_plane_the_3d_path_rides_at_the_loss_of_its_shadow():
     # the loss where its shadow on that plane lies (not the loss recorded off the plane).
     run = _quadratic_run()
     view = gdviz.animate(run, view="surface", frames=8).views[0]
-    flat = ContourView(run)
+    flat = ContourView(run).terrain
     coords, heights = view.paths[0]
-    shadow = flat.plane_.origin + coords @ flat.plane_.dirs  # (S, 3): a, b, c on the plane
+    shadow = flat.plane.origin + coords @ flat.plane.dirs  # (S, 3): a, b, c on the plane
     predicted = shadow[:, :1] * run.x**2 + shadow[:, 1:2] * run.x + shadow[:, 2:]
     loss = ((predicted - run.y) ** 2).mean(axis=1)  # computed here from the data
-    evaluated = flat._plane_loss[0][0]  # the snapshots whose shadow was evaluated
+    evaluated = flat.path_loss[0][0]  # the snapshots whose shadow was evaluated
     kept = np.arange(len(run.loss)) if evaluated is None else evaluated
     np.testing.assert_allclose(heights[kept], view._height(loss[kept]), rtol=1e-6, atol=1e-9)
     assert not np.allclose(heights, view._height(run.loss))  # off the plane, it differs
@@ -510,5 +510,5 @@ def test_surface_view_stars_the_known_minima_on_the_surface_and_names_plane_shar
     assert "minima" in [t.get_text() for t in legend.get_texts()]
     assert legend.get_zorder() > stars[0].get_zorder()
     plane = gdviz.animate(runs["moons"], view="surface", frames=3).views[0]
-    share = plane.flat.plane_.explained
+    share = plane.terrain.plane.explained
     assert plane.ax_.get_xlabel() == f"direction 1 ({share[0]:.0%})"

@@ -268,18 +268,18 @@ def caption(runs: list[Run], step: int, last: int) -> str:
 
 def title(runs: list[Run]) -> str:
     """The figure's heading: what is being minimised, and how."""
-    meta = runs[0].meta
-    what = meta.get("source", "run")
-    if meta.get("kind") == "function":
-        head = f"{what}: {meta.get('title', '')}"
+    problem, training = runs[0].problem, runs[0].training
+    what = problem.source or "run"
+    if problem.is_function:
+        head = f"{what}: {problem.title or ''}"
     else:
-        formula = meta.get("formula")
+        formula = problem.formula
         head = what if formula is None else f"{what}: fitting {formula}"
-        if meta.get("loss"):
-            head += f" by {meta['loss']}"
-    if len(runs) == 1 and meta.get("optimizer"):
+        if problem.loss:
+            head += f" by {problem.loss}"
+    if len(runs) == 1 and training.optimizer:
         head += f"  ·  {runs[0].label}"
-        if meta.get("zero_grad") is False:
+        if training.zero_grad is False:
             head += " (gradients never zeroed)"
     return head
 

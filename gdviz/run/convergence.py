@@ -27,7 +27,7 @@ def reachable(run: Run) -> tuple[float, np.ndarray | None] | None:
     """The least loss the run's model can reach on its data and the parameters that reach it,
     where known: least squares, for a built-in model (linear in its parameters) under MSE or
     RMSE. The parameters are None where many reach it (a single x: any line through the point)."""
-    model, loss = run.meta.get("model"), run.meta.get("loss")
+    model, loss = run.problem.model, run.problem.loss
     if model not in MODELS or loss not in ("mse", "rmse") or run.x is None or run.x.ndim != 1:
         return None
     a = features(model, run.x)
@@ -54,7 +54,7 @@ def note(run: Run) -> str | None:
         )
     known = reachable(run)
     best = None
-    if run.meta.get("batch_size"):
+    if run.training.batch_size:
         return _minibatch_note(run, loss, known)
     if first > 0 and last > RISEN * first:  # not yet orders of magnitude, but the wrong way
         return (
@@ -116,17 +116,18 @@ def _minibatch_note(run: Run, loss: np.ndarray, known) -> str | None:
 
 def _hessian(run: Run) -> np.ndarray | None:
     """The constant Hessian 2 AᵀA / n of a built-in model's MSE, in its parameters."""
-    if run.meta.get("model") not in MODELS or run.x is None or run.x.ndim != 1:
+    model = run.problem.model
+    if model not in MODELS or run.x is None or run.x.ndim != 1:
         return None
-    return mse_hessian(run.meta["model"], run.x)
+    return mse_hessian(model, run.x)
 
 
 def _stable_below(run: Run) -> str:
     hessian = _hessian(run)
     if (
         hessian is None
-        or run.meta.get("loss") != "mse"
-        or run.meta.get("optimizer") not in ("gd", "sgd")
+        or run.problem.loss != "mse"
+        or run.training.optimizer not in ("gd", "sgd")
     ):
         return ""
     top = np.linalg.eigvalsh(hessian)[-1]
@@ -135,7 +136,7 @@ def _stable_below(run: Run) -> str:
 
 def _advice(run: Run, best: float | None) -> str:
     hessian = _hessian(run)
-    if hessian is not None and best is not None and "standardized" not in run.meta:
+    if hessian is not None and best is not None and run.problem.standardized is None:
         eigen = np.linalg.eigvalsh(hessian)
         ratio = eigen[-1] / max(eigen[0], 1e-300)
         if ratio > ILL_CONDITIONED:

@@ -206,6 +206,31 @@ def endpoints_plane(paths: Sequence[np.ndarray]) -> Plane:
     return Plane(origin, dirs, explained_by(dirs, paths, origin), "endpoints")
 
 
+def loss_limit(runs) -> float:
+    """The loss past which a diverging path leaves the picture: enough to see the first
+    overshoots across the bowl, not so much that the bowl shrinks to a dot."""
+    return 50 * max(float(r.loss[0]) for r in runs) + 1e-12
+
+
+RANDOM_BOX = np.array([[-1.0, -1.0], [1.0, 1.0]])  # Li et al. draw a random plane over [-1, 1]
+
+
+def region(
+    paths: Sequence[np.ndarray], runs, *, extra: np.ndarray | None = None, kind: str | None = None
+) -> list[tuple[float, float]]:
+    """The picture's region: the union of each run's `box_around` its path (``paths``, in the
+    picture's coordinates), holding the ``extra`` points and, on a random plane, [-1, 1] in each
+    direction."""
+    extra = np.empty((0, len(paths[0][0]))) if extra is None else np.asarray(extra, dtype=float)
+    if kind == "random":
+        extra = np.concatenate([extra.reshape(-1, 2), RANDOM_BOX])
+    limit = loss_limit(runs)
+    boxes = [box_around(p, r.loss, extra, limit) for p, r in zip(paths, runs)]
+    return [
+        (min(b[i][0] for b in boxes), max(b[i][1] for b in boxes)) for i in range(len(boxes[0]))
+    ]
+
+
 def box_around(
     points: np.ndarray, losses: np.ndarray, extra: np.ndarray, limit: float, pad: float = 0.15
 ) -> list[tuple[float, float]]:

@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 
 from gdviz.errors import GdvizError
+from gdviz.run.landscape import Landscape, Predictions
+from gdviz.run.meta import Problem, Training
 from gdviz.system.files import atomic_path
 
 FORMAT = "gdviz.run"  # the header's name for the format (a name in files, not a module's)
@@ -56,6 +58,9 @@ class Run:
     sharpness : ndarray of shape (S,) or None
         The largest eigenvalue of the loss's Hessian at each snapshot (``train(...,
         curvature=True)``): beside ``2 / lr``, the edge of stability.
+
+    ``problem``, ``training``, ``landscape`` and ``predictions`` are typed, read-only views of
+    ``meta`` and ``extras`` (`gdviz.run.meta`, `gdviz.run.landscape`).
 
     Examples
     --------
@@ -157,6 +162,29 @@ class Run:
     def steps(self) -> int:
         """The number of updates recorded (snapshots less one)."""
         return len(self.loss) - 1
+
+    @property
+    def problem(self) -> Problem:
+        """What was minimised, read from ``meta`` (see `gdviz.run.meta.Problem`)."""
+        return Problem.of(self.meta)
+
+    @property
+    def training(self) -> Training:
+        """How it was trained, read from ``meta`` (see `gdviz.run.meta.Training`)."""
+        return Training.of(self.meta)
+
+    @property
+    def landscape(self) -> Landscape | None:
+        """The loss over a plane or over the parameters, computed at training time (see
+        `gdviz.run.landscape.Landscape`); None where the run carries none (the views compute
+        a built-in model's or a formula's surface themselves)."""
+        return Landscape.of(self.extras, self.meta)
+
+    @property
+    def predictions(self) -> Predictions | None:
+        """A network's predictions over its input space at some snapshots; None for runs that
+        carry none (a built-in model's are computed from its formula)."""
+        return Predictions.of(self.extras)
 
     @property
     def label(self) -> str:

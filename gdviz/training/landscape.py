@@ -24,7 +24,8 @@ from torch.func import functional_call, vmap
 
 from gdviz.errors import GdvizError
 from gdviz.run.frames import pick_steps
-from gdviz.run.plane import Plane, box_around, make_plane
+from gdviz.run.landscape import SURFACE, Landscape
+from gdviz.run.plane import Plane, make_plane, region
 from gdviz.run.record import Run
 from gdviz.system.progress import Progress
 
@@ -285,28 +286,27 @@ def attach(
     plane, where the model allows one (see `first_layer_shortcut`).
     """
     dim = runs[0].params.shape[1]
-    losses = np.concatenate([r.loss for r in runs])
-    # As the contour view does: a diverging path leaves the box once its loss passes this.
-    limit = 50 * max(r.loss[0] for r in runs) + 1e-12
     if dim <= 2:
-        params = np.concatenate([r.params for r in runs])
-        bounds = list(box) if box is not None else box_around(params, losses, np.empty(0), limit)
+        bounds = list(box) if box is not None else region([r.params for r in runs], runs)
         axes = [np.linspace(lo, hi, RESOLUTION[dim]) for lo, hi in bounds]
         grid = np.stack(np.meshgrid(*axes), axis=-1).reshape(-1, dim)
         values = loss_at(grid, label="loss surface").reshape([len(a) for a in axes][::-1])
-        extras = {"surface_x": axes[0], "surface_loss": values}
-        if dim == 2:
-            extras["surface_y"] = axes[1]
+        surface = Landscape(
+            kind=SURFACE,
+            origin=np.zeros(dim),
+            directions=np.eye(dim),
+            a=axes[0],
+            b=axes[1] if dim == 2 else None,
+            loss=values,
+        )
         for run in runs:
-            run.extras.update(extras)
+            surface.store(run.extras, run.meta)
         return
 
     flat = make_plane(plane, [r.params for r in runs], shapes=shapes, seed=seed)
     coords = [flat.project(r.params) for r in runs]
     if box is None:
-        # Li et al. draw a random plane over [-1, 1] in each filter-normalised direction.
-        extra = np.array([[-1.0, -1.0], [1.0, 1.0]]) if flat.kind == "random" else np.empty(0)
-        box = box_around(np.concatenate(coords), losses, extra, limit)
+        box = region(coords, runs, kind=flat.kind)
     a, b = (np.linspace(lo, hi, RESOLUTION[3]) for lo, hi in box)
     grid = np.stack(np.meshgrid(a, b), axis=-1).reshape(-1, 2)
     if on_plane is not None:
@@ -320,18 +320,20 @@ def attach(
             return loss_at(points, lift=flat.lift, label=label)
 
     values = evaluate(grid, "loss on the plane").reshape(len(b), len(a))
-    shared = {
-        "plane_origin": flat.origin,
-        "plane_dirs": flat.dirs,
-        "plane_explained": flat.explained,
-        "plane_a": a,
-        "plane_b": b,
-        "plane_loss": values,
-    }
     for run, xy in zip(runs, coords):
         steps = np.arange(len(xy))
         if len(steps) > PATH_POINTS:
             steps = pick_steps([run], PATH_POINTS)
         along = evaluate(xy[steps], "loss along the path")
-        run.extras.update(shared, plane_path_loss=along, plane_path_step=steps)
-        run.meta["plane"] = flat.kind
+        found = Landscape(
+            kind=flat.kind,
+            origin=flat.origin,
+            directions=flat.dirs,
+            a=a,
+            b=b,
+            loss=values,
+            explained=flat.explained,
+            path_loss=along,
+            path_step=steps,
+        )
+        found.store(run.extras, run.meta)

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from gdviz.run.frames import pick_steps
+from gdviz.run.landscape import Predictions
 from gdviz.run.plane import padded
 from gdviz.run.record import Run
 from gdviz.training.landscape import Evaluator, FlatModule
@@ -116,10 +117,11 @@ def attach(
         steps = pick_steps([run], max(2, BUDGET // per_step))
     with forward.evaluating():
         values = Evaluator(outputs, dtype=forward.dtype, size=len(grid))(run.params[steps])
-    key = "curve" if columns == 1 else "region"
     stored = [len(steps), *[len(a) for a in axes][::-1], values.shape[-1]]
-    run.extras[key] = values.reshape(stored).astype(np.float32)
-    run.extras[f"{key}_step"] = steps
-    run.extras[f"{key}_x"] = axes[0]
-    if columns == 2:
-        run.extras["region_y"] = axes[1]
+    Predictions(
+        kind="curve" if columns == 1 else "region",
+        values=values.reshape(stored).astype(np.float32),
+        step=steps,
+        x=axes[0],
+        y=axes[1] if columns == 2 else None,
+    ).store(run.extras)

@@ -56,7 +56,8 @@ def check_together(runs: Sequence[Run], *, surface: bool) -> None:
     for run in runs[1:]:
         differs = []
         if surface:
-            differs = [k for k in PROBLEM if first.meta.get(k) != run.meta.get(k)]
+            mine, theirs = first.problem, run.problem
+            differs = [k for k in PROBLEM if getattr(mine, k) != getattr(theirs, k)]
             if run.params.shape[1] != first.params.shape[1]:
                 differs.append("number of parameters")
         for name in ("x", "y"):
@@ -105,7 +106,7 @@ def learning_rates(run: Run) -> np.ndarray | None:
     rate), or None where unknown (a loop of the user's own not told its optimiser)."""
     if run.lr is not None:
         return run.lr
-    lr = run.meta.get("lr")
+    lr = run.training.lr
     if isinstance(lr, (int, float)) and not isinstance(lr, bool) and np.isfinite(lr):
         return np.full(len(run.loss), float(lr))
     return None
@@ -113,10 +114,10 @@ def learning_rates(run: Run) -> np.ndarray | None:
 
 def value_label(run: Run) -> str:
     """What the loss axis measures: ``f(x, y)`` for a function, ``loss (mse)`` for a fit."""
-    if run.meta.get("kind") == "function":
+    if run.problem.is_function:
         names = run.param_names
         return f"f({', '.join(names)})" if len(names) <= 3 else "f"
-    return f"loss ({run.meta.get('loss', 'value')})"
+    return f"loss ({run.problem.loss or 'value'})"
 
 
 def number(v: float) -> str:
@@ -136,8 +137,8 @@ def color(i: int) -> str:
 def palette(runs: Sequence[Run]) -> list:
     """A colour per run: categorical, or, for one optimiser at several rates (a sweep), from a
     sequential colour map in the order of the rates, so the order reads at a glance."""
-    optimizers = {r.meta.get("optimizer") for r in runs}
-    rates = [r.meta.get("lr") for r in runs]
+    optimizers = {r.training.optimizer for r in runs}
+    rates = [r.training.lr for r in runs]
     if len(runs) > 2 and len(optimizers) == 1 and all(isinstance(v, (int, float)) for v in rates):
         if len(set(rates)) == len(rates):
             from matplotlib import colormaps

@@ -17,7 +17,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocato
 
 from gdviz.errors import GdvizError
 from gdviz.problems.functions import function_of
-from gdviz.run.plane import Plane, box_around, make_plane, padded
+from gdviz.run.plane import Plane, padded
 from gdviz.run.record import Run
 from gdviz.views import internals as inside
 from gdviz.views import surface
@@ -32,6 +32,7 @@ from gdviz.views.base import (
     trail,
     value_label,
 )
+from gdviz.views.terrain import Terrain
 from gdviz.views.tracks import Arrows, Notes, edge_marks, grown, place
 
 CMAP = "viridis"  # perceptually uniform and colour-blind safe
@@ -43,28 +44,12 @@ def star(ax: Axes, *coords, run: Run):
     """Mark known minima at ``coords`` (x, y, and z on 3-D axes): white stars, drawn above the
     paths and points (a run that reaches its minimum ends under the star, and both show)."""
     label = "minimum" if len(coords[0]) == 1 else "minima"
-    if run.meta.get("kind") != "function":
+    if not run.problem.is_function:
         label = "least-squares minimum"
     (marker,) = ax.plot(
         *coords, "*", ms=15, color="white", mec="black", mew=1.2, zorder=7, label=label
     )
     return marker
-
-
-def _stored(runs, key: str):
-    """Of the runs holding a landscape computed at training time under ``key``, the one whose
-    grid covers the most (runs trained one by one each hold their own)."""
-    held = [r for r in runs if key in r.extras]
-    if not held:
-        return None
-
-    def area(r):
-        axes = [
-            r.extras[k] for k in ("surface_x", "surface_y", "plane_a", "plane_b") if k in r.extras
-        ]
-        return np.prod([np.ptp(a) for a in axes])
-
-    return max(held, key=area)
 
 
 PLANE_TITLES = {
@@ -100,25 +85,13 @@ class ContourView(View):
         super().__init__(run_or_runs)
         first = self.runs[0]
         check_together(self.runs, surface=True)
-        self.dim = first.params.shape[1]
-        self.plane_: Plane | None = None
-        self._plane_loss: list[tuple[np.ndarray, np.ndarray] | None] | None = None
-        # A diverging path leaves the picture once its loss passes this: enough to see the
-        # first overshoots across the bowl, not so much that the bowl shrinks to a dot.
-        self.limit = 50 * max(r.loss[0] for r in self.runs) + 1e-12
+        self.terrain = ground = Terrain.of(self.runs, resolution=resolution)
+        self.dim = ground.dim
         self.names = first.param_names
-        if self.dim >= 3:
-            stored = _stored(self.runs, "plane_loss")
-            if stored is not None:
-                self._stored_plane(stored)
-            else:
-                self._numpy_plane(first, resolution)
-        else:
-            stored = _stored(self.runs, "surface_loss")
-            if stored is not None:
-                self._stored_surface(stored)
-            else:
-                self._numpy_surface(first, resolution)
+        # What the drawing reads, by the names it has always had (tests and the page use them).
+        self.plane_: Plane | None = ground.plane
+        self.xs, self.ys, self.values = ground.xs, ground.ys, ground.values
+        self.coords, self.minima, self.extent = ground.coords, ground.minima, ground.extent
         self.internals = bool(internals)
         if self.internals:
             if self.dim != 2:
@@ -133,88 +106,6 @@ class ContourView(View):
             ]
             (x0, x1), (y0, y1) = self.extent
             self.longest = inside.LONGEST_OF_BOX * float(np.hypot(x1 - x0, y1 - y0))
-
-    def _box(self, points, extra):
-        """The view box: the run's own (``box=`` when training) or one around the paths."""
-        box = self.runs[0].meta.get("box")
-        if box is not None:
-            return [tuple(b) for b in box]
-        boxes = [box_around(p, r.loss, extra, self.limit) for p, r in zip(points, self.runs)]
-        return [
-            (min(b[i][0] for b in boxes), max(b[i][1] for b in boxes)) for i in range(len(boxes[0]))
-        ]
-
-    def _numpy_surface(self, first, resolution):
-        f = surface.loss_function(first)
-        self.coords = [r.params for r in self.runs]
-        self.minima = surface.minima(first)
-        fn = function_of(first.meta)
-        if "box" not in first.meta and fn is not None and fn.extent is not None:
-            self.extent = list(fn.extent)  # the classic view: paths that leave it escape
-        else:
-            self.extent = self._box(self.coords, self.minima)
-        if self.dim == 2:
-            self.xs, self.ys, self.values = surface.grid(f, *self.extent, n=resolution)
-        else:
-            self.xs = np.linspace(*self.extent[0], 400)
-            with np.errstate(all="ignore"):
-                self.values = np.asarray(f(self.xs[None, :]), dtype=float)
-
-    def _stored_surface(self, run):
-        ex = run.extras
-        self.coords = [r.params for r in self.runs]
-        self.minima = np.empty((0, self.dim))
-        self.xs, self.values = ex["surface_x"], ex["surface_loss"]
-        self.extent = [(self.xs[0], self.xs[-1])]
-        if self.dim == 2:
-            self.ys = ex["surface_y"]
-            self.extent.append((self.ys[0], self.ys[-1]))
-
-    def _stored_plane(self, run):
-        ex = run.extras
-        kind = run.meta.get("plane", "pca")
-        self.plane_ = Plane(ex["plane_origin"], ex["plane_dirs"], ex["plane_explained"], kind)
-        self.xs, self.ys, self.values = ex["plane_a"], ex["plane_b"], ex["plane_loss"]
-        self.coords = [self.plane_.project(r.params) for r in self.runs]
-        self.extent = [(self.xs[0], self.xs[-1]), (self.ys[0], self.ys[-1])]
-        self.minima = np.empty((0, 2))
-
-        def on_this_plane(r):
-            e = r.extras
-            same = (
-                "plane_path_loss" in e
-                and np.array_equal(e["plane_origin"], ex["plane_origin"])
-                and np.array_equal(e["plane_dirs"], ex["plane_dirs"])
-            )
-            if not same:
-                return None
-            steps = e.get("plane_path_step", np.arange(len(e["plane_path_loss"])))
-            return np.asarray(steps), e["plane_path_loss"]
-
-        self._plane_loss = [on_this_plane(r) for r in self.runs]
-
-    def _numpy_plane(self, first, resolution):
-        f = surface.loss_function(first)
-        kind = first.meta.get("plane", "pca")
-        paths = [r.params for r in self.runs]
-        self.plane_ = plane = make_plane(kind, paths, seed=first.meta.get("seed") or 0)
-        self.coords = [plane.project(p) for p in paths]
-        mins = surface.minima(first)
-        self.minima = plane.project(mins) if len(mins) else np.empty((0, 2))
-        extra = self.minima
-        if kind == "random":  # Li et al. draw a random plane over [-1, 1] in each direction
-            extra = np.concatenate([extra, [[-1.0, -1.0], [1.0, 1.0]]])
-        self.extent = self._box(self.coords, extra)
-
-        def on_plane(coords):  # (2, n, n) plane coordinates -> loss
-            return f(np.moveaxis(plane.lift(np.moveaxis(coords, 0, -1)), -1, 0))
-
-        self.xs, self.ys, self.values = surface.grid(on_plane, *self.extent, n=resolution)
-        with np.errstate(all="ignore"):
-            self._plane_loss = [
-                (None, np.asarray(f(plane.lift(c).T), dtype=float))  # None: every snapshot
-                for c in self.coords
-            ]
 
     # -- drawing ------------------------------------------------------------------------------
 
@@ -284,7 +175,7 @@ class ContourView(View):
             (a for arrows in self.inner_ for a in arrows.values()), key=lambda a: a.get_zorder()
         )
         moving = [*self.path_, *self.arrow_, *inner, *self.point_]
-        if self.plane_ is not None and self._plane_loss is not None:
+        if self.terrain.path_loss is not None:
             self.note_ = ax.text(
                 0.02,
                 0.02,
@@ -356,7 +247,7 @@ class ContourView(View):
         else:
             paths = [xy[i] for xy, i in zip(self.coords, shown)]
             marks = [xy[:1] for xy in self.coords] + [self.minima.reshape(-1, 2)]
-        if self.plane_ is not None and self._plane_loss is not None:
+        if self.terrain.path_loss is not None:
             # The note on the plane's loss sits in the lower left corner, over any legend.
             to_data = (ax.transScale + ax.transLimits).inverted()
             marks.append(to_data.transform([(0.05, 0.04), (0.3, 0.04)]))
@@ -426,9 +317,7 @@ class ContourView(View):
         cbar.ax.yaxis.set_major_locator(LogLocator(numticks=6) if log else MaxNLocator(6))
         cbar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v)))
         cbar.ax.yaxis.set_minor_locator(NullLocator())
-        cbar.set_label(
-            "loss" if self.runs[0].meta.get("kind") != "function" else "f", fontsize="medium"
-        )
+        cbar.set_label("f" if self.runs[0].problem.is_function else "loss", fontsize="medium")
         cbar.ax.tick_params(labelsize="small")
 
     def _draw_curve(self, ax: Axes):
@@ -469,7 +358,7 @@ class ContourView(View):
             k = at(run, step)
             for name, arrow in arrows.items():
                 self._aim(arrow, run.params[k], self.inner[i][name][k], self.arrow_scale[i])
-        if self.plane_ is not None and self._plane_loss is not None:
+        if self.terrain.path_loss is not None:
             self.note_.set_text(self._note(step))
         return self.moving_
 
@@ -507,24 +396,18 @@ class ContourView(View):
             after = values[np.minimum(k + 1, n - 1)]
             shows = (k + 1 < n) & np.isfinite(after).all(axis=1)
             out[arrow] = Arrows(np.stack([values[k], after], axis=1), shows)
-        if self.plane_ is not None and self._plane_loss is not None:
+        if self.terrain.path_loss is not None:
             out[self.note_] = Notes([self._note(int(step)) for step in steps])
         return out
 
     def shadow_loss(self, i: int) -> np.ndarray | None:
-        """On a plane, the loss at run ``i``'s shadow on it at every snapshot (between the
-        snapshots evaluated, interpolated); None on an exact surface or where it is unknown."""
-        if self.plane_ is None or not self._plane_loss or self._plane_loss[i] is None:
-            return None
-        steps, known = self._plane_loss[i]  # steps None: every snapshot was evaluated
-        if steps is None:
-            return known
-        return np.interp(np.arange(len(self.runs[i].loss)), steps, known)
+        """On a plane, the loss at run ``i``'s shadow on it at every snapshot (`Terrain`)."""
+        return self.terrain.shadow_loss(i)
 
     def _note(self, step: int) -> str:
         """Per run, the loss recorded at ``step`` beside the loss at its shadow on the plane."""
         lines = []
-        for run, known in zip(self.runs[:NOTE_RUNS], self._plane_loss[:NOTE_RUNS]):
+        for run, known in zip(self.runs[:NOTE_RUNS], self.terrain.path_loss[:NOTE_RUNS]):
             k = at(run, step)
             who = f"{run.label}: " if len(self.runs) > 1 else ""
             text = f"{who}loss recorded {run.loss[k]:.4g}"

@@ -54,8 +54,14 @@ def can_draw(run: Run) -> bool:
     predictions the view can compute (a built-in one) or that were stored at training time."""
     cols = columns_of(run)
     if cols == 1:
-        return run.meta.get("model") in MODELS or "curve" in run.extras
-    return cols == 2 and "region" in run.extras
+        return run.problem.model in MODELS or _stored(run) == "curve"
+    return cols == 2 and _stored(run) == "region"
+
+
+def _stored(run: Run) -> str | None:
+    """The kind of predictions the run stores ("curve", "region"), or None."""
+    found = run.predictions
+    return None if found is None else found.kind
 
 
 class _Predictions:
@@ -65,24 +71,22 @@ class _Predictions:
 
     def __init__(self, run: Run, xs: np.ndarray | None, key: str):
         self.run = run
-        self.model = model = run.meta.get("model")
+        self.model = model = run.problem.model
         self.formula = MODELS[model].predict if key == "curve" and model in MODELS else None
-        self.probability = run.meta.get("loss") == "bce"
+        self.probability = run.problem.loss == "bce"
         self.xs = xs
         if self.formula is None:
-            if key not in run.extras:
+            stored = run.predictions
+            if stored is None or stored.kind != key:
                 raise GdvizError(
                     f"the fit view needs the model's predictions, and run {run.label!r} has "
                     "none: give Recorder.to_run the model (a built-in name or the network), "
                     "the loss and the data, or use view='contour' or 'loss'"
                 )
-            values = run.extras[key]
-            if values.ndim == (2 if key == "curve" else 3):  # one output, stored without its axis
-                values = values[..., None]
-            self.values = values
-            self.steps = run.extras.get(f"{key}_step", np.arange(len(values)))
+            self.values = values = stored.values
+            self.steps = stored.step
             if key == "curve" and xs is not None:
-                grid = run.extras["curve_x"]
+                grid = stored.x
                 self.values = np.stack(
                     [
                         np.stack([np.interp(xs, grid, v[:, c]) for c in range(v.shape[1])], -1)
@@ -150,8 +154,8 @@ class FitView(View):
             )
         check_together(self.runs, surface=False)
         self.columns = columns_of(first)
-        self.task = first.meta.get("task", "regression")
-        self.classes = int(first.meta.get("classes", 0))
+        self.task = first.problem.task or "regression"
+        self.classes = int(first.problem.classes or 0)
         self.y = first.y
         if self.columns == 1:
             self.x = one_column(first.x)
@@ -215,7 +219,7 @@ class FitView(View):
                 label=points,
                 zorder=2,
             )
-            ax.set_ylabel(run.meta.get("y_label", "y"))
+            ax.set_ylabel(run.problem.y_label or "y")
         else:
             # Binary: the points sit at their label, 0 or 1, under the probability of class 1.
             # Several classes: a strip of points along the bottom, coloured by class.
@@ -234,11 +238,11 @@ class FitView(View):
             ax.axhline(0.5, color="#bbbbbb", lw=0.8, ls="--", zorder=1)
         ax.set_xlim(self.xs[0], self.xs[-1])
         ax.set_ylim(*self.ylim)
-        ax.set_xlabel(run.meta.get("x_label", "x"))
+        ax.set_xlabel(run.problem.x_label or "x")
         ax.grid(True, color="#dddddd", linewidth=0.6, zorder=0)
         known = convergence.reachable(run) if self.task == "regression" else None
         if known is not None and known[1] is not None:  # where the fit is heading: dashed
-            best = MODELS[run.meta["model"]].predict(known[1], self.xs)
+            best = MODELS[run.problem.model].predict(known[1], self.xs)
             ax.plot(
                 self.xs,
                 best * np.ones_like(self.xs),
@@ -248,7 +252,7 @@ class FitView(View):
                 zorder=2.5,
                 label="least squares",
             )
-        formula = run.meta.get("formula", "model")
+        formula = run.problem.formula or "model"
         self.line_ = []
         for i, (r, pred) in enumerate(zip(self.runs, self.predictions_)):
             first = pred.at(0)
@@ -257,7 +261,7 @@ class FitView(View):
                     label = f"class {c}" if i == 0 else None
                     look = {"color": COLORS[c % len(COLORS)], "ls": ("-", "--", ":", "-.")[i % 4]}
                 else:
-                    if r.meta.get("model") in ("module", "mlp"):
+                    if r.problem.model in ("module", "mlp"):
                         fitted = formula
                     elif self.task == "binary":  # logistic regression: p = σ(m·x + b)
                         fitted = f"p = σ({formula})"
@@ -275,13 +279,13 @@ class FitView(View):
 
     def _draw_regions(self, ax: Axes):
         run = self.runs[0]
-        ex = run.extras
-        self.gx, self.gy = ex["region_x"], ex["region_y"]
+        stored = run.predictions
+        self.gx, self.gy = stored.x, stored.y
         self._mesh = np.meshgrid(self.gx, self.gy)
         extent = (self.gx[0], self.gx[-1], self.gy[0], self.gy[-1])
         ax.set_xlim(extent[:2])
         ax.set_ylim(extent[2:])
-        columns = run.meta.get("columns", ["x₁", "x₂"])
+        columns = run.problem.columns or ("x₁", "x₂")
         ax.set_xlabel(columns[0])
         ax.set_ylabel(columns[1])
         moving = []
@@ -331,7 +335,7 @@ class FitView(View):
                 zorder=3,
             )
             bar = ax.figure.colorbar(self.points_, ax=ax, shrink=0.9, pad=0.02)
-            bar.set_label(run.meta.get("y_label", "y"), fontsize="medium")
+            bar.set_label(run.problem.y_label or "y", fontsize="medium")
             bar.ax.tick_params(labelsize="small")
         moving.append(self.points_)
         handles = self._legend_handles()

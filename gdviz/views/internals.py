@@ -73,7 +73,7 @@ def vectors(run: Run) -> dict[str, np.ndarray]:
     state = run.state
     if "momentum_buffer" in state:
         out["velocity"] = -lr * after("momentum_buffer")
-    settings = run.meta.get("torch_optimizer")
+    settings = run.training.torch_optimizer
     settings = settings if isinstance(settings, dict) else {}
     betas, eps = settings.get("betas"), settings.get("eps", 1e-8)
     if (

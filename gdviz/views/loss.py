@@ -30,9 +30,9 @@ def edge_of_stability(run) -> tuple[np.ndarray, str] | None:
     and its name: ``2 / lr`` for gradient descent, ``(2 + 2β) / lr`` for heavy-ball momentum
     (β its momentum). None where no such line holds (adaptive optimisers, Nesterov) or the
     rate is unknown."""
-    settings = run.meta.get("torch_optimizer")
+    settings = run.training.torch_optimizer
     settings = settings if isinstance(settings, dict) else {}
-    if run.meta.get("optimizer") == "gd" or settings.get("class") == "SGD":
+    if run.training.optimizer == "gd" or settings.get("class") == "SGD":
         beta = settings.get("momentum", 0.0)
         if not isinstance(beta, (int, float)) or settings.get("nesterov") is True:
             return None

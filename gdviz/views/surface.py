@@ -25,11 +25,10 @@ def loss_function(run: Run) -> Callable[[np.ndarray], np.ndarray]:
     loss is the quadratic form θᵀ(AᵀA/n)θ − 2θᵀ(Aᵀy/n) + yᵀy/n: a grid costs O(grid · P²)
     whatever the number of data points.
     """
-    meta = run.meta
-    fn = function_of(meta)
+    fn = function_of(run.meta)
     if fn is not None:
         return fn.f
-    model, loss = meta.get("model"), meta.get("loss")
+    model, loss = run.problem.model, run.problem.loss
     x = one_column(run.x)
     if model not in MODELS or loss not in LOSSES or x is None or run.y is None:
         raise GdvizError(
@@ -67,13 +66,13 @@ def loss_function(run: Run) -> Callable[[np.ndarray], np.ndarray]:
 def minima(run: Run) -> np.ndarray:
     """Known minima of the run's loss, shape (k, P): the least-squares solution for a linear
     model under MSE or RMSE, a test function's known minima; empty when none is known."""
-    meta = run.meta
-    fn = function_of(meta)
+    fn = function_of(run.meta)
     if fn is not None:
         return np.array(fn.minima, dtype=float).reshape(-1, len(fn.variables))
     x = one_column(run.x)
-    if meta.get("model") in MODELS and meta.get("loss") in ("mse", "rmse") and x is not None:
-        a = features(meta["model"], x)
+    model, loss = run.problem.model, run.problem.loss
+    if model in MODELS and loss in ("mse", "rmse") and x is not None:
+        a = features(model, x)
         solution, *_ = np.linalg.lstsq(a, run.y, rcond=None)
         return solution[None, :]
     return np.empty((0, run.params.shape[1]))

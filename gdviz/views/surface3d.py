@@ -21,7 +21,8 @@ from matplotlib.axes import Axes
 from gdviz.errors import GdvizError
 from gdviz.views import surface
 from gdviz.views.base import View, at, number, trail, value_label
-from gdviz.views.contour import CMAP, PLANE_AXES, ContourView, star
+from gdviz.views.contour import CMAP, PLANE_AXES, star
+from gdviz.views.terrain import Terrain
 
 SIDE = 100  # mesh points a side: finer costs time on every frame; coarser saws a narrow valley
 TURN = 60.0  # degrees the camera turns, ending at a corner: a larger turn passes square to a side
@@ -44,13 +45,13 @@ class SurfaceView(View):
 
     def __init__(self, run_or_runs):
         super().__init__(run_or_runs)
-        flat = ContourView(self.runs)
+        flat = Terrain.of(self.runs)
         if flat.dim < 2:
             raise GdvizError(
                 "the surface view needs two parameters or more (a plane through them); "
                 "for one, use view='contour'"
             )
-        self.flat = flat
+        self.terrain = flat
         self.xs, self.ys, values = lowest(flat.xs, flat.ys, np.asarray(flat.values, float), SIDE)
         levels, self.log = surface.levels(values)
         # Height is log10(loss + soft), soft the contour view's lowest level: a plain log turns a
@@ -64,7 +65,7 @@ class SurfaceView(View):
             for m in flat.minima
             if self.xs[0] <= m[0] <= self.xs[-1] and self.ys[0] <= m[1] <= self.ys[-1]
         ]
-        if flat.plane_ is None and inside:
+        if flat.plane is None and inside:
             at_minima = surface.loss_function(self.runs[0])(np.array(inside).T)
             self.minima = np.column_stack([inside, self._height(at_minima)])
         self.paths = []
@@ -113,7 +114,7 @@ class SurfaceView(View):
             ccount=len(self.xs),
         )
         names = self.runs[0].param_names
-        plane = self.flat.plane_
+        plane = self.terrain.plane
         if plane is None:
             ax.set_xlabel(names[0])
             ax.set_ylabel(names[1])

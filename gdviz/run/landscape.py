@@ -1,0 +1,188 @@
+"""Typed, read-only views of what training stores in a run for the views: the loss landscape
+(`Landscape`, ``run.landscape``) and a network's predictions over its inputs (`Predictions`,
+``run.predictions``).
+
+Both live in the run file as arrays named ``extra.*``, unchanged since the first wave; these
+types are the one place that knows the names. Training builds them and calls ``store``; the
+views read ``run.landscape`` and ``run.predictions``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gdviz.errors import GdvizError
+from gdviz.run.plane import Plane
+from gdviz.system.files import atomic_path
+
+SURFACE = "surface"  # the kind of an exact surface over one or two parameters (not a plane)
+
+
+@dataclass(frozen=True, eq=False)
+class Landscape:
+    """The loss over a grid: a plane through parameter space, or the parameters themselves.
+
+    ``loss[j, i]`` is the loss at ``origin + a[i] * directions[0] + b[j] * directions[1]``.
+    On a plane (three or more parameters) ``kind`` is the plane's name (``"pca"``,
+    ``"random"``, ``"endpoints"``), ``explained`` the share of the paths' variance along each
+    direction, and ``path_loss`` the loss on the plane where this run's path projects, at the
+    snapshots ``path_step``. For a model of one or two parameters the grid is over the
+    parameters themselves: ``kind`` is ``"surface"``, ``origin`` zero and ``directions`` the
+    identity; with one parameter ``b`` is None and ``loss`` has shape ``(len(a),)``.
+    ``samples`` and ``stderr`` say how many examples each point's loss was averaged over and its
+    standard error, where the data was subsampled (None: all of it). Parameter vectors are in the
+    order of ``model.parameters()``.
+    """
+
+    kind: str
+    origin: np.ndarray
+    directions: np.ndarray
+    a: np.ndarray
+    b: np.ndarray | None
+    loss: np.ndarray
+    explained: np.ndarray | None = None
+    path_loss: np.ndarray | None = None
+    path_step: np.ndarray | None = None
+    samples: int | None = None
+    stderr: np.ndarray | None = None
+
+    @property
+    def plane(self) -> Plane | None:
+        """The plane as coordinates to project onto and lift from; None for an exact surface."""
+        if self.kind == SURFACE:
+            return None
+        explained = np.zeros(2) if self.explained is None else self.explained
+        return Plane(self.origin, self.directions, explained, self.kind)
+
+    @property
+    def extent(self) -> list[tuple[float, float]]:
+        """(lo, hi) of each grid axis."""
+        axes = [self.a] if self.b is None else [self.a, self.b]
+        return [(float(g[0]), float(g[-1])) for g in axes]
+
+    def to_csv(self, path: str | os.PathLike) -> Path:
+        """Write the grid as columns ``a,b,loss`` (one row a point; ``a,loss`` for one
+        parameter), atomically."""
+        path = Path(path)
+        if self.b is None:
+            table, head = np.column_stack([self.a, self.loss]), "a,loss"
+        else:
+            aa, bb = np.meshgrid(self.a, self.b)
+            table = np.column_stack([aa.ravel(), bb.ravel(), np.asarray(self.loss).ravel()])
+            head = "a,b,loss"
+        try:
+            with atomic_path(path) as tmp:
+                np.savetxt(tmp, table, delimiter=",", header=head, comments="", fmt="%.17g")
+        except OSError as exc:
+            raise GdvizError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return path
+
+    # -- the run file's names -----------------------------------------------------------------
+
+    @classmethod
+    def of(cls, extras: MutableMapping[str, Any], meta: dict) -> Landscape | None:
+        """The landscape stored in a run's ``extras`` (with its ``meta``), or None."""
+        if "plane_loss" in extras:
+            return cls(
+                kind=meta.get("plane", "pca"),
+                origin=extras["plane_origin"],
+                directions=extras["plane_dirs"],
+                a=extras["plane_a"],
+                b=extras["plane_b"],
+                loss=extras["plane_loss"],
+                explained=extras["plane_explained"],
+                path_loss=extras.get("plane_path_loss"),
+                path_step=_or_none(extras, "plane_path_step"),
+            )
+        if "surface_loss" in extras:
+            b = _or_none(extras, "surface_y")
+            dim = 1 if b is None else 2
+            return cls(
+                kind=SURFACE,
+                origin=np.zeros(dim),
+                directions=np.eye(dim),
+                a=extras["surface_x"],
+                b=b,
+                loss=extras["surface_loss"],
+            )
+        return None
+
+    def store(self, extras: MutableMapping[str, Any], meta: dict) -> None:
+        """Write this landscape into a run's ``extras`` (and the plane's name into ``meta``)."""
+        if self.kind == SURFACE:
+            extras["surface_x"] = self.a
+            extras["surface_loss"] = self.loss
+            if self.b is not None:
+                extras["surface_y"] = self.b
+            return
+        extras.update(
+            plane_origin=self.origin,
+            plane_dirs=self.directions,
+            plane_explained=self.explained,
+            plane_a=self.a,
+            plane_b=self.b,
+            plane_loss=self.loss,
+        )
+        if self.path_loss is not None:
+            extras["plane_path_loss"] = self.path_loss
+            extras["plane_path_step"] = self.path_step
+        meta["plane"] = self.kind
+
+    def same_plane(self, other: Landscape) -> bool:
+        """Whether ``other`` lies on the same plane (or the same parameters) as this one."""
+        return (
+            self.kind == other.kind
+            and np.array_equal(self.origin, other.origin)
+            and np.array_equal(self.directions, other.directions)
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Predictions:
+    """What a network predicted over its input space at some snapshots, for the fit view.
+
+    One input column (``kind="curve"``): ``values`` (S', G, C) over the grid ``x`` (G,). Two
+    (``"region"``): ``values`` (S', G, G, C) over ``x`` and ``y``, ``values[k, j, i]`` at
+    ``(x[i], y[j])``. ``step`` (S',) names the snapshots; ``C`` is one (a regression's value, a
+    binary classifier's probability of class 1) or the number of classes.
+    """
+
+    kind: str
+    values: np.ndarray
+    step: np.ndarray
+    x: np.ndarray
+    y: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, extras: MutableMapping[str, Any]) -> Predictions | None:
+        for kind in ("curve", "region"):
+            if kind in extras:
+                values = extras[kind]
+                if values.ndim == (2 if kind == "curve" else 3):  # stored without the C axis
+                    values = values[..., None]
+                step = _or_none(extras, f"{kind}_step")
+                return cls(
+                    kind=kind,
+                    values=values,
+                    step=np.arange(len(values)) if step is None else step,
+                    x=extras[f"{kind}_x"],
+                    y=_or_none(extras, "region_y") if kind == "region" else None,
+                )
+        return None
+
+    def store(self, extras: MutableMapping[str, Any]) -> None:
+        extras[self.kind] = self.values
+        extras[f"{self.kind}_step"] = self.step
+        extras[f"{self.kind}_x"] = self.x
+        if self.kind == "region":
+            extras["region_y"] = self.y
+
+
+def _or_none(extras, key: str):
+    return extras[key] if key in extras else None
