@@ -68,3 +68,10 @@ def finite_numbers(values, what: str) -> list[float]:
     if not all(math.isfinite(v) for v in out):
         raise GdvizError(f"{what} must be finite numbers, not {values!r}")
     return out
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type's name where it has none): what a
+    one-line error says of an exception raised by the user's own code."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -458,8 +458,10 @@ def test_four_columns_three_classes_logistic_regression_from_a_loop():
 
 def test_a_loss_that_differs_from_the_recorded_one_is_called_out():
     rec, model, x, y, loss_fn = own_loop()
-    with pytest.warns(UserWarning, match="differs from the loss recorded"):
+    with pytest.warns(UserWarning, match="differs from the loss recorded") as said:
         rec.to_run(x=x, y=y, model=model, loss=torch.nn.CrossEntropyLoss(label_smoothing=0.3))
+    # said at the caller's line, not inside gdviz (nor, a level too far, at "sys:1")
+    assert [w.filename for w in said if "differs" in str(w.message)] == [__file__]
 
 
 # -- bad input: one line, nothing written -----------------------------------------------------------

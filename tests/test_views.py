@@ -14,6 +14,7 @@ from gdviz.problems.formulas import MODELS
 from gdviz.run.plane import pca_plane
 from gdviz.views import ContourView, FitView, LossView
 from gdviz.views.surface import grid, levels, loss_function, minima
+from gdviz.views.terrain import Terrain
 
 
 def _quadratic_run():
@@ -427,7 +428,7 @@ def test_on_a_plane_the_3d_path_rides_at_the_loss_of_its_shadow():
     # the loss where its shadow on that plane lies (not the loss recorded off the plane).
     run = _quadratic_run()
     view = gdviz.animate(run, view="surface", frames=8).views[0]
-    flat = ContourView(run).terrain
+    flat = Terrain.of([run])
     coords, heights = view.paths[0]
     shadow = flat.plane.origin + coords @ flat.plane.dirs  # (S, 3): a, b, c on the plane
     predicted = shadow[:, :1] * run.x**2 + shadow[:, 1:2] * run.x + shadow[:, 2:]
@@ -510,5 +511,39 @@ def test_surface_view_stars_the_known_minima_on_the_surface_and_names_plane_shar
     assert "minima" in [t.get_text() for t in legend.get_texts()]
     assert legend.get_zorder() > stars[0].get_zorder()
     plane = gdviz.animate(runs["moons"], view="surface", frames=3).views[0]
-    share = plane.terrain.plane.explained
+    share = plane.plane.explained
     assert plane.ax_.get_xlabel() == f"direction 1 ({share[0]:.0%})"
+
+
+NOT_PER_RUN = {"runs", "colors", "moving_", "over_", "extent"}  # no arrays or artists of a run
+
+
+@pytest.mark.slow
+def test_every_per_run_list_of_a_view_is_declared_in_runwise():
+    # A view's per-run lists are thinned for long runs (gdviz.animation.rows) and tell the page
+    # whose each artist is: one a view's class leaves out of `runwise` would be missed. Three
+    # runs, so that no list of another kind has the runs' length by chance.
+    races = {
+        "rosenbrock": gdviz.sweep("rosenbrock", optimizer=["gd", "momentum", "adam"], steps=6),
+        "synthetic": gdviz.sweep("synthetic", lr=[0.05, 0.1, 0.2], steps=6),
+        "moons": gdviz.sweep("moons", lr=[0.01, 0.02, 0.05], steps=6),
+    }
+    seen = set()
+    for name, view in [
+        ("rosenbrock", "contour"),
+        ("rosenbrock", "loss"),
+        ("rosenbrock", "surface"),
+        ("synthetic", "fit"),
+        ("moons", "fit"),
+        ("moons", "contour"),
+    ]:
+        anim = gdviz.animate(races[name], view=view, frames=2)
+        for v in anim.views:
+            lists = {
+                k
+                for k, value in vars(v).items()
+                if isinstance(value, list) and len(value) == 3 and k not in NOT_PER_RUN
+            }
+            assert lists <= set(v.runwise), (name, view, lists - set(v.runwise))
+            seen |= {(type(v).__name__, k) for k in lists}
+    assert ("ContourView", "path_loss") in seen and ("FitView", "boundary_") in seen

@@ -13,7 +13,7 @@ import copy
 
 import numpy as np
 
-from gdviz.views.base import TRAIL, View, at, per_run
+from gdviz.views.base import TRAIL, at, per_run
 
 RUN_ARRAYS = ("params", "loss")
 
@@ -97,9 +97,6 @@ def _swap(view, runs, swaps) -> None:
     view.runs = [swaps[id(r)][1] if id(r) in swaps else r for r in view.runs]
     for name, items in per_run(view):
         setattr(view, name, [_thin(item, run, swaps) for item, run in zip(items, runs)])
-    for value in vars(view).values():
-        if value is not view and isinstance(value, View):
-            _swap(value, runs, swaps)  # a view inside the view (the 3-D view's flat one)
 
 
 def _thin(item, run, swaps):

@@ -124,11 +124,7 @@ def _hessian(run: Run) -> np.ndarray | None:
 
 def _stable_below(run: Run) -> str:
     hessian = _hessian(run)
-    if (
-        hessian is None
-        or run.problem.loss != "mse"
-        or run.training.optimizer not in ("gd", "sgd")
-    ):
+    if hessian is None or run.problem.loss != "mse" or run.training.optimizer not in ("gd", "sgd"):
         return ""
     top = np.linalg.eigvalsh(hessian)[-1]
     return f" (gradient descent is stable below 2/L = {2 / top:.3g} here)"

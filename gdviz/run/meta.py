@@ -19,12 +19,12 @@ def _of(cls, meta: Mapping[str, Any]):
     return cls(**{f.name: meta.get(f.name, f.default) for f in fields(cls)})
 
 
-def _to_meta(obj) -> dict[str, Any]:
-    """The fields that are set, in declaration order, as JSON values."""
+def _to_meta(obj, keep: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The fields that are set (and those in ``keep``), in declaration order, as JSON values."""
     out = {}
     for f in fields(obj):
         value = getattr(obj, f.name)
-        if value is not None:
+        if value is not None or f.name in keep:
             out[f.name] = list(value) if isinstance(value, tuple) else value
     return out
 
@@ -98,7 +98,5 @@ class Training:
     of = classmethod(_of)  # ``Training.of(run.meta)``
 
     def to_meta(self) -> dict[str, Any]:
-        out = _to_meta(self)
-        if self.steps is not None and self.seed is None:
-            out["seed"] = None  # train's runs say that no seed was given
-        return out
+        # train's runs say that no seed was given (null); a recording says nothing of one
+        return _to_meta(self, keep=("seed",) if self.steps is not None else ())

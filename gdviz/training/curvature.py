@@ -35,14 +35,33 @@ class Sharpness:
         self._batched = True  # the exact Hessian's rows by vmap, until an operation refuses
 
     def __call__(self) -> float:
-        value = self.objective()
-        grads = torch.autograd.grad(value, self.params, create_graph=True, allow_unused=True)
-        flat = torch.cat([_flat_or_zeros(g, p) for g, p in zip(grads, self.params)])
+        flat = self._gradient()
         if not flat.requires_grad:  # the loss is linear (or constant) in the parameters
             return 0.0
         if self.size <= EXACT:
             return float(torch.linalg.eigvalsh(self.hessian(flat))[-1])
         return self._lanczos(flat)
+
+    def curvature(self) -> float:
+        """The largest eigenvalue in size, |λ|: the curvature that bounds gradient descent's
+        stable rate, where a negative eigenvalue (a saddle, a hilltop) may outweigh the top
+        one. Exact up to `EXACT` parameters, else by Lanczos iteration from both ends."""
+        flat = self._gradient()
+        if not flat.requires_grad:
+            return 0.0
+        if self.size <= EXACT:
+            return float(torch.linalg.eigvalsh(self.hessian(flat)).abs().max())
+        top = self._lanczos(flat)
+        generator = torch.Generator().manual_seed(1)
+        start = torch.randn(self.size, generator=generator, dtype=torch.float64)
+        bottom, _ = lanczos(lambda v: -self._product(flat, v), start)
+        return max(abs(top), abs(bottom))
+
+    def _gradient(self) -> torch.Tensor:
+        """The flat gradient of ``objective()``, with its graph (to differentiate again)."""
+        value = self.objective()
+        grads = torch.autograd.grad(value, self.params, create_graph=True, allow_unused=True)
+        return torch.cat([_flat_or_zeros(g, p) for g, p in zip(grads, self.params)])
 
     def hessian(self, flat_grad: torch.Tensor) -> torch.Tensor:
         """The whole Hessian, symmetrised, in float64: every row in one batched backward pass

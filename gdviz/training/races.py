@@ -12,6 +12,7 @@ from pathlib import Path
 from gdviz.errors import GdvizError
 from gdviz.run import convergence
 from gdviz.run.record import Run
+from gdviz.training.options import Options
 from gdviz.training.train import Session
 
 
@@ -47,9 +48,10 @@ def sweep(data, *, optimizer=None, lr=None, **train_options) -> list[Run]:
     """
     optimizers = _listed(optimizer, "optimizer")
     rates = _listed(lr, "lr")
+    options = Options.of(**train_options)
     sessions, runs = [], []
     for name, rate in itertools.product(optimizers, rates):
-        session = Session(data, optimizer=name, lr=rate, **train_options)
+        session = Session(data, options.but(optimizer=name, lr=rate))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             run = session.run()

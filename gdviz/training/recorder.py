@@ -15,10 +15,10 @@ from gdviz.problems.formulas import LOSSES, MODELS
 from gdviz.run.plane import KINDS as PLANES
 from gdviz.run.plane import check_box
 from gdviz.run.record import Run
-from gdviz.training import landscape, predictions
-from gdviz.training.landscape import Evaluator, FlatModule
+from gdviz.training.landscape import FlatModule
 from gdviz.training.networks import LOSSES as NETWORK_LOSSES
-from gdviz.training.predictions import task_of
+from gdviz.training.rows import Rows
+from gdviz.training.store import describe_module
 
 
 def _names(name: str, tensor: torch.Tensor) -> list[str]:
@@ -105,14 +105,7 @@ class Recorder:
         self._scalars = all(t.numel() == 1 for t in self._tensors)
         offsets = np.cumsum([0] + [t.numel() for t in self._tensors])
         self._slices = [slice(int(a), int(b)) for a, b in itertools.pairwise(offsets)]
-        self._n = 0  # calls of record: training steps
-        self._kept = 0  # snapshots kept: rows of the buffers
-        self._params = np.empty((0, len(self.param_names)), self.dtype)
-        self._grads = np.empty((0, len(self.param_names)), self.dtype)
-        self._steps = np.empty(0, dtype=np.int64)
-        self._loss = np.empty(0)
-        self._state: dict[str, np.ndarray] = {}  # torch's name -> (rows, width), made when seen
-        self._rates = np.empty(0)
+        self._rows = Rows(len(self.param_names), self.dtype, self.every)
         self._optimizer = None
         live = flag(live, "live")
         self._live = None
@@ -137,12 +130,12 @@ class Recorder:
                 f"the {type(optimizer).__name__} optimiser updates none of the recorded tensors: "
                 "pass it the same ones (e.g. model.parameters() of the recorded model)"
             )
-        if self._n:
+        if self._rows.n:
             raise GdvizError(
                 "watch the optimiser before the first record, so every snapshot has its state"
             )
         self._optimizer = optimizer
-        self._rates = np.full(len(self._params), np.nan)
+        self._rows.keep_rates()
 
     @property
     def itemsize(self) -> int:
@@ -151,59 +144,13 @@ class Recorder:
 
     def reserve(self, steps: int) -> None:
         """Make room for ``steps`` calls of `record` (the buffers also grow on their own)."""
-        rows = -(-steps // self.every) + 1  # the kept snapshots, and the last one
-        if rows > len(self._params):
-            self._grow_rows(rows)
-        if steps > len(self._loss):
-            loss = np.empty(steps)
-            loss[: self._n] = self._loss[: self._n]
-            self._loss = loss
-
-    def _grow_rows(self, capacity: int) -> None:
-        # Preallocated buffers, doubled when full: one copy per tensor per step and no
-        # per-step Python lists (measured: lists of clones cost about twice as much). They are
-        # numpy arrays because indexing and assigning into a torch tensor costs microseconds a
-        # call, as much as a whole small training step (benchmarks/recording.py).
-        width = len(self.param_names)
-        try:
-            params = np.empty((capacity, width), self.dtype)
-            grads = np.zeros((capacity, width), self.dtype)
-            steps = np.empty(capacity, dtype=np.int64)
-        except MemoryError:
-            need = 2 * capacity * width * self.itemsize
-            raise GdvizError(
-                f"recording {capacity:,} snapshots of {width:,} numbers needs {need / 1e9:.1f} GB "
-                "of memory, more than is free: keep every k-th snapshot (Recorder(every=k)) "
-                "or use dtype='float32'"
-            ) from None
-        rows = min(self._kept + 1, len(self._params))  # the kept ones, and the latest call
-        params[:rows] = self._params[:rows]
-        grads[:rows] = self._grads[:rows]
-        steps[:rows] = self._steps[:rows]
-        self._params, self._grads, self._steps = params, grads, steps
-        for name, old in self._state.items():
-            self._state[name] = self._state_buffer(capacity)
-            self._state[name][:rows] = old[:rows]
-        if self._optimizer is not None:
-            rates = np.full(capacity, np.nan)
-            rates[:rows] = self._rates[:rows]
-            self._rates = rates
-
-    def _state_buffer(self, capacity: int) -> np.ndarray:
-        try:
-            return np.zeros((capacity, len(self.param_names)), self.dtype)
-        except MemoryError:
-            raise GdvizError(
-                f"recording the optimiser's state for {capacity:,} snapshots of "
-                f"{len(self.param_names):,} numbers needs more memory than is free: keep every "
-                "k-th snapshot (Recorder(every=k))"
-            ) from None
+        self._rows.reserve(steps)
 
     def _record_state(self, row: int) -> None:
         """Copy the optimiser's per-parameter state into ``row``: each tensor of a parameter's
         size, and each single number (such as ``step``) spread over the parameter's columns."""
-        opt = self._optimizer
-        self._rates[row] = opt.param_groups[0]["lr"]
+        opt, rows = self._optimizer, self._rows
+        rows.rates[row] = opt.param_groups[0]["lr"]
         for t, s in zip(self._tensors, self._slices):
             entry = opt.state.get(t)
             if not entry:
@@ -213,33 +160,23 @@ class Recorder:
                     continue
                 if value.numel() != 1 and value.numel() != s.stop - s.start:
                     continue  # a state of another shape (none of torch's own has one)
-                buffer = self._state.get(name)
-                if buffer is None:
-                    buffer = self._state[name] = self._state_buffer(len(self._params))
-                buffer[row, s] = _flat(value)
+                rows.state_of(name)[row, s] = _flat(value)
 
     def __len__(self) -> int:
-        return self._n
+        return self._rows.n
 
     def record(self, loss) -> float:
         """Copy the current parameters, their ``.grad`` and ``loss``; return the loss as a float."""
-        i = self._n
-        if i == len(self._loss):
-            grown = np.empty(2 * i)
-            grown[:i] = self._loss
-            self._loss = grown
+        rows = self._rows
+        i = rows.n
+        row = rows.next_row()
         value = loss.item() if isinstance(loss, torch.Tensor) else float(loss)
-        self._loss[i] = value
-        # Every call writes the row after the kept ones; the calls that are kept move on. So the
-        # latest call is always at hand, kept or not, for the run's last snapshot.
-        row = self._kept
-        if row + 1 >= len(self._params):
-            self._grow_rows(2 * len(self._params))
+        rows.loss[i] = value
         if self._scalars:  # the tutorials' m and b: a float each, no tensor copied at all
-            self._params[row] = [t.item() for t in self._tensors]
-            self._grads[row] = [0.0 if t.grad is None else t.grad.item() for t in self._tensors]
+            rows.params[row] = [t.item() for t in self._tensors]
+            rows.grads[row] = [0.0 if t.grad is None else t.grad.item() for t in self._tensors]
         else:
-            prow, grow = self._params[row], self._grads[row]
+            prow, grow = rows.params[row], rows.grads[row]
             for t, s in zip(self._tensors, self._slices):
                 prow[s] = _flat(t)
                 if t.grad is None:
@@ -248,14 +185,14 @@ class Recorder:
                     grow[s] = _flat(t.grad)
         if self._optimizer is not None:
             self._record_state(row)
-        self._steps[row] = i
+        rows.steps[row] = i
         if i % self.every == 0:
-            self._kept = row + 1
-        self._n = i + 1
+            rows.kept = row + 1
+        rows.n = i + 1
         live = self._live
         if live is not None and time.perf_counter() >= live.next:
-            two = self._params[: self._kept] if self._params.shape[1] == 2 else None
-            live.tick(self._n, self._loss, two)
+            two = rows.params[: rows.kept] if rows.width == 2 else None
+            live.tick(rows.n, rows.loss, two)
         return value
 
     def to_run(
@@ -317,24 +254,25 @@ class Recorder:
             meta["loss"] = loss
         run = self.snapshot_run(x=x, y=y, meta=meta, stacklevel=3)
         if network:
-            _describe(run, forward, x_t, y_t, loss, loss_fn, plane=plane, box=box, seed=seed)
+            describe_module(run, forward, x_t, y_t, loss, loss_fn, plane=plane, box=box, seed=seed)
         if self._live is not None:
             self._live.finish(run)
         return run
 
     def snapshot_run(self, *, x=None, y=None, meta=None, stacklevel: int = 2) -> Run:
         """The recording as a `Run` and nothing more (no landscape): what `to_run` starts from."""
-        n = self._n
+        kept = self._rows
+        n = kept.n
         if n == 0:
             raise GdvizError("nothing was recorded: call record(loss) in the loop first")
-        rows = self._kept + (1 if (n - 1) % self.every else 0)  # the last call, if not kept
-        params = self._params[:rows].astype(np.float64)
-        grads = self._grads[:rows].astype(np.float64)
-        steps = self._steps[:rows].copy()
-        full = self._loss[:n].copy()
+        rows = kept.kept + (1 if (n - 1) % self.every else 0)  # the last call, if not kept
+        params = kept.params[:rows].astype(np.float64)
+        grads = kept.grads[:rows].astype(np.float64)
+        steps = kept.steps[:rows].copy()
+        full = kept.loss[:n].copy()
         losses = full[steps]
-        state = {k: v[:rows].astype(np.float64) for k, v in self._state.items()}
-        rates = self._rates[:rows].copy() if self._optimizer is not None else None
+        state = {k: v[:rows].astype(np.float64) for k, v in kept.state.items()}
+        rates = kept.rates[:rows].copy() if kept.rates is not None else None
         # The first step whose loss, or whose kept parameters, are not finite.
         bad_loss = ~np.isfinite(full)
         bad_rows = ~np.isfinite(params).all(axis=1)
@@ -388,79 +326,6 @@ def _settings(optimizer: torch.optim.Optimizer) -> dict:
         if isinstance(optimizer.param_groups[0].get(key), bool):
             settings[key] = optimizer.param_groups[0][key]
     return settings
-
-
-def _describe(run, forward, x, y, loss, loss_fn, *, plane, box, seed) -> None:
-    """Store the network's landscape and predictions in ``run``, after checking that the model
-    and the loss give one finite number that matches what was recorded."""
-    task, how = task_of(loss)
-    if task == "multiclass" and y.is_floating_point() and y.ndim == 1:
-        y = y.long()  # class labels given as floats
-    x = x.to(forward.dtype) if x.is_floating_point() else x
-
-    def loss_at(flat):
-        value = loss_fn(forward(flat, x), y)
-        if not isinstance(value, torch.Tensor) or value.numel() != 1:
-            shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
-            raise GdvizError(
-                f"the loss must give one number, but it gives {shape} "
-                "(a loss with reduction='none'?)"
-            )
-        return value.reshape(())
-
-    final = torch.as_tensor(run.params[-1], dtype=forward.dtype, device=forward.device)
-    errors = (RuntimeError, ValueError, IndexError, TypeError)
-    with forward.evaluating(), torch.no_grad():
-        try:
-            out = forward(final, x)
-        except errors as exc:
-            raise GdvizError(
-                f"the model cannot take x (shape {tuple(x.shape)}): {_first_line(exc)}"
-            ) from None
-        try:
-            value = float(loss_at(final))
-        except GdvizError:
-            raise
-        except errors as exc:
-            raise GdvizError(
-                f"the loss cannot be computed from the model's output (shape "
-                f"{tuple(out.shape)}) and y (shape {tuple(y.shape)}): {_first_line(exc)}"
-            ) from None
-    recorded = run.loss[-1]
-    if not np.isclose(value, recorded, rtol=1e-3, atol=1e-6 * max(1.0, abs(recorded))):
-        warnings.warn(
-            f"the loss computed from model, loss, x and y at the last snapshot ({value:.6g}) "
-            f"differs from the loss recorded there ({recorded:.6g}): the landscape shows the "
-            "former (dropout or batch norm in training mode, or other data or loss?)",
-            UserWarning,
-            stacklevel=4,
-        )
-    if task != "regression":
-        labels = run.y
-        run.meta.update(task=task, classes=max(2, int(np.nanmax(labels)) + 1))
-    with forward.evaluating():
-        evaluate = Evaluator(loss_at, dtype=forward.dtype, device=forward.device, size=len(x))
-        landscape.attach(
-            [run],
-            evaluate,
-            plane=plane,
-            shapes=forward.shapes,
-            box=box,
-            seed=seed,
-            on_plane=landscape.first_layer_shortcut(forward, loss_fn, x, y),
-        )
-    predictions.attach(
-        run,
-        forward,
-        how=how,
-        input_shape=tuple(x.shape[1:]),
-        numeric_inputs=x.is_floating_point(),
-    )
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 def _loss_callable(loss):

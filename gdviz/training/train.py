@@ -1,54 +1,35 @@
 """`train`: gradient descent with PyTorch autograd, recorded snapshot by snapshot.
 
-What can be minimised: a preset's fit (the tutorials' data), data of the user's own (one input
-column or several, values or class labels) under a built-in model, gdviz's ``mlp`` or any
-``torch.nn.Module``; a named test function, a formula in x and y, or any Python callable of a
-parameter vector. Where the views cannot compute the loss surface with numpy (a network, a
-callable), `gdviz.training.landscape` computes it once here and stores it in the run.
+`train` takes its keywords as one `Options`; `gdviz.training.objective` resolves what is
+minimised from them, and `Session` here trains it. Where the views cannot compute the loss
+surface with numpy (a network, a callable), `gdviz.training.store` computes it once and stores
+it in the run.
 """
 
 from __future__ import annotations
 
-import contextlib
-import copy
 import math
-import re
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
 
 import numpy as np
 import torch
 
-from gdviz.errors import (
-    GdvizError,
-    finite_numbers,
-    flag,
-    one_of,
-    positive,
-    whole,
-)
+from gdviz.errors import GdvizError, first_line, positive, whole
 from gdviz.problems import schedules
-from gdviz.problems.data import PRESETS, as_xy
-from gdviz.problems.formulas import LOSS_NAMES, LOSSES, MODELS, mse_hessian
-from gdviz.problems.functions import FUNCTIONS, formula
 from gdviz.problems.optimizers import OPTIMIZERS, default_lr
 from gdviz.run import convergence
-from gdviz.run.plane import KINDS as PLANES
-from gdviz.run.plane import check_box
+from gdviz.run.meta import Training
 from gdviz.run.record import Run
-from gdviz.run.scaling import Scaling
 from gdviz.system import interrupts
 from gdviz.system.files import available_memory
 from gdviz.system.progress import Progress
-from gdviz.training import landscape, predictions
 from gdviz.training.curvature import Sharpness
-from gdviz.training.networks import HIDDEN, mlp
-from gdviz.training.networks import LOSSES as NETWORK_LOSSES
+from gdviz.training.objective import resolve
+from gdviz.training.options import Options
 from gdviz.training.recorder import Recorder
+from gdviz.training.store import store
 
-DATA_STEPS = 200  # steps for user data, which carries no setup of its own
-NETWORK_MODELS = ("mlp",)
 PROGRESS_AFTER = 2.0  # seconds of training before a progress bar shows on a terminal
 
 
@@ -158,24 +139,26 @@ def train(
     """
     session = Session(
         data,
-        model=model,
-        loss=loss,
-        optimizer=optimizer,
-        lr=lr,
-        steps=steps,
-        init=init,
-        seed=seed,
-        zero_grad=zero_grad,
-        names=names,
-        box=box,
-        plane=plane,
-        hidden=hidden,
-        standardize=standardize,
-        batch_size=batch_size,
-        schedule=schedule,
-        every=every,
-        curvature=curvature,
-        **optimizer_options,
+        Options(
+            model=model,
+            loss=loss,
+            optimizer=optimizer,
+            lr=lr,
+            steps=steps,
+            init=init,
+            seed=seed,
+            zero_grad=zero_grad,
+            names=names,
+            box=box,
+            plane=plane,
+            hidden=hidden,
+            standardize=standardize,
+            batch_size=batch_size,
+            schedule=schedule,
+            every=every,
+            curvature=curvature,
+            optimizer_options=optimizer_options,
+        ),
     )
     run = session.run()
     if run.diverged_at is not None:
@@ -188,360 +171,34 @@ def train(
 
 
 class Session:
-    """One training, resolved from `train`'s arguments: what to minimise, from where, and how.
+    """One training: an `Objective` (what is minimised, resolved once from `train`'s data and
+    `Options`) and the loop that minimises it.
 
     `run` trains and records; `describe` then stores what the views cannot compute without
     torch (the loss landscape and a network's predictions) in the runs, which may be several
     runs of sessions on the same problem drawn together (a race), sharing one landscape.
     """
 
-    def __init__(
-        self,
-        data,
-        *,
-        model=None,
-        loss=None,
-        optimizer=None,
-        lr=None,
-        steps=None,
-        init=None,
-        seed=None,
-        zero_grad=True,
-        names=None,
-        box=None,
-        plane="pca",
-        hidden=None,
-        standardize=False,
-        batch_size=None,
-        schedule=None,
-        every=1,
-        curvature=False,
-        **options,
-    ):
-        if seed is not None:
-            seed = whole(seed, "seed", minimum=0)
-            torch.manual_seed(seed)
-        self.seed = seed
-        self.zero_grad = flag(zero_grad, "zero_grad")
-        self.options = options
-        if plane not in PLANES:
-            raise GdvizError(f"unknown plane {plane!r}: use one of {', '.join(PLANES)}")
-        self.plane = plane
-        self.meta: dict[str, Any] = {}
-        self.module: torch.nn.Module | None = None
-        self.forward: landscape.FlatModule | None = None
-        self.x = self.y = None
-        self.shapes: list[tuple[int, ...]] | None = None
-        self.standardize = bool(standardize)
-        self.scaling: Scaling | None = None
-        self.every = whole(every, "every", minimum=1)
-        self.curvature = flag(curvature, "curvature")
-        # What the views cannot evaluate with numpy, as a function of the flat parameters.
-        self.loss_at: Callable[[torch.Tensor], torch.Tensor] | None = None
-        self.loss_size = 1
-
-        own_lr = None  # a preset's rate for its own optimiser
-        if isinstance(data, str) and data in PRESETS:
-            gd_lr, own_lr = self._preset(data, model, loss, optimizer, steps, init, hidden)
-        elif isinstance(data, str) or (callable(data) and not isinstance(data, torch.nn.Module)):
-            if model is not None or loss is not None or hidden is not None:
-                raise GdvizError("a function to minimise takes no model, loss or hidden layers")
-            if self.standardize:
-                raise GdvizError("standardize rescales data; a function to minimise has none")
-            gd_lr, own_lr = self._function(data, optimizer, steps, init, names)
-        else:
-            try:
-                x, y = data
-            except (TypeError, ValueError):
-                raise GdvizError(
-                    "data must be a preset name, a formula, an (x, y) pair or a callable"
-                ) from None
-            x, y = as_xy(x, y)
-            self.meta.update(source="data", kind="data")
-            optimizer = "gd" if optimizer is None else optimizer
-            one_of(optimizer, OPTIMIZERS, "optimizer")
-            self.optimizer = optimizer
-            self.steps = whole(DATA_STEPS if steps is None else steps, "steps", minimum=1)
-            model = ("line" if x.ndim == 1 else "mlp") if model is None else model
-            gd_lr = self._data(x, y, model, "mse" if loss is None else loss, init, hidden)
-        if names is not None and self.meta.get("kind") != "function":
-            raise GdvizError("names are for a function's parameters; a model names its own")
-        if box is not None:
-            self.box = check_box(box, min(len(self.recorder.param_names), 2))
-            self.meta["box"] = [list(b) for b in self.box]
-        else:
-            self.box = None
-        if lr is None and own_lr is not None:
-            lr = own_lr
+    def __init__(self, data, options: Options):
+        self.options = o = options
+        if o.seed is not None:
+            torch.manual_seed(o.seed)
+        self.objective = found = resolve(data, o)
+        self.recorder = Recorder(found.tensors, names=found.names, every=o.every)
+        lr = o.lr
+        if lr is None and found.own_lr is not None:
+            lr = found.own_lr
         elif lr is None:
-            lr = gd_lr if self.optimizer in ("gd", "sgd") else default_lr(self.optimizer, gd_lr)
+            gd_lr = found.gd_lr
+            lr = gd_lr if found.optimizer in ("gd", "sgd") else default_lr(found.optimizer, gd_lr)
         self.lr = positive(lr, "lr")
-        self.batches = self._batches(batch_size)
+        self.batch_size, self.batches = self._batches(o.batch_size)
         self.step, self.clear, self.rate, opt = _stepper(
-            self.optimizer, self.lr, self.params, self.options, schedule, self.steps
+            found.optimizer, self.lr, found.params, o.optimizer_options, o.schedule, found.steps
         )
-        if OPTIMIZERS[self.optimizer].cls is not None:
+        if OPTIMIZERS[found.optimizer].cls is not None:
             self.recorder.watch(opt)  # its state at each snapshot, into run.state
-        if schedule is not None:
-            self.meta["schedule"] = schedule
         self._check_memory()
-
-    # -- what is minimised --------------------------------------------------------------------
-
-    def _preset(self, name, model, loss, optimizer, steps, init, hidden):
-        """Set up a preset; returns gradient descent's rate and the rate for this optimiser if
-        the preset names one (its own optimiser's)."""
-        preset = PRESETS[name]
-        x, y = preset.data(self.seed)
-        self.meta.update(
-            source=preset.name,
-            kind="data",
-            title=preset.title,
-            x_label=preset.x_label,
-            y_label=preset.y_label,
-        )
-        if preset.columns:
-            self.meta["columns"] = list(preset.columns)
-        optimizer = preset.optimizer if optimizer is None else optimizer
-        one_of(optimizer, OPTIMIZERS, "optimizer")
-        self.optimizer = optimizer
-        self.steps = whole(preset.steps if steps is None else steps, "steps", minimum=1)
-        if init is None and (model is None or model == preset.model):
-            init = preset.init
-        model = preset.model if model is None else model
-        fitted_lr = self._data(x, y, model, preset.loss if loss is None else loss, init, hidden)
-        gd_lr = preset.lr if preset.optimizer == "gd" else preset.gd_lr
-        own_lr = preset.lr if optimizer == preset.optimizer else None
-        if self.standardize and self.module is None:
-            # The preset's rates were tuned for its raw data; the standardised data has its own
-            # curvature. An adaptive optimiser's rate is in parameter units and stays.
-            gd_lr = fitted_lr
-            own_lr = own_lr if OPTIMIZERS[optimizer].gd_factor is None else None
-        return gd_lr, own_lr
-
-    def _function(self, data, optimizer, steps, init, names):
-        """Set up a function to minimise; returns gradient descent's rate and, for a named
-        function, the rate its classic picture uses for this optimiser."""
-        optimizer = "gd" if optimizer is None else optimizer
-        one_of(optimizer, OPTIMIZERS, "optimizer")
-        self.optimizer = optimizer
-        if isinstance(data, str):
-            if data in FUNCTIONS:
-                fn = FUNCTIONS[data]
-            else:
-                try:
-                    fn = formula(data)
-                except GdvizError:
-                    if not re.fullmatch(r"[A-Za-z_][\w-]*", data):
-                        raise  # a formula with a mistake: its own message names it
-                    choices = ", ".join([*PRESETS, *FUNCTIONS])
-                    raise GdvizError(
-                        f"unknown data {data!r}: use one of {choices}, a formula in x and y, "
-                        "or an (x, y) pair"
-                    ) from None
-            f, variables = fn.f, fn.variables
-            self.meta.update(source=fn.name, kind="function", title=fn.formula)
-            if fn.name == "formula":
-                self.meta["expression"] = fn.source
-            if init is None and fn.init is None:
-                raise GdvizError(f"formula {data!r} needs a start: init=(x, y)")
-            init = fn.init if init is None else init
-            default_steps = fn.steps
-            classic_lr = fn.rate(optimizer)
-        else:
-            f, variables = data, None
-            label = getattr(data, "__name__", type(data).__name__)
-            self.meta.update(source="function", kind="function")
-            self.meta["title"] = "f" if label == "<lambda>" else label
-            if init is None:
-                raise GdvizError("a function to minimise needs a start: init=[...]")
-            default_steps = DATA_STEPS
-            classic_lr = None
-        values = finite_numbers(init, "init")
-        if variables is None:
-            if names is None:
-                variables = tuple(f"p{i}" for i in range(len(values)))
-            else:
-                if isinstance(names, str) or not all(isinstance(n, str) for n in _iterable(names)):
-                    raise GdvizError(f"names must be a list of strings, not {names!r}"[:200])
-                variables = tuple(names)
-                if len(variables) != len(values) or len(set(variables)) != len(variables):
-                    raise GdvizError(
-                        f"names must be {len(values)} different names, one per init value"
-                    )
-            self.loss_at = lambda theta: _scalar(f(theta))
-            shown = ", ".join(variables) if len(variables) <= 4 else "p"
-            self.meta["title"] += f"({shown})"
-        elif len(values) != len(variables):
-            count = f"{len(variables)} parameter{'s' if len(variables) > 1 else ''}"
-            raise GdvizError(
-                f"init has {len(values)} values; the function has {count} ({', '.join(variables)})"
-            )
-        self.steps = whole(default_steps if steps is None else steps, "steps", minimum=1)
-        dtype = torch.get_default_dtype()
-        theta = torch.tensor(values, dtype=dtype, requires_grad=True)
-        self.params = [theta]
-        self.recorder = self._recorder([theta], names=variables)
-        self.objective = lambda idx=None: f(theta)
-        self._check_start(variables, values)
-        if classic_lr is not None:
-            return classic_lr, classic_lr
-        return _curvature_lr_of(f, values), None
-
-    def _data(self, x, y, model, loss, init, hidden) -> float:
-        self.x, self.y = x, y
-        columns = 1 if x.ndim == 1 else x.shape[1]
-        if not (isinstance(loss, str) or callable(loss)):
-            raise GdvizError(f"loss must be a name or a callable, not {type(loss).__name__}")
-        if isinstance(loss, str):
-            one_of(loss, LOSS_NAMES, "loss")
-            _check_labels(loss, y)
-        if hidden is not None and model != "mlp":
-            raise GdvizError("hidden sets the layers of model='mlp' only")
-        dtype = torch.get_default_dtype()
-        task = predictions.task_of(loss)[0]
-        builtin = isinstance(model, str) and model in MODELS
-        if builtin and columns != 1:
-            raise GdvizError(
-                f"model {model!r} takes one input column; x has {columns}: use model='mlp' "
-                "or a torch.nn.Module"
-            )
-        if self.standardize:
-            self.scaling = Scaling.of(x, y, task, loss, centred=model != "proportional")
-            x_fit, y_fit = self.scaling.inputs(x), self.scaling.targets(y)
-            self.meta["standardized"] = self.scaling.jsonable()
-        else:
-            x_fit, y_fit = x, y
-        y_t = torch.as_tensor(y_fit, dtype=torch.long if task == "multiclass" else dtype)
-        x_t = torch.as_tensor(x_fit, dtype=dtype)
-        self.n = len(x)
-
-        if builtin:
-            if loss == "cross_entropy":
-                raise GdvizError(
-                    "cross_entropy needs one score per class: use model='mlp' or a network "
-                    "(for two classes, loss='bce' with a built-in model is logistic regression)"
-                )
-            self.x, x_t = x.reshape(-1), x_t.reshape(-1)
-            spec = MODELS[model]
-            values = [0.0] * len(spec.param_names) if init is None else init
-            values = _init(values, len(spec.param_names), ", ".join(spec.param_names))
-            if self.scaling is not None:
-                self.to_raw = self.scaling.parameter_map(model)
-                if init is not None:  # given in the data's units: the same line, rescaled
-                    values = self.to_raw.inverse(values).tolist()
-            theta = torch.tensor(values, dtype=dtype, requires_grad=True)
-            self.params = [theta]
-            self.recorder = self._recorder([theta], names=spec.param_names)
-            loss_of = LOSSES[loss] if isinstance(loss, str) else loss
-            self.objective = lambda idx=None: loss_of(
-                spec.predict(theta, _rows(x_t, idx)), _rows(y_t, idx)
-            )
-            if not isinstance(loss, str):  # the views cannot evaluate a callable loss
-                if self.scaling is not None:
-                    raise GdvizError("standardize works with a named loss, not a callable")
-                self.loss_at = lambda th: _scalar(loss_of(spec.predict(th, x_t), y_t))
-                self.loss_size = len(x)
-            self.meta.update(model=model, formula=spec.formula)
-            self._set_loss_meta(loss)
-            self._check_start(spec.param_names, values)
-            return _curvature_lr(model, np.asarray(x_fit).reshape(-1), loss)
-
-        if isinstance(model, str) and model in NETWORK_MODELS:
-            outputs = int(y.max()) + 1 if loss == "cross_entropy" else 1
-            module = mlp(
-                columns,
-                outputs,
-                hidden=HIDDEN if hidden is None else hidden,
-                seed=0 if self.seed is None else self.seed,
-            )
-            self.meta.update(model="mlp", formula=_describe_mlp(module, columns, outputs))
-        elif isinstance(model, torch.nn.Module):
-            module = copy.deepcopy(model).to(dtype)
-            self.meta.update(model="module", formula=type(model).__name__)
-        elif isinstance(model, str):
-            one_of(model, (*MODELS, *NETWORK_MODELS), "model")
-        else:
-            raise GdvizError(
-                f"model must be a name ({', '.join([*MODELS, *NETWORK_MODELS])}) or a "
-                f"torch.nn.Module, not {type(model).__name__} {model!r}"
-            )
-        named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
-        if not named:
-            raise GdvizError(f"the model {type(module).__name__} has no trainable parameters")
-        self.params = [p for _, p in named]
-        if init is not None:
-            values = _init(init, sum(p.numel() for p in self.params), "the module's")
-            with torch.no_grad():
-                torch.nn.utils.vector_to_parameters(torch.tensor(values, dtype=dtype), self.params)
-        self.module = module
-        self.recorder = self._recorder(dict(named))
-        self.forward = landscape.FlatModule(module, self.params)
-        self.shapes = self.forward.shapes
-        inputs = x_t if x.ndim == 2 else x_t[:, None]
-        loss_of = NETWORK_LOSSES[loss] if isinstance(loss, str) else loss
-        self.objective = lambda idx=None: loss_of(module(_rows(inputs, idx)), _rows(y_t, idx))
-        scale = 1.0 if self.scaling is None else self.scaling.loss_scale
-        self.loss_at = lambda flat: _scalar(loss_of(self.forward(flat, inputs), y_t)) * scale
-        self.loss_size = len(x)
-        self.inputs = inputs
-        shortcut = landscape.first_layer_shortcut(
-            self.forward, lambda out, t: loss_of(out, t) * scale, inputs, y_t
-        )
-        self.on_plane = shortcut
-        self.how = predictions.task_of(loss)[1]
-        self._set_loss_meta(loss)
-        self._check_start(None, None)
-        return 0.01
-
-    def _recorder(self, tensors, names=None) -> Recorder:
-        return Recorder(tensors, names=names, every=self.every)
-
-    def _set_loss_meta(self, loss) -> None:
-        if isinstance(loss, str):
-            self.meta["loss"] = loss
-        else:
-            self.meta["loss"] = getattr(loss, "__name__", type(loss).__name__)
-        task = predictions.task_of(loss)[0]
-        if task != "regression":
-            self.meta.update(task=task, classes=max(2, int(self.y.max()) + 1))
-
-    def _check_start(self, names, values) -> None:
-        """Evaluate the objective once: a loss that cannot be computed or is not one finite
-        number is said now, in one line, before any training."""
-        what = "the function" if self.meta["kind"] == "function" else "the loss"
-        try:
-            with _evaluating(self.module):  # no dropout noise, no batch-norm statistics moved
-                value = self.objective()
-        except GdvizError:
-            raise
-        except Exception as exc:  # the user's own code: whatever it raises, said in one line
-            raise GdvizError(
-                f"{what} cannot be computed at the start: {type(exc).__name__}: {_first_line(exc)}"
-            ) from None
-        if not isinstance(value, torch.Tensor):
-            raise GdvizError(f"{what} must give a torch tensor, not a {type(value).__name__}")
-        if not (value.is_floating_point() and value.requires_grad):
-            raise GdvizError(
-                f"{what} must be a real number computed from the parameters with torch "
-                f"operations (it gives a {value.dtype} tensor"
-                + (")" if value.requires_grad else " that does not depend on them)")
-            )
-        if value.numel() != 1:
-            raise GdvizError(
-                f"the loss must be one number, but it is a tensor of shape {tuple(value.shape)} "
-                "(a loss with reduction='none'?)"
-            )
-        if not math.isfinite(value.item()):
-            where = ""
-            if names is not None:
-                where = " (" + ", ".join(f"{n} = {v:g}" for n, v in zip(names, values)) + ")"
-            what = "the function" if self.meta["kind"] == "function" else "the loss"
-            raise GdvizError(f"{what} is not finite at the start{where}: {value.item()}")
-        for p in self.params:
-            p.grad = None
-
-    # -- training -----------------------------------------------------------------------------
 
     def run(self) -> Run:
         """Train, recording a snapshot before each update and after the last.
@@ -549,148 +206,114 @@ class Session:
         Each snapshot holds the full-data loss; with minibatches, the gradient recorded is the
         minibatch's, the one the update uses.
         """
-        rec = self.recorder
-        rates = np.empty(self.steps + 1)
-        sharpness = np.full(self.steps + 1, np.nan) if self.curvature else None
-        hessian = Sharpness(self._full_objective, self.params) if self.curvature else None
-        with Progress("training", self.steps, unit="steps", delay=PROGRESS_AFTER) as bar:
-            for t in range(self.steps + 1):
-                if self.zero_grad or t == 0:
+        found, o, rec = self.objective, self.options, self.recorder
+        steps = found.steps
+        rates = np.empty(steps + 1)
+        sharpness = np.full(steps + 1, np.nan) if o.curvature else None
+        hessian = Sharpness(found.full_loss, found.params) if o.curvature else None
+        with Progress("training", steps, unit="steps", delay=PROGRESS_AFTER) as bar:
+            for t in range(steps + 1):
+                if o.zero_grad or t == 0:
                     self.clear()
                 batch = None if self.batches is None else next(self.batches)
                 try:
-                    value = self.objective(batch)
+                    value = found.loss(batch)
                     value.backward()
                 except GdvizError:
                     raise
                 except Exception as exc:  # the user's own function failed mid-way
                     raise GdvizError(
-                        f"training stopped at step {t}: {type(exc).__name__}: {_first_line(exc)}"
+                        f"training stopped at step {t}: {type(exc).__name__}: {first_line(exc)}"
                     ) from None
                 if batch is not None:  # the full data's loss, deterministic (eval mode)
-                    with torch.no_grad(), _evaluating(self.module):
-                        value = self.objective()
+                    with torch.no_grad():
+                        value = found.full_loss()
                 rates[t] = self.rate()
                 if not math.isfinite(rec.record(value)):
                     break
-                if hessian is not None and (t % self.every == 0 or t == self.steps):
+                if hessian is not None and (t % o.every == 0 or t == steps):
                     sharpness[t] = hessian()
-                if t < self.steps:
+                if t < steps:
                     self.step()
                 bar.update(t)
-        meta = dict(
-            self.meta,
-            optimizer=self.optimizer,
+        training = Training(
+            optimizer=found.optimizer,
             lr=self.lr,
-            steps=self.steps,
-            seed=self.seed,
-            zero_grad=self.zero_grad,
-            options=_jsonable(self.options),
+            steps=steps,
+            seed=o.seed,
+            zero_grad=o.zero_grad,
+            options=_jsonable(o.optimizer_options),
+            batch_size=self.batch_size,
+            schedule=o.schedule,
         )
-        if self.batches is not None:
-            meta["batch_size"] = self.batch_size
+        meta = {**found.problem.to_meta(), **training.to_meta()}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # said by the caller, at its line
-            run = rec.snapshot_run(x=self.x, y=self.y, meta=meta)
+            run = rec.snapshot_run(x=found.x, y=found.y, meta=meta)
         run.lr = rates[run.step]
         if sharpness is not None:
             run.sharpness = sharpness[run.step]
-        if self.scaling is not None:
-            self.scaling.to_data_units(run, getattr(self, "to_raw", None))
+        if found.scaling is not None:
+            found.scaling.to_data_units(run, found.to_raw)
         return run
 
-    def _full_objective(self) -> torch.Tensor:
-        """The loss on all the data, as `describe` and the views see it (eval mode)."""
-        with _evaluating(self.module):
-            return self.objective()
-
-    def _batches(self, batch_size) -> Iterator[torch.Tensor] | None:
-        """Minibatches of row indices: a seeded shuffle each epoch, cut in order."""
+    def _batches(self, batch_size) -> tuple[int | None, Iterator[torch.Tensor] | None]:
+        """The batch size and minibatches of row indices: a seeded shuffle each epoch, cut in
+        order (None and None: every update sees all the data)."""
         if batch_size is None:
-            return None
+            return None, None
         size = whole(batch_size, "batch_size", minimum=1)
-        if self.x is None:
+        n = self.objective.n
+        if self.objective.x is None:
             raise GdvizError("batch_size needs data to draw batches from; a function has none")
-        self.batch_size = size = min(size, self.n)
-        generator = torch.Generator().manual_seed(0 if self.seed is None else self.seed)
+        size = min(size, n)
+        seed = self.options.seed
+        generator = torch.Generator().manual_seed(0 if seed is None else seed)
 
         def batches():
             while True:
-                order = torch.randperm(self.n, generator=generator)
+                order = torch.randperm(n, generator=generator)
                 yield from order.split(size)
 
-        return batches()
+        return size, batches()
 
     def _check_memory(self) -> None:
         """Refuse, before training, a recording that would not fit in memory."""
+        steps, every = self.objective.steps, self.options.every
         width = len(self.recorder.param_names)
-        rows = self.steps // self.every + 2
+        rows = steps // every + 2
         # The recorder's buffers (made at their full size now, not doubled as they fill) of
         # parameters, gradients and the optimiser's state, the run's float64 copy made from
         # them at the end, and the loss of every step.
-        arrays = 2 + OPTIMIZERS[self.optimizer].state
-        need = rows * width * arrays * (self.recorder.itemsize + 8) + (self.steps + 1) * 8
+        arrays = 2 + OPTIMIZERS[self.objective.optimizer].state
+        need = rows * width * arrays * (self.recorder.itemsize + 8) + (steps + 1) * 8
         free = available_memory()
         if free is not None and need > 0.8 * free:
             raise GdvizError(
-                f"recording {self.steps + 1:,} snapshots of {width:,} parameters needs "
+                f"recording {steps + 1:,} snapshots of {width:,} parameters needs "
                 f"{_bytes(need)}, and {_bytes(free)} of memory is free: keep every k-th "
                 "snapshot (every=k), or train fewer steps"
             )
-        self.recorder.reserve(self.steps + 1)
+        self.recorder.reserve(steps + 1)
 
     def describe(self, runs: Sequence[Run]) -> None:
         """Store in ``runs`` what the views need and cannot compute without torch: one shared
         loss landscape, and each run's network predictions over the input space."""
-        if self.loss_at is None:
+        found = self.objective
+        if found.loss_at is None:
             return  # a built-in model or a formula: the views compute the surface with numpy
-        evaluate = landscape.Evaluator(self.loss_at, size=self.loss_size)
-        if self.forward is None:
-            landscape.attach(runs, evaluate, plane=self.plane, box=self.box, seed=self.seed or 0)
-            return
-        with self.forward.evaluating():
-            landscape.attach(
-                runs,
-                evaluate,
-                plane=self.plane,
-                shapes=self.shapes,
-                box=self.box,
-                seed=self.seed or 0,
-                on_plane=self.on_plane,
-            )
-        shape = tuple(self.inputs.shape[1:])
-        scaling = self.scaling
-        for run in runs:
-            predictions.attach(
-                run,
-                self.forward,
-                how=self.how,
-                input_shape=shape,
-                inputs_of=None if scaling is None else scaling.inputs,
-                outputs_of=None if scaling is None or self.how != "raw" else scaling.untarget,
-            )
+        store(
+            runs,
+            found.loss_at,
+            size=found.loss_size,
+            plane=self.options.plane,
+            box=found.problem.box,
+            seed=self.options.seed or 0,
+            network=found.network,
+        )
 
 
-# -- checking arguments ---------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _evaluating(module: torch.nn.Module | None):
-    """A network in eval mode for the block (a no-op for anything else), as it was after."""
-    if module is None:
-        yield
-        return
-    modes = [(m, m.training) for m in module.modules()]
-    module.eval()
-    try:
-        yield
-    finally:
-        for m, mode in modes:
-            m.train(mode)
-
-
-def _rows(t: torch.Tensor, idx: torch.Tensor | None) -> torch.Tensor:
-    return t if idx is None else t[idx]
+# -- the optimiser ---------------------------------------------------------------------------------
 
 
 def _bytes(n: float) -> str:
@@ -699,78 +322,6 @@ def _bytes(n: float) -> str:
             return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
         n /= 1000
     return f"{n:.1f} TB"
-
-
-def _curvature_lr(model: str, x: np.ndarray, loss: str = "mse") -> float:
-    # The MSE of a linear-in-parameters model has the constant Hessian 2 AᵀA / n (A: features);
-    # gradient descent is stable below 2 / L and quickest near 1 / L, L its largest eigenvalue.
-    # Binary cross-entropy's Hessian is AᵀSA / n, S = p (1 - p) at most 1/4 (at the start).
-    top = np.linalg.eigvalsh(mse_hessian(model, x))[-1]
-    if loss == "bce":
-        top /= 8
-    return float(f"{1 / top:.1g}") if top > 0 else 0.1
-
-
-def _curvature_lr_of(f: Callable, values: list[float]) -> float:
-    """``1 / L`` for a function, ``L`` the largest curvature (|Hessian eigenvalue|) at the start:
-    exact for up to 100 parameters, else by power iteration on Hessian-vector products."""
-    theta = torch.tensor(values, dtype=torch.get_default_dtype())
-    try:
-        if len(values) <= 100:
-            hessian = torch.autograd.functional.hessian(lambda p: _scalar(f(p)), theta)
-            top = float(torch.linalg.eigvalsh(hessian).abs().max())
-        else:
-            v = torch.randn_like(theta)
-            top = 0.0
-            for _ in range(30):
-                v = v / v.norm()
-                _, hv = torch.autograd.functional.hvp(lambda p: _scalar(f(p)), theta, v)
-                top = float(hv.norm())
-                v = hv
-    except (RuntimeError, ValueError, TypeError):
-        top = float("nan")
-    return float(f"{1 / top:.1g}") if math.isfinite(top) and top > 1e-12 else 0.01
-
-
-def _describe_mlp(module: torch.nn.Module, inputs: int, outputs: int) -> str:
-    widths = [m.out_features for m in module if isinstance(m, torch.nn.Linear)]
-    return f"an MLP {inputs}→{'→'.join(map(str, widths))}"
-
-
-def _scalar(value) -> torch.Tensor:
-    if not isinstance(value, torch.Tensor):
-        raise GdvizError(f"the function must return a torch tensor, not {type(value).__name__}")
-    return value.reshape(())
-
-
-def _iterable(value) -> list:
-    try:
-        return list(value)
-    except TypeError:
-        return [None]
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
-
-def _check_labels(loss: str, y: np.ndarray) -> None:
-    if loss == "cross_entropy" and not (np.all(y >= 0) and np.all(y == np.round(y))):
-        bad = y[(y < 0) | (y != np.round(y))][0]
-        raise GdvizError(f"cross_entropy needs class labels 0, 1, 2, ..., not {bad:g}")
-    if loss == "cross_entropy" and y.max() > 10_000:
-        raise GdvizError(f"cross_entropy: {int(y.max()) + 1} classes is too many to draw")
-    if loss == "bce" and not np.all((y >= 0) & (y <= 1)):
-        bad = y[(y < 0) | (y > 1)][0]
-        raise GdvizError(f"bce needs labels 0 and 1 (or probabilities between), not {bad:g}")
-
-
-def _init(init, n: int, what: str) -> list[float]:
-    values = finite_numbers(init, "init")
-    if len(values) != n:
-        raise GdvizError(f"init has {len(values)} values; the model has {n} parameters ({what})")
-    return values
 
 
 def _jsonable(options: dict) -> dict:

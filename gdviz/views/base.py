@@ -92,13 +92,14 @@ def trail(run: Run, k: int) -> np.ndarray | slice:
 
 
 def per_run(view) -> list[tuple[str, list]]:
-    """The view's attributes that hold one item per run: lists indexed like ``view.runs``
-    (its paths, points, predictions, ...)."""
-    return [
-        (name, value)
-        for name, value in vars(view).items()
-        if name != "runs" and isinstance(value, list) and len(value) == len(view.runs)
-    ]
+    """The view's attributes that hold one item per run (its paths, points, predictions, ...):
+    those its class declares in ``runwise``, where set, as lists indexed like ``view.runs``."""
+    found = []
+    for name in type(view).runwise:
+        value = getattr(view, name, None)
+        if isinstance(value, list) and len(value) == len(view.runs):
+            found.append((name, value))
+    return found
 
 
 def learning_rates(run: Run) -> np.ndarray | None:
@@ -268,6 +269,8 @@ class View:
 
     name = "view"
     full_redraw = False  # True where every frame must be drawn whole (the camera moves)
+    # The attributes that hold one item per run, in lists indexed like ``runs`` (`per_run`).
+    runwise: tuple[str, ...] = ()
 
     def __init__(self, run_or_runs):
         self.runs: list[Run] = as_runs(run_or_runs)

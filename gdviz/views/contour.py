@@ -80,18 +80,21 @@ class ContourView(View):
     """
 
     name = "contour"
+    runwise = ("coords", "path_loss", "path_", "point_", "arrow_", "inner_")
 
     def __init__(self, run_or_runs, *, resolution: int = 200, internals: bool = False):
         super().__init__(run_or_runs)
         first = self.runs[0]
         check_together(self.runs, surface=True)
-        self.terrain = ground = Terrain.of(self.runs, resolution=resolution)
+        ground = Terrain.of(self.runs, resolution=resolution)
         self.dim = ground.dim
         self.names = first.param_names
-        # What the drawing reads, by the names it has always had (tests and the page use them).
+        # The view's own copies: per-run lists of a long run are thinned for drawing
+        # (`gdviz.animation.rows`), and nothing keeps the whole arrays alive behind them.
         self.plane_: Plane | None = ground.plane
         self.xs, self.ys, self.values = ground.xs, ground.ys, ground.values
-        self.coords, self.minima, self.extent = ground.coords, ground.minima, ground.extent
+        self.coords, self.minima, self.extent = list(ground.coords), ground.minima, ground.extent
+        self.path_loss = None if ground.path_loss is None else list(ground.path_loss)
         self.internals = bool(internals)
         if self.internals:
             if self.dim != 2:
@@ -175,7 +178,7 @@ class ContourView(View):
             (a for arrows in self.inner_ for a in arrows.values()), key=lambda a: a.get_zorder()
         )
         moving = [*self.path_, *self.arrow_, *inner, *self.point_]
-        if self.terrain.path_loss is not None:
+        if self.path_loss is not None:
             self.note_ = ax.text(
                 0.02,
                 0.02,
@@ -247,7 +250,7 @@ class ContourView(View):
         else:
             paths = [xy[i] for xy, i in zip(self.coords, shown)]
             marks = [xy[:1] for xy in self.coords] + [self.minima.reshape(-1, 2)]
-        if self.terrain.path_loss is not None:
+        if self.path_loss is not None:
             # The note on the plane's loss sits in the lower left corner, over any legend.
             to_data = (ax.transScale + ax.transLimits).inverted()
             marks.append(to_data.transform([(0.05, 0.04), (0.3, 0.04)]))
@@ -358,7 +361,7 @@ class ContourView(View):
             k = at(run, step)
             for name, arrow in arrows.items():
                 self._aim(arrow, run.params[k], self.inner[i][name][k], self.arrow_scale[i])
-        if self.terrain.path_loss is not None:
+        if self.path_loss is not None:
             self.note_.set_text(self._note(step))
         return self.moving_
 
@@ -396,18 +399,14 @@ class ContourView(View):
             after = values[np.minimum(k + 1, n - 1)]
             shows = (k + 1 < n) & np.isfinite(after).all(axis=1)
             out[arrow] = Arrows(np.stack([values[k], after], axis=1), shows)
-        if self.terrain.path_loss is not None:
+        if self.path_loss is not None:
             out[self.note_] = Notes([self._note(int(step)) for step in steps])
         return out
-
-    def shadow_loss(self, i: int) -> np.ndarray | None:
-        """On a plane, the loss at run ``i``'s shadow on it at every snapshot (`Terrain`)."""
-        return self.terrain.shadow_loss(i)
 
     def _note(self, step: int) -> str:
         """Per run, the loss recorded at ``step`` beside the loss at its shadow on the plane."""
         lines = []
-        for run, known in zip(self.runs[:NOTE_RUNS], self.terrain.path_loss[:NOTE_RUNS]):
+        for run, known in zip(self.runs[:NOTE_RUNS], self.path_loss[:NOTE_RUNS]):
             k = at(run, step)
             who = f"{run.label}: " if len(self.runs) > 1 else ""
             text = f"{who}loss recorded {run.loss[k]:.4g}"

@@ -143,6 +143,7 @@ class FitView(View):
     """
 
     name = "fit"
+    runwise = ("predictions_", "line_", "boundary_")
 
     def __init__(self, run_or_runs, *, samples: int = 200):
         super().__init__(run_or_runs)

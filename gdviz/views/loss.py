@@ -58,6 +58,7 @@ class LossView(View):
     """
 
     name = "loss"
+    runwise = ("sharpness", "edges", "sharp_", "line_", "point_")
 
     def __init__(self, run_or_runs):
         super().__init__(run_or_runs)

@@ -36,6 +36,7 @@ class SurfaceView(View):
     """
 
     name = "surface"
+    runwise = ("paths", "path_", "point_")
     turning = True  # the camera turns as the run goes (False: it stays at its end position)
 
     @property
@@ -51,7 +52,7 @@ class SurfaceView(View):
                 "the surface view needs two parameters or more (a plane through them); "
                 "for one, use view='contour'"
             )
-        self.terrain = flat
+        self.plane = flat.plane
         self.xs, self.ys, values = lowest(flat.xs, flat.ys, np.asarray(flat.values, float), SIDE)
         levels, self.log = surface.levels(values)
         # Height is log10(loss + soft), soft the contour view's lowest level: a plain log turns a
@@ -114,7 +115,7 @@ class SurfaceView(View):
             ccount=len(self.xs),
         )
         names = self.runs[0].param_names
-        plane = self.terrain.plane
+        plane = self.plane
         if plane is None:
             ax.set_xlabel(names[0])
             ax.set_ylabel(names[1])
