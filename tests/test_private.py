@@ -11,7 +11,7 @@ from matplotlib.patches import FancyArrowPatch
 
 
 def test_a_lines_dash_pattern_in_points_scaled_by_its_width():
-    # gdviz/export/page.py, LineTrack.pack: the page draws the same dashes.
+    # gdviz/export/moving.py, LineTrack.pack: the page draws the same dashes.
     line = Line2D([0, 1], [0, 1], ls=(0, (6, 3)), lw=2)
     offset, dashes = line._dash_pattern
     assert offset == 0 and list(dashes) == [12, 6]
@@ -20,14 +20,14 @@ def test_a_lines_dash_pattern_in_points_scaled_by_its_width():
 
 
 def test_an_arrows_two_ends_as_set():
-    # gdviz/export/page.py, ArrowTrack.record: FancyArrowPatch has set_positions, no getter.
+    # gdviz/export/moving.py, ArrowTrack.record: FancyArrowPatch has set_positions, no getter.
     arrow = FancyArrowPatch((0, 1), (2, 3))
     arrow.set_positions((4, 5), (6, 7))
     assert [tuple(p) for p in arrow._posA_posB] == [(4, 5), (6, 7)]
 
 
 def test_a_stroke_effect_keeps_its_width_colour_and_alpha():
-    # gdviz/export/page.py, _outline: the page draws the white outline under a path.
+    # gdviz/export/encoding.py, outline: the page draws the white outline under a path.
     effect = patheffects.withStroke(linewidth=3.2, foreground="white", alpha=0.7)
     assert effect._gc == {"linewidth": 3.2, "foreground": "white", "alpha": 0.7}
 
