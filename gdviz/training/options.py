@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from gdviz.errors import GdvizError, flag, whole
+from gdviz.errors import flag, one_of, whole
 from gdviz.run.plane import KINDS as PLANES
 
 
@@ -42,8 +42,7 @@ class Options:
         if self.seed is not None:
             object.__setattr__(self, "seed", whole(self.seed, "seed", minimum=0))
         object.__setattr__(self, "zero_grad", flag(self.zero_grad, "zero_grad"))
-        if self.plane not in PLANES:
-            raise GdvizError(f"unknown plane {self.plane!r}: use one of {', '.join(PLANES)}")
+        one_of(self.plane, PLANES, "plane")
         object.__setattr__(self, "standardize", bool(self.standardize))
         object.__setattr__(self, "every", whole(self.every, "every", minimum=1))
         object.__setattr__(self, "curvature", flag(self.curvature, "curvature"))

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import torch
 
-from gdviz.errors import GdvizError, flag, whole
+from gdviz.errors import GdvizError, flag, one_of, whole
 from gdviz.problems.formulas import LOSSES, MODELS
 from gdviz.run.plane import KINDS as PLANES
 from gdviz.run.plane import check_box
@@ -216,14 +216,8 @@ class Recorder:
         finite is cut before the first such snapshot, with ``diverged_at`` set and a warning.
         """
         network = model is not None and not isinstance(model, str)
-        if plane not in PLANES:
-            raise GdvizError(f"unknown plane {plane!r}: use one of {', '.join(PLANES)}")
-        if (
-            isinstance(seed, bool)
-            or not isinstance(seed, (int, np.integer))
-            or not 0 <= seed < 2**63
-        ):
-            raise GdvizError(f"seed must be a whole number from 0, not {seed!r}")
+        one_of(plane, PLANES, "plane")
+        seed = whole(seed, "seed", minimum=0)
         if network:
             x_t, y_t = _tensor(x, "x"), _tensor(y, "y")
             if x_t is None or y_t is None or loss is None:
