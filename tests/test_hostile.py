@@ -45,6 +45,16 @@ def npy(array) -> bytes:
     return buffer.getvalue()
 
 
+GOOD_META = {
+    "model": "line",
+    "loss": "mse",
+    "source": "t",
+    "kind": "data",
+    "optimizer": "gd",
+    "lr": 0.1,
+}
+
+
 def good_entries() -> dict[str, bytes]:
     header = {
         "format": "gdviz.run",
@@ -146,6 +156,28 @@ RUN_FILES = {
     "label a number": with_header(meta={"label": 7}),
     "label with dollars": with_header(meta={"label": "$x$ and $y$", "kind": "data"}),
     "source 10M": with_header(meta={"source": "s" * 10_000}),
+    **{
+        f"meta {key} {value!r}"[:60]: with_header(meta={**GOOD_META, key: value})
+        for key, value in [
+            ("lr", "fast"),
+            ("lr", -1),
+            ("model", ["line"]),
+            ("loss", {}),
+            ("kind", 7),
+            ("classes", "three"),
+            ("columns", 5),
+            ("columns", [1, 2]),
+            ("box", 3),
+            ("box", [1, 2]),
+            ("box", [[1, 0], [0, 1]]),
+            ("zero_grad", "no"),
+            ("optimizer", 3),
+            ("torch_optimizer", 3),
+            ("torch_optimizer", {"class": "Adam", "betas": ["a", "b"]}),
+            ("options", [1]),
+            ("steps", 2.5),
+        ]
+    },
     "diverged soon": with_header(diverged_at="soon"),
     "diverged -1": with_header(diverged_at=-1),
     "diverged 1.5": with_header(diverged_at=1.5),

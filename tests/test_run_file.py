@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import warnings
 
@@ -204,3 +205,27 @@ def test_loading_what_is_not_a_run_is_one_line_naming_the_file(tmp_path, case):
     message = str(info.value)
     assert str(path) in message
     assert "\n" not in message
+
+
+def test_metadata_of_the_wrong_type_is_refused_in_one_line_naming_the_key(tmp_path):
+    # The views read run.meta through typed views (run.problem, run.training): a value of the
+    # wrong type, in a file from someone else or a run made by hand, would crash them later.
+    run = gdviz.train("synthetic", steps=3)
+    for key, value, said in [
+        ("lr", "fast", "has lr 'fast', not a positive number"),
+        ("box", [1, 2], "has box '[1, 2]', not (lo, hi) pairs of numbers"),
+        ("model", ["line"], "has a model that is not a string"),
+    ]:
+        with pytest.raises(GdvizError, match=re.escape(f"a run's meta {said}")):
+            gdviz.Run(run.params, run.grads, run.loss, run.param_names, meta={key: value})
+        header = {
+            "format": "gdviz.run",
+            "version": 1,
+            "param_names": list(run.param_names),
+            "meta": {**run.meta, key: value},
+        }
+        path = tmp_path / f"{key}.npz"
+        np.savez(path, header=np.array(json.dumps(header)), params=run.params, grads=run.grads,
+                 loss=run.loss)  # fmt: skip
+        with pytest.raises(GdvizError, match=re.escape(said)):
+            gdviz.load(path)

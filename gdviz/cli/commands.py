@@ -8,7 +8,7 @@ import os
 import re
 import sys
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -373,9 +373,10 @@ def make_runs(config: AnimateConfig) -> list:
             data, optimizer=list(config.optimizers), lr=list(config.lrs), **config.training
         )
     if source.kind == "csv":
-        names = {"x_label": source.x[0]} if len(source.x) == 1 else {"columns": list(source.x)}
+        names = {"x_label": source.x[0]} if len(source.x) == 1 else {"columns": tuple(source.x)}
         for run in runs:
-            run.meta.update(source=source.name, y_label=source.y, **names)
+            labelled = replace(run.problem, source=source.name, y_label=source.y, **names)
+            run.meta.update(labelled.to_meta())
     return runs
 
 

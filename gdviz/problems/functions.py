@@ -59,16 +59,6 @@ def formula(text: str) -> TestFunction:
     )
 
 
-def function_of(meta: dict) -> TestFunction | None:
-    """The function a run minimised, from its metadata: a named one or a formula; None for a
-    fit to data or a Python callable (which only the trainer can evaluate)."""
-    if meta.get("kind") != "function":
-        return None
-    if "expression" in meta:
-        return formula(meta["expression"])
-    return FUNCTIONS.get(meta.get("source"))
-
-
 def _rosenbrock(p):
     return (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2
 

@@ -10,6 +10,7 @@ trainer and the recorder build them and write them with ``to_meta``, the views r
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
@@ -55,22 +56,36 @@ class Problem:
     box: tuple[tuple[float, float], ...] | None = None  # the picture's region, given to train
 
     def __post_init__(self):
-        if self.columns is not None:
+        # As tuples where they are lists (a file's JSON); anything else, a file from someone
+        # else, stays as it is, for the reader to refuse in its own words.
+        if isinstance(self.columns, list):
             object.__setattr__(self, "columns", tuple(self.columns))
-        if self.box is not None:
+        if isinstance(self.box, list) and all(isinstance(b, (list, tuple)) for b in self.box):
             object.__setattr__(self, "box", tuple(tuple(b) for b in self.box))
 
     of = classmethod(_of)  # ``Problem.of(run.meta)``
 
     def to_meta(self) -> dict[str, Any]:
         out = _to_meta(self)
-        if self.box is not None:
+        if isinstance(self.box, tuple):
             out["box"] = [list(b) for b in self.box]
         return out
 
     @property
     def is_function(self) -> bool:
         return self.kind == "function"
+
+    @property
+    def function(self):
+        """The `TestFunction` minimised: a named one, or a formula parsed again from its text;
+        None for a fit to data or a Python callable (which only the trainer can evaluate)."""
+        if not self.is_function:
+            return None
+        from gdviz.problems.functions import FUNCTIONS, formula  # parsed only when drawn
+
+        if self.expression is not None:
+            return formula(self.expression)
+        return FUNCTIONS.get(self.source)
 
 
 @dataclass(frozen=True)
@@ -100,3 +115,63 @@ class Training:
     def to_meta(self) -> dict[str, Any]:
         # train's runs say that no seed was given (null); a recording says nothing of one
         return _to_meta(self, keep=("seed",) if self.steps is not None else ())
+
+
+# -- what a file from someone else may hold -----------------------------------------------------
+
+TEXT = 1_000  # characters a name or a label may have
+_TEXT = (
+    "source", "kind", "title", "x_label", "y_label", "expression", "model", "formula", "loss",
+    "task", "optimizer", "schedule", "plane", "label",
+)  # fmt: skip
+_WHOLE = ("classes", "steps", "seed", "batch_size")
+_MAPPING = ("standardized", "options", "torch_optimizer")
+
+
+def _real(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def check(meta: Mapping[str, Any]) -> str | None:
+    """What is wrong with ``meta`` for the keys `Problem` and `Training` read, as a phrase
+    (``"has lr 'fast', not a number"``), or None. Keys of the user's own are not looked at."""
+
+    def bad(key, expected, value=None):
+        value = meta[key] if value is None else value
+        return f"has {key} {str(value)[:40]!r}, not {expected}"
+
+    for key in _TEXT:
+        if key in meta and (not isinstance(meta[key], str) or len(meta[key]) > TEXT):
+            return f"has a {key} that is not a string of at most {TEXT} characters"
+    for key in _WHOLE:
+        value = meta.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            return bad(key, "a whole number")
+    for key in _MAPPING:
+        if meta.get(key) is not None and not isinstance(meta[key], dict):
+            return bad(key, "a mapping")
+    if meta.get("lr") is not None and not (_real(meta["lr"]) and meta["lr"] > 0):
+        return bad("lr", "a positive number")
+    if meta.get("zero_grad") is not None and not isinstance(meta["zero_grad"], bool):
+        return bad("zero_grad", "true or false")
+    columns = meta.get("columns")
+    if columns is not None and not (
+        isinstance(columns, list) and all(isinstance(c, str) and len(c) <= TEXT for c in columns)
+    ):
+        return bad("columns", "a list of names")
+    box = meta.get("box")
+    if box is not None and not (
+        isinstance(box, list)
+        and box
+        and all(
+            isinstance(b, list) and len(b) == 2 and all(map(_real, b)) and b[0] < b[1] for b in box
+        )
+    ):
+        return bad("box", "(lo, hi) pairs of numbers")
+    settings = meta.get("torch_optimizer")
+    if settings is not None:
+        for key, value in settings.items():
+            numbers = value if isinstance(value, list) else [value]
+            if key != "class" and not all(_real(v) or isinstance(v, bool) for v in numbers):
+                return bad(f"torch_optimizer {key}", "a number", value)
+    return None

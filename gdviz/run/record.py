@@ -13,6 +13,7 @@ import numpy as np
 from gdviz.errors import GdvizError
 from gdviz.run.landscape import Landscape, Predictions
 from gdviz.run.meta import Problem, Training
+from gdviz.run.meta import check as check_meta
 from gdviz.system.files import atomic_path
 
 FORMAT = "gdviz.run"  # the header's name for the format (a name in files, not a module's)
@@ -85,6 +86,11 @@ class Run:
     sharpness: np.ndarray | None = None
 
     def __post_init__(self):
+        if not isinstance(self.meta, dict):
+            raise GdvizError(f"a run's meta must be a dict, not {type(self.meta).__name__}")
+        wrong = check_meta(self.meta)
+        if wrong is not None:
+            raise GdvizError(f"a run's meta {wrong}")
         self.params = np.asarray(self.params, dtype=np.float64).reshape(len(self.params), -1)
         if callable(self.grads):  # read on first use: drawing never needs them (see `load`)
             self.__dict__["_read_grads"] = self.__dict__.pop("grads")

@@ -22,11 +22,12 @@ from typing import Any
 import numpy as np
 
 from gdviz.errors import GdvizError, GdvizTypeError
+from gdviz.run.meta import TEXT
+from gdviz.run.meta import check as check_meta
 from gdviz.run.record import FORMAT, FORMAT_VERSION, Run
 from gdviz.system.files import available_memory
 
 HEADER_BYTES = 1_000_000  # a header is names and settings: a megabyte is far more than enough
-TEXT = 1_000  # characters a name or a label may have
 DEPTH = 32  # nesting of the header's JSON
 EXTRA_BYTES = 512_000_000  # one stored landscape or prediction: far above what gdviz writes
 ARRAYS = ("params", "grads", "loss", "x", "y", "lr", "step", "full_loss", "sharpness")
@@ -241,9 +242,9 @@ def _header(entry: Entry, where: str) -> dict[str, Any]:
     meta = header.get("meta", {})
     if not isinstance(meta, dict):
         raise entry.fail(f"has meta that is a {type(meta).__name__}, not a mapping")
-    for key in ("label", "source", "title", "formula", "x_label", "y_label", "expression"):
-        if key in meta and (not isinstance(meta[key], str) or len(meta[key]) > TEXT):
-            raise entry.fail(f"has a {key} that is not a string of at most {TEXT} characters")
+    wrong = check_meta(meta)
+    if wrong is not None:
+        raise entry.fail(wrong)
     diverged = header.get("diverged_at")
     if diverged is not None and (
         not isinstance(diverged, int) or isinstance(diverged, bool) or diverged < 0

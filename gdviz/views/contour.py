@@ -16,7 +16,6 @@ from matplotlib.patches import FancyArrowPatch
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from gdviz.errors import GdvizError
-from gdviz.problems.functions import function_of
 from gdviz.run.plane import Plane, padded
 from gdviz.run.record import Run
 from gdviz.views import internals as inside
@@ -284,7 +283,7 @@ class ContourView(View):
             negative_linestyles="solid",  # a level below zero is a level like another
             zorder=1,
         )
-        fn = function_of(self.runs[0].meta)
+        fn = self.runs[0].problem.function
         if fn is not None and fn.saddles and self.plane_ is None:
             xs, ys = zip(*fn.saddles)
             ax.plot(

@@ -9,7 +9,6 @@ import numpy as np
 
 from gdviz.errors import GdvizError
 from gdviz.problems.formulas import LOSSES, MODELS, features
-from gdviz.problems.functions import function_of
 from gdviz.run.record import Run
 
 # Grid points x data points evaluated at once: bounds memory. 32 MB temporaries (4M elements)
@@ -25,7 +24,7 @@ def loss_function(run: Run) -> Callable[[np.ndarray], np.ndarray]:
     loss is the quadratic form θᵀ(AᵀA/n)θ − 2θᵀ(Aᵀy/n) + yᵀy/n: a grid costs O(grid · P²)
     whatever the number of data points.
     """
-    fn = function_of(run.meta)
+    fn = run.problem.function
     if fn is not None:
         return fn.f
     model, loss = run.problem.model, run.problem.loss
@@ -66,7 +65,7 @@ def loss_function(run: Run) -> Callable[[np.ndarray], np.ndarray]:
 def minima(run: Run) -> np.ndarray:
     """Known minima of the run's loss, shape (k, P): the least-squares solution for a linear
     model under MSE or RMSE, a test function's known minima; empty when none is known."""
-    fn = function_of(run.meta)
+    fn = run.problem.function
     if fn is not None:
         return np.array(fn.minima, dtype=float).reshape(-1, len(fn.variables))
     x = one_column(run.x)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdviz.problems.functions import function_of
 from gdviz.run.landscape import Landscape
 from gdviz.run.plane import Plane, make_plane, region
 from gdviz.run.record import Run
@@ -125,7 +124,7 @@ def _numpy_surface(runs, resolution: int, dim: int) -> Terrain:
     f = surface.loss_function(first)
     coords = [r.params for r in runs]
     minima = surface.minima(first)
-    fn = function_of(first.meta)
+    fn = first.problem.function
     if first.problem.box is None and fn is not None and fn.extent is not None:
         extent = list(fn.extent)  # the classic view: paths that leave it escape
     else:
