@@ -108,6 +108,8 @@ def _thin(item, run, swaps):
         return Rows(item, keep)
     if isinstance(item, tuple):
         return tuple(_thin(part, run, swaps) for part in item)
+    if isinstance(item, dict):  # by kind (the internals' vectors, their arrows)
+        return {k: _thin(v, run, swaps) for k, v in item.items()}
     if getattr(item, "run", None) is run:  # a helper of the view's that reads its run
         item.run = swaps[id(run)][1]
     return item

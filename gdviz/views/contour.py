@@ -79,7 +79,7 @@ class ContourView(View):
     """
 
     name = "contour"
-    runwise = ("coords", "path_loss", "path_", "point_", "arrow_", "inner_")
+    runwise = ("coords", "path_loss", "inner", "path_", "point_", "arrow_", "inner_")
 
     def __init__(self, run_or_runs, *, resolution: int = 200, internals: bool = False):
         super().__init__(run_or_runs)
@@ -160,7 +160,8 @@ class ContourView(View):
             self.arrow_.append(arrow)
         self.inner_ = [{} for _ in self.runs]
         if self.internals:
-            self._draw_internals(ax)
+            own = self.colors[0] if count == 1 else "#888888"
+            inside.draw(ax, self.inner, self.inner_, self.arrow_, own=own, runs=count)
         handles = [h for h in self.path_ if h.get_label() and not h.get_label().startswith("_")]
         if handles or len(self.minima) or self.internals:
             single = self.internals and count == 1 and self.arrow_scale[0] > 1
@@ -193,44 +194,6 @@ class ContourView(View):
         stars = [] if self.star_ is None else [self.star_]  # above the paths and points
         self.over_ = [*stars, *legend_over(ax)]
         return moving
-
-    def _draw_internals(self, ax: Axes) -> None:
-        """An arrow per run for each kind of vector its records allow, and a legend entry per
-        kind; the run's own arrow becomes "the step taken"."""
-        kinds = [k for k in inside.KINDS if any(k.name in v for v in self.inner)]
-        own = self.colors[0] if len(self.runs) == 1 else "#888888"
-        for arrow in self.arrow_:  # the step taken: wide, under the vectors it is made of
-            arrow.set_linewidth(inside.STEP_WIDTH)
-            arrow.set_zorder(5.0)
-        ax.plot(
-            [],
-            [],
-            color=own,
-            lw=inside.STEP_WIDTH,
-            label="step taken" + (" (run's colour)" if len(self.runs) > 1 else ""),
-        )
-        for kind in kinds:
-            edge = [patheffects.withStroke(linewidth=3.4, foreground=kind.edge)]
-            ax.plot(
-                [], [], color=kind.color, lw=kind.width + 0.6, label=kind.label, path_effects=edge
-            )
-            for vectors, arrows in zip(self.inner, self.inner_):
-                if kind.name not in vectors:
-                    continue
-                arrow = FancyArrowPatch(
-                    (0, 0),
-                    (0, 0),
-                    arrowstyle="-|>",
-                    mutation_scale=12,
-                    color=kind.color,
-                    lw=kind.width,
-                    zorder=kind.zorder,
-                    shrinkA=0,
-                    shrinkB=0,
-                    path_effects=edge,
-                )
-                ax.add_patch(arrow)
-                arrows[kind.name] = arrow
 
     def _legend_place(self, ax: Axes) -> str:
         """Where a legend hides least of the paths (over the whole run), starts and minima."""
@@ -352,28 +315,19 @@ class ContourView(View):
             if nxt is None or not np.isfinite(nxt).all():
                 arrow.set_visible(False)
             elif self.internals:
-                self._aim(arrow, xy[k], np.subtract(nxt, xy[k]), self.arrow_scale[i])
+                inside.aim(arrow, self.longest, xy[k], np.subtract(nxt, xy[k]), self.arrow_scale[i])
             else:
                 arrow.set_visible(True)
                 arrow.set_positions((xs[-1], ys[-1]), nxt)
         for i, (run, arrows) in enumerate(zip(self.runs, self.inner_)):
             k = at(run, step)
             for name, arrow in arrows.items():
-                self._aim(arrow, run.params[k], self.inner[i][name][k], self.arrow_scale[i])
+                inside.aim(
+                    arrow, self.longest, run.params[k], self.inner[i][name][k], self.arrow_scale[i]
+                )
         if self.path_loss is not None:
             self.note_.set_text(self._note(step))
         return self.moving_
-
-    def _aim(self, arrow, start, vector, scale: float) -> None:
-        """An arrow from ``start`` along ``vector`` times ``scale``, cut (and dashed) where
-        longer than `internals.LONGEST_OF_BOX` of the box; hidden where unknown."""
-        if not (np.isfinite(start).all() and np.isfinite(vector).all()):
-            arrow.set_visible(False)
-            return
-        shown, cut = inside.clipped(scale * np.asarray(vector), self.longest)
-        arrow.set_visible(bool(np.hypot(*shown) > 0))
-        arrow.set_positions(tuple(start), tuple(start + shown))
-        arrow.set_linestyle((0, (3, 2)) if cut else "-")
 
     def _place(self, point, x: float, y: float) -> None:
         """The current point, or, when the run has left the view, a triangle on the edge where

@@ -19,6 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib import patheffects
+from matplotlib.axes import Axes
+from matplotlib.patches import FancyArrowPatch
 
 from gdviz.errors import GdvizError
 from gdviz.run.record import Run
@@ -118,3 +121,51 @@ def clipped(vector: np.ndarray, longest: float) -> tuple[np.ndarray, bool]:
     if length > longest:
         return vector * (longest / length), True
     return vector, False
+
+
+# -- drawing ---------------------------------------------------------------------------------------
+
+
+def draw(ax: Axes, vectors, arrows, steps, *, own, runs: int) -> None:
+    """For the contour view: an arrow per run for each kind of vector its records allow
+    (``vectors``, per run, from `vectors`), kept in ``arrows`` (per run, a dict by kind), and a
+    legend entry per kind; the runs' own arrows (``steps``) become "the step taken", drawn
+    wide under the vectors it is made of, in ``own`` colour on the legend."""
+    kinds = [k for k in KINDS if any(k.name in v for v in vectors)]
+    for arrow in steps:
+        arrow.set_linewidth(STEP_WIDTH)
+        arrow.set_zorder(5.0)
+    label = "step taken" + (" (run's colour)" if runs > 1 else "")
+    ax.plot([], [], color=own, lw=STEP_WIDTH, label=label)
+    for kind in kinds:
+        edge = [patheffects.withStroke(linewidth=3.4, foreground=kind.edge)]
+        ax.plot([], [], color=kind.color, lw=kind.width + 0.6, label=kind.label, path_effects=edge)
+        for held, made in zip(vectors, arrows):
+            if kind.name not in held:
+                continue
+            arrow = FancyArrowPatch(
+                (0, 0),
+                (0, 0),
+                arrowstyle="-|>",
+                mutation_scale=12,
+                color=kind.color,
+                lw=kind.width,
+                zorder=kind.zorder,
+                shrinkA=0,
+                shrinkB=0,
+                path_effects=edge,
+            )
+            ax.add_patch(arrow)
+            made[kind.name] = arrow
+
+
+def aim(arrow, longest: float, start, vector, scale: float) -> None:
+    """An arrow from ``start`` along ``vector`` times ``scale``, cut (and dashed) where longer
+    than ``longest`` (`LONGEST_OF_BOX` of the box); hidden where unknown."""
+    if not (np.isfinite(start).all() and np.isfinite(vector).all()):
+        arrow.set_visible(False)
+        return
+    shown, cut = clipped(scale * np.asarray(vector), longest)
+    arrow.set_visible(bool(np.hypot(*shown) > 0))
+    arrow.set_positions(tuple(start), tuple(start + shown))
+    arrow.set_linestyle((0, (3, 2)) if cut else "-")
