@@ -526,7 +526,7 @@ def test_bad_networks_and_losses_are_one_line_gdviz_errors():
         ),
         (([0.0, 1.0], [0.0, 2.0]), {"loss": "bce"}, "bce needs labels 0 and 1"),
         (([0.0, 1.0], [0, 1]), {"loss": "cross_entropy"}, "use model='mlp'"),
-        ((np.zeros((4, 2)), np.zeros(4)), {"model": "line"}, "one input column"),
+        ((np.zeros((4, 2)), np.zeros(4)), {"model": "quadratic"}, "one input column"),
         ((np.zeros((4, 2)), np.zeros(3)), {}, "differ in length"),
         (
             ([0.0, 1.0], [0, 1]),

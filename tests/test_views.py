@@ -546,7 +546,9 @@ def test_every_per_run_list_of_a_view_is_declared_in_runwise():
             lists = {
                 k
                 for k, value in vars(v).items()
-                if isinstance(value, list) and len(value) == 3 and k not in NOT_PER_RUN
+                if isinstance(value, list)
+                and len(value) == 3
+                and k not in NOT_PER_RUN
                 # numbers and names (colours, arrow scales) have nothing to thin or to own
                 and not all(isinstance(item, (str, float, int)) for item in value)
             }

@@ -56,8 +56,8 @@ class AnimateConfig:
     """Everything `gdviz animate` was asked to do, checked."""
 
     source: Source
-    view: str
-    out: Path
+    view: str | None  # None: the fit view where it can draw the runs, else one that can
+    out: Path | None  # None: SOURCE-VIEW.gif in the current folder
     optimizers: tuple[str | None, ...] = (None,)
     lrs: tuple[float | None, ...] = (None,)
     training: dict[str, Any] = field(default_factory=dict)  # the rest of train's keywords
@@ -154,7 +154,7 @@ def make_config(o: dict) -> AnimateConfig:
             it_has = ", ".join(header)[:200]
             _refuse(name not in header, f"{path.name} has no column {name!r} (it has: {it_has})")
         _refuse(
-            len(o["x_col"]) > 2 and (o["view"] or "fit") == "fit",
+            len(o["x_col"]) > 2 and o["view"] == "fit",
             "the fit view draws one or two input columns: use --view contour, loss or dashboard",
         )
     else:
@@ -173,7 +173,7 @@ def make_config(o: dict) -> AnimateConfig:
     show = o["show"] or ()
     if "curvature" in show and source.kind != "run":
         training["curvature"] = True
-    view = o["view"] or views.drawn_on(show) or ("contour" if function else "fit")
+    view = o["view"] or views.drawn_on(show) or ("contour" if function else None)
     for what in show:
         _refuse(
             view not in views.SHOWN[what],
@@ -182,13 +182,13 @@ def make_config(o: dict) -> AnimateConfig:
         )
     size = tuple(int(v) for v in re.split(r"[xX×]", o["size"].strip())) if o["size"] else None
     try:
-        check_size(*styled(o["style"], size, o["dpi"]), view)
+        check_size(*styled(o["style"], size, o["dpi"]), view or "fit")
     except GdvizError as exc:
         raise click.BadParameter(str(exc), param_hint="--size / --dpi") from None
     return AnimateConfig(
         source=source,
         view=view,
-        out=o["out"] or Path(f"{source.stem}-{view}.gif"),
+        out=o["out"] or (Path(f"{source.stem}-{view}.gif") if view else None),
         optimizers=o["optimizer"] or (None,),
         lrs=o["lr"] or (None,),
         training={k: v for k, v in training.items() if v is not None},
@@ -212,11 +212,14 @@ def _check_counts(source: Source, o: dict, box) -> None:
     """--init and --box sized for the parameters, where they are known without torch."""
     from gdviz.problems.functions import parameter_names
 
+    columns = len(source.x) or 1
+    if o["model"] is None and columns > 1 and o["loss"] in ("bce", "cross_entropy"):
+        return  # classes on several columns: an mlp, its size known once it is built
     names = parameter_names(
         source.name if source.kind in ("function", "formula") else None,
         dataset=source.name if source.kind == "dataset" else None,
         model=o["model"],
-        columns=len(source.x) or 1,
+        columns=columns,
     )
     if names is None:
         return  # a network: its size is known once it is built
@@ -280,14 +283,22 @@ def run_animate(config: AnimateConfig) -> None:
     """Make the runs, draw them, write the file(s) and say where."""
     from gdviz.export import check_target  # before any work: a bad target fails fast
 
-    check_target(config.out)
-    OUTPUTS.expect(config.out)
+    check_target(config.out or Path(f"{config.source.stem}-fit.gif"))
     if config.save_run is not None:
         from gdviz.system.files import check_writable
 
         check_writable(config.save_run)
     runs = make_runs(config)
     say = (lambda *a: None) if config.quiet else click.echo
+    view = config.view
+    if view is None:
+        from gdviz.views.registry import default_view
+
+        view, why = default_view(runs)
+        if why is not None:
+            click.echo(f"gdviz: {why}: drawing --view {view}", err=True)
+    out = config.out or Path(f"{config.source.stem}-{view}.gif")
+    OUTPUTS.expect(out)
     _notes(runs, config)
     if config.save_run is not None:
         _save_runs(runs, config.save_run, say)
@@ -296,7 +307,7 @@ def run_animate(config: AnimateConfig) -> None:
 
     anim = animate(
         runs,
-        view=config.view,
+        view=view,
         frames=config.frames,
         fps=config.fps,
         size=config.size,
@@ -304,15 +315,15 @@ def run_animate(config: AnimateConfig) -> None:
         style=config.style,
         show=config.show,
     )
-    if config.out.suffix.lower() != ".html":  # a page shows every snapshot; a video its frames
+    if out.suffix.lower() != ".html":  # a page shows every snapshot; a video its frames
         anim.keep_seen()
     snapshots = sum(len(r.loss) for r in runs)
     del runs  # memory follows the frames: the animation holds what they show
     if snapshots > LONG_RUNS:  # and long runs go now: reference cycles would hold them until
         gc.collect()  # later (a collection costs 0.1 s, more than a short run's arrays weigh)
     interrupts.check_interrupted()
-    anim.save(config.out, progress=False if config.quiet else None)
-    say(str(config.out))
+    anim.save(out, progress=False if config.quiet else None)
+    say(str(out))
 
 
 def _notes(runs: list, config: AnimateConfig) -> None:

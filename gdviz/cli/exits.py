@@ -5,6 +5,8 @@ Exit statuses: 0 success, 1 failure at run time, 2 usage error (click's), 130 in
 
 from __future__ import annotations
 
+import re
+
 from gdviz.errors import GdvizError
 from gdviz.system.files import Outputs
 
@@ -26,7 +28,7 @@ def interrupted(outputs: Outputs) -> str:
 def failure(exc: Exception) -> str:
     """One line saying what went wrong."""
     if isinstance(exc, GdvizError):
-        return f"gdviz: error: {exc}"
+        return f"gdviz: error: {spelled(str(exc))}"
     if isinstance(exc, OSError):
         where = f": {exc.filename}" if exc.filename else ""
         return f"gdviz: error: {exc.strerror or exc}{where}"
@@ -34,3 +36,14 @@ def failure(exc: Exception) -> str:
     return (
         f"gdviz: internal error: {type(exc).__name__}: {exc} (set GDVIZ_DEBUG=1 for the traceback)"
     )
+
+
+def spelled(message: str) -> str:
+    """A library message in the command line's own words: ``view='contour' or 'loss'`` reads
+    ``--view contour or loss``; ``show=['curvature']`` reads ``--show curvature``."""
+    message = re.sub(
+        r"view='(\w+)'((?:,? or '\w+'|, '\w+')*)",
+        lambda m: "--view " + m.group(1) + m.group(2).replace("'", ""),
+        message,
+    )
+    return re.sub(r"show=\[?'(\w+)'\]?", r"--show \1", message)

@@ -7,11 +7,14 @@ come as a sequence indexed along the first axis, so ``p[0]`` may be a scalar or 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from gdviz.errors import GdvizError
 
 
 @dataclass(frozen=True)
@@ -41,11 +44,62 @@ MODELS = {
 }
 
 
+def columns_of(x) -> int:
+    """Input columns of data ``x`` of shape (n,) or (n, d)."""
+    return 1 if np.ndim(x) == 1 else int(np.shape(x)[1])
+
+
+def model_of(name: str, columns: int = 1) -> Model:
+    """The built-in model ``name`` for inputs of ``columns`` columns. Each takes one; ``line``
+    takes any number: ``w·x + b``, a weight per column (``w1``, ``w2``, ...) and ``b``."""
+    if columns == 1:
+        return MODELS[name]
+    if name != "line":
+        raise GdvizError(
+            f"model {name!r} takes one input column; x has {columns}: use model='line' "
+            "(w·x + b), 'mlp' or a torch.nn.Module"
+        )
+    return _linear(columns)
+
+
+@functools.cache
+def _linear(columns: int) -> Model:
+    def predict(p, x):
+        out = p[columns]
+        for i in range(columns):
+            out = out + p[i] * x[:, i]
+        return out
+
+    names = (*(f"w{i + 1}" for i in range(columns)), "b")
+    return Model("line", names, predict, "w·x + b", (*(1,) * columns, 0))
+
+
+def model_input(model, x, params: int):
+    """Data ``x`` as the built-in ``model`` of ``params`` parameters takes it: (n,) for one
+    column, (n, d) for a line on d columns; None where it cannot (another model, no data, data
+    of another shape)."""
+    if model not in MODELS or x is None:
+        return None
+    x = np.asarray(x)
+    if x.ndim == 2 and x.shape[1] == 1:
+        x = x[:, 0]
+    if x.ndim == 1:
+        return x if params == len(MODELS[model].param_names) else None
+    if x.ndim == 2 and model == "line" and params == x.shape[1] + 1:
+        return x
+    return None
+
+
 def features(model: str, x):
     """The design matrix A of a built-in model (all are linear in their parameters):
-    prediction = A @ params, one column per parameter. ``x`` is a 1-D numpy array."""
-    eye = np.eye(len(MODELS[model].param_names))
-    return np.stack([MODELS[model].predict(e, x) * np.ones_like(x) for e in eye], axis=1)
+    prediction = A @ params, one column per parameter. ``x`` is a numpy array (n,) or, for
+    ``line``, (n, d)."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 2 and x.shape[1] == 1:
+        x = x[:, 0]
+    spec = model_of(model, columns_of(x))
+    eye = np.eye(len(spec.param_names))
+    return np.stack([spec.predict(e, x) * np.ones(len(x)) for e in eye], axis=1)
 
 
 def mse_hessian(model: str, x) -> np.ndarray:

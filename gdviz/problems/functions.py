@@ -14,7 +14,7 @@ from typing import Any
 from gdviz.errors import GdvizError
 from gdviz.problems.data import PRESETS
 from gdviz.problems.expression import Expression
-from gdviz.problems.formulas import MODELS
+from gdviz.problems.formulas import MODELS, model_of
 
 
 @dataclass(frozen=True)
@@ -204,10 +204,10 @@ def parameter_names(
             FUNCTIONS[function].variables if function in FUNCTIONS else formula(function).variables
         )
     if model is None:
-        model = (
-            PRESETS[dataset].model if dataset is not None else ("line" if columns == 1 else "mlp")
-        )
-    return MODELS[model].param_names if model in MODELS else None
+        model = PRESETS[dataset].model if dataset is not None else "line"
+    if model not in MODELS or (columns > 1 and model != "line"):
+        return None
+    return model_of(model, columns).param_names
 
 
 def function_of_text(text: str) -> TestFunction:

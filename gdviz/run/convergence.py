@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from gdviz.problems.formulas import MODELS, features, mse_hessian
+from gdviz.problems.formulas import features, model_input, mse_hessian
 from gdviz.run.record import Run
 
 GROWTH = 1e3  # a loss this many times its start has run away
@@ -21,6 +21,7 @@ SHORT_OF = 0.01  # a run short of the best loss by more than this share of its s
 PARAMS_OFF = 0.05  # ... as is one whose parameters are this share of their way still to go
 STILL_FALLING = 0.05  # ... and one whose last tenth fell by this share of its whole descent
 ILL_CONDITIONED = 100.0  # curvature ratio from which standardising the columns is the cure
+AT_BASELINE = 0.01  # a loss within this share of the best constant prediction's is stuck there
 
 
 def reachable(run: Run) -> tuple[float, np.ndarray | None] | None:
@@ -28,9 +29,10 @@ def reachable(run: Run) -> tuple[float, np.ndarray | None] | None:
     where known: least squares, for a built-in model (linear in its parameters) under MSE or
     RMSE. The parameters are None where many reach it (a single x: any line through the point)."""
     model, loss = run.problem.model, run.problem.loss
-    if model not in MODELS or loss not in ("mse", "rmse") or run.x is None or run.x.ndim != 1:
+    x = model_input(model, run.x, len(run.param_names))
+    if x is None or run.y is None or loss not in ("mse", "rmse"):
         return None
-    a = features(model, run.x)
+    a = features(model, x)
     solution, _, rank, _ = np.linalg.lstsq(a, run.y, rcond=None)
     mse = float(np.mean((a @ solution - run.y) ** 2))
     unique = rank == a.shape[1]
@@ -52,15 +54,20 @@ def note(run: Run) -> str | None:
             f"without overflowing: the learning rate is too large{_stable_below(run)}; "
             "try a smaller lr"
         )
-    known = reachable(run)
+    stuck = _at_baseline(run, first, last)
+    if stuck is not None:
+        return stuck
+    known, what, beatable = reference(run)
     best = None
     if run.training.batch_size:
-        return _minibatch_note(run, loss, known)
+        return _minibatch_note(run, loss, known, what)
     if first > 0 and last > RISEN * first:  # not yet orders of magnitude, but the wrong way
         return (
             f"the loss rose from {first:.4g} to {last:.4g} in {steps} steps: the learning rate "
             f"is too large{_stable_below(run)}; try a smaller lr"
         )
+    if known is not None and beatable and last <= known[0]:
+        known = None  # a network past a linear model's best: judged by its own progress
     if known is not None:
         best, solution = known
         # Far off in loss, or in the parameters: along a shallow direction the loss hardly
@@ -73,7 +80,7 @@ def note(run: Run) -> str | None:
         )
         if not (loss_gap or param_gap):
             return None
-        where = f"loss {last:.4g}, least squares reaches {best:.4g}"
+        where = f"loss {last:.4g}, {what} reaches {best:.4g}"
         if solution is not None:
             # The parameter furthest from its goal, for the scale of its own journey.
             scale = np.maximum(np.maximum(np.abs(solution), np.abs(start - solution)), 1e-12)
@@ -89,7 +96,141 @@ def note(run: Run) -> str | None:
     return f"not converged after {steps} steps: {where}; {_advice(run, best)}"
 
 
-def _minibatch_note(run: Run, loss: np.ndarray, known) -> str | None:
+def reference(run: Run) -> tuple[tuple[float, np.ndarray | None] | None, str, bool]:
+    """A loss known to be within the run's reach (with its parameters where unique), what
+    reaches it, and whether the run's model can do better still: least squares for a built-in
+    model under squared error, logistic regression for a line under binary cross-entropy (each
+    the best the model can do); for a network, which can do at least as well as a linear model,
+    a straight line's least squares, or logistic regression for a classifier.
+    ``(None, "", False)`` where none is known."""
+    known = reachable(run)
+    if known is not None:
+        return known, "least squares", False
+    model, loss = run.problem.model, run.problem.loss
+    network = model in ("mlp", "module")
+    best, what = None, ""
+    if network and loss in ("mse", "rmse"):
+        best, what = _linear_reach(run), "a straight line w·x + b"
+    elif (network or model == "line") and loss in ("bce", "cross_entropy"):
+        best, what = _logistic_reach(run), "logistic regression"
+    if best is None:
+        return None, "", False
+    return (best, None), what, network
+
+
+LOGISTIC_SIZE = 2_000  # parameters (columns + 1) x (classes - 1) up to which Newton is cheap
+
+
+def _logistic_reach(run: Run) -> float | None:
+    """The loss of logistic regression on the run's columns (binary, or multinomial for
+    cross-entropy) by Newton's method with a backtracking line search, on standardised columns
+    (the optimum's loss does not change with them); None for data it cannot take."""
+    x, y, loss = run.x, run.y, run.problem.loss
+    if x is None or y is None or x.ndim > 2 or len(x) < 2:
+        return None
+    a = x.reshape(len(x), -1).astype(float)
+    spread = a.std(axis=0)
+    a = np.column_stack([(a - a.mean(axis=0)) / np.where(spread > 0, spread, 1.0), np.ones(len(a))])
+    y = np.asarray(y, dtype=float)
+    if loss == "bce":
+        targets = np.column_stack([1 - y, y])  # class 1's probability, or labels 0 and 1
+    else:
+        if not np.all(y == np.round(y)) or y.min() < 0:
+            return None
+        targets = np.eye(int(y.max()) + 1)[y.astype(np.int64)]
+    n, p = a.shape
+    k = targets.shape[1]
+    if (k - 1) * p > LOGISTIC_SIZE:
+        return None
+
+    def value(w):  # w: (k - 1) * p, class 0's logits fixed at zero
+        z = np.column_stack([np.zeros(n), a @ w.reshape(k - 1, p).T])
+        top = z.max(axis=1, keepdims=True)
+        log_sum = top[:, 0] + np.log(np.exp(z - top).sum(axis=1))
+        return float(np.mean(log_sum - (targets * z).sum(axis=1))), z - log_sum[:, None]
+
+    w = np.zeros((k - 1) * p)
+    f, log_p = value(w)
+    for _ in range(100):
+        prob = np.exp(log_p)
+        grad = (a.T @ (prob - targets)[:, 1:] / n).T.reshape(-1)
+        if np.abs(grad).max() < 1e-10:
+            break
+        hessian = np.zeros(((k - 1) * p, (k - 1) * p))
+        for c in range(1, k):
+            for d in range(1, k):
+                weight = prob[:, c] * ((c == d) - prob[:, d])
+                block = (a * weight[:, None]).T @ a / n
+                hessian[(c - 1) * p : c * p, (d - 1) * p : d * p] = block
+        step = np.linalg.solve(hessian + 1e-9 * np.eye(len(w)), grad)
+        t = 1.0
+        while t > 1e-10:
+            trial, trial_log_p = value(w - t * step)
+            if trial <= f - 1e-4 * t * float(grad @ step):
+                break
+            t /= 2
+        else:
+            break
+        w, f, log_p = w - t * step, trial, trial_log_p
+    return f
+
+
+def baseline(run: Run) -> tuple[float, str] | None:
+    """The loss of the best constant prediction (one that ignores x) under the run's loss, and
+    what that prediction is: the mean of y for MSE, its median for MAE, each class's share for
+    a classifier. None without data or a named loss."""
+    y, loss = run.y, run.problem.loss
+    if y is None or len(y) == 0 or loss not in ("mse", "rmse", "mae", "bce", "cross_entropy"):
+        return None
+    y = np.asarray(y, dtype=float)
+    if loss in ("mse", "rmse"):
+        var = float(np.var(y))
+        return (var if loss == "mse" else math.sqrt(var)), "predicting the mean of y"
+    if loss == "mae":
+        return float(np.mean(np.abs(y - np.median(y)))), "predicting the median of y"
+    if loss == "bce":
+        p = float(np.clip(np.mean(y), 1e-12, 1 - 1e-12))
+        return -(p * math.log(p) + (1 - p) * math.log(1 - p)), "predicting class 1's share"
+    shares = np.bincount(np.clip(y, 0, None).astype(np.int64)) / len(y)
+    shares = shares[shares > 0]
+    return float(-(shares * np.log(shares)).sum()), "predicting each class's share"
+
+
+def _linear_reach(run: Run) -> float | None:
+    """The MSE (or RMSE) a straight-line fit of y on the columns of x reaches (least squares),
+    for a regression on numeric columns; None otherwise."""
+    x, loss = run.x, run.problem.loss
+    if x is None or x.ndim > 2 or loss not in ("mse", "rmse") or len(x) < 2:
+        return None
+    a = np.column_stack([x.reshape(len(x), -1), np.ones(len(x))])
+    solution, *_ = np.linalg.lstsq(a, run.y, rcond=None)
+    mse = float(np.mean((a @ solution - run.y) ** 2))
+    return mse if loss == "mse" else math.sqrt(mse)
+
+
+def _at_baseline(run: Run, first: float, last: float) -> str | None:
+    """A run whose loss fell only to what ignoring x gives (a network stuck at the mean looks
+    like success on its loss curve): said, with what a straight line reaches where known."""
+    known = baseline(run)
+    if known is None:
+        return None
+    base, how = known
+    if not (
+        base > 0 and first > base * (1 + AT_BASELINE) and abs(last - base) <= AT_BASELINE * base
+    ):
+        return None
+    line = _linear_reach(run)
+    if line is not None and line > (1 - AT_BASELINE * 5) * base:
+        return None  # x says little about y: even a straight line does no better
+    said = f"the loss ends at {last:.4g}, what {how} gives ({base:.4g}): the model learned nothing from x"
+    if line is not None:
+        said += f", where a straight line w·x + b reaches {line:.4g}"
+    if run.problem.standardized is None:
+        return said + "; try standardize=True (--standardize)"
+    return said + f"; try more steps (--steps {10 * (len(run.loss) - 1)}) or another learning rate"
+
+
+def _minibatch_note(run: Run, loss: np.ndarray, known, what: str) -> str | None:
     """Minibatches keep a run moving around the minimum: judge its late average, and suggest
     what settles noise, not more of it."""
     tail = loss[-max(2, len(loss) // 10) :]
@@ -99,7 +240,7 @@ def _minibatch_note(run: Run, loss: np.ndarray, known) -> str | None:
         best = known[0]
         if settled - best <= 0.1 * max(first - best, 0.0):
             return None
-        where = f"its loss averages {settled:.4g} late on, and least squares reaches {best:.4g}"
+        where = f"its loss averages {settled:.4g} late on, and {what} reaches {best:.4g}"
     else:
         descent = first - float(loss.min())
         if descent <= 0 or tail[0] - tail[-1] <= STILL_FALLING * descent:
@@ -116,10 +257,8 @@ def _minibatch_note(run: Run, loss: np.ndarray, known) -> str | None:
 
 def _hessian(run: Run) -> np.ndarray | None:
     """The constant Hessian 2 AᵀA / n of a built-in model's MSE, in its parameters."""
-    model = run.problem.model
-    if model not in MODELS or run.x is None or run.x.ndim != 1:
-        return None
-    return mse_hessian(model, run.x)
+    x = model_input(run.problem.model, run.x, len(run.param_names))
+    return None if x is None else mse_hessian(run.problem.model, x)
 
 
 def _stable_below(run: Run) -> str:
@@ -136,9 +275,14 @@ def _advice(run: Run, best: float | None) -> str:
         eigen = np.linalg.eigvalsh(hessian)
         ratio = eigen[-1] / max(eigen[0], 1e-300)
         if ratio > ILL_CONDITIONED:
-            lo, hi = float(run.x.min()), float(run.x.max())
+            if run.x.ndim == 1 or run.x.shape[1] == 1:
+                lo, hi = float(run.x.min()), float(run.x.max())
+                scales = f"x runs from {lo:.4g} to {hi:.4g}"
+            else:
+                spread = run.x.std(axis=0)
+                scales = f"the columns' spreads run from {spread.min():.3g} to {spread.max():.3g}"
             return (
-                f"x runs from {lo:.4g} to {hi:.4g}, so the parameters need rates {ratio:.2g} "
+                f"{scales}, so the parameters need rates {ratio:.2g} "
                 "times apart: try standardize=True (--standardize)"
             )
     steps = len(run.loss) - 1

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdviz.errors import GdvizError
-from gdviz.problems.formulas import MODELS
+from gdviz.problems.formulas import Model
 from gdviz.run.record import Run
 
 LOSS_SCALE = {"mse": 2, "rmse": 1, "mae": 1}  # the loss scales as y's scale to this power
@@ -72,14 +72,25 @@ class Scaling:
         """Outputs in standard units back in the data's (a tensor or an array)."""
         return out * self.y_scale + self.y_mean
 
-    def parameter_map(self, model: str) -> Affine:
+    def parameter_map(self, model: Model) -> Affine:
         """How a built-in model's standardised parameters read in the data's units.
 
         Its prediction ``y_mean + y_scale * sum_j std_j * ((x - m) / s) ** p_j`` is a polynomial
         in x of the model's own powers: expanding each binomial gives the raw coefficients,
-        exactly (no fitting, so no loss of precision however large x is).
+        exactly (no fitting, so no loss of precision however large x is). A line on several
+        columns, ``y_mean + y_scale * (sum_i w_i (x_i - m_i) / s_i + b)``, has the weights
+        ``y_scale w_i / s_i`` and the intercept ``y_mean + y_scale (b - sum_i w_i m_i / s_i)``.
         """
-        powers = MODELS[model].powers
+        powers = model.powers
+        if len(self.x_mean) > 1:
+            d = len(self.x_mean)
+            T = np.zeros((d + 1, d + 1))
+            T[np.arange(d), np.arange(d)] = self.y_scale / self.x_scale
+            T[d, :d] = -self.y_scale * self.x_mean / self.x_scale
+            T[d, d] = self.y_scale
+            c = np.zeros(d + 1)
+            c[d] = self.y_mean
+            return Affine(T, c)
         m, s = float(self.x_mean[0]), float(self.x_scale[0])
         T = np.zeros((len(powers), len(powers)))
         c = np.zeros(len(powers))

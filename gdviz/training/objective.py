@@ -22,7 +22,7 @@ import torch
 
 from gdviz.errors import GdvizError, finite_numbers, first_line, one_of, whole
 from gdviz.problems.data import PRESETS, as_xy
-from gdviz.problems.formulas import LOSS_NAMES, LOSSES, MODELS, mse_hessian
+from gdviz.problems.formulas import LOSS_NAMES, LOSSES, MODELS, model_of, mse_hessian
 from gdviz.problems.functions import FUNCTIONS, formula
 from gdviz.problems.optimizers import OPTIMIZERS
 from gdviz.run.meta import Problem
@@ -102,8 +102,12 @@ def resolve(data, options: Options) -> Objective:
         x, y = as_xy(x, y)
         optimizer = one_of("gd" if o.optimizer is None else o.optimizer, OPTIMIZERS, "optimizer")
         steps = whole_steps(DATA_STEPS if o.steps is None else o.steps)
-        model = ("line" if x.ndim == 1 else "mlp") if o.model is None else o.model
         loss = "mse" if o.loss is None else o.loss
+        if o.model is not None:
+            model = o.model
+        else:  # a regression is a line (w·x + b) on any number of columns; classes, an mlp
+            classes = x.ndim == 2 and predictions.task_of(loss)[0] != "regression"
+            model = "mlp" if classes else "line"
         about = {"source": "data", "kind": "data"}
         found = _data(x, y, model, loss, o.init, o, about, optimizer, steps)
     if o.names is not None and found.problem.kind != "function":
@@ -247,11 +251,8 @@ def _data(x, y, model, loss, init, o: Options, about: dict, optimizer: str, step
         raise GdvizError("hidden sets the layers of model='mlp' only")
     task = predictions.task_of(loss)[0]
     builtin = isinstance(model, str) and model in MODELS
-    if builtin and columns != 1:
-        raise GdvizError(
-            f"model {model!r} takes one input column; x has {columns}: use model='mlp' "
-            "or a torch.nn.Module"
-        )
+    if builtin:
+        model_of(model, columns)  # refuses a one-column model on more
     scaling = None
     if o.standardize:
         scaling = Scaling.of(x, y, task, loss, centred=model != "proportional")
@@ -267,7 +268,7 @@ def _data(x, y, model, loss, init, o: Options, about: dict, optimizer: str, step
     x_t = torch.as_tensor(fit[0], dtype=dtype)
     common = {"optimizer": optimizer, "steps": steps, "y": y, "scaling": scaling}
     if builtin:
-        gd_lr = _curvature_lr(model, np.asarray(fit[0]).reshape(-1), loss)
+        gd_lr = _curvature_lr(model, np.asarray(fit[0]), loss)
         return _builtin(x, x_t, y_t, model, loss, init, about, dict(common, gd_lr=gd_lr))
     return _network(x, x_t, y_t, model, loss, init, o, about, common)
 
@@ -278,13 +279,15 @@ def _builtin(x, x_t, y_t, model, loss, init, about, common) -> Objective:
             "cross_entropy needs one score per class: use model='mlp' or a network "
             "(for two classes, loss='bce' with a built-in model is logistic regression)"
         )
-    x_t = x_t.reshape(-1)
-    spec = MODELS[model]
+    columns = 1 if x.ndim == 1 else x.shape[1]
+    if columns == 1:
+        x, x_t = x.reshape(-1), x_t.reshape(-1)
+    spec = model_of(model, columns)
     values = [0.0] * len(spec.param_names) if init is None else init
     values = _init(values, len(spec.param_names), ", ".join(spec.param_names))
     scaling, to_raw = common["scaling"], None
     if scaling is not None:
-        to_raw = scaling.parameter_map(model)
+        to_raw = scaling.parameter_map(spec)
         if init is not None:  # given in the data's units: the same line, rescaled
             values = to_raw.inverse(values).tolist()
     theta = torch.tensor(values, dtype=torch.get_default_dtype(), requires_grad=True)
@@ -302,7 +305,7 @@ def _builtin(x, x_t, y_t, model, loss, init, about, common) -> Objective:
         tensors=[theta],
         names=spec.param_names,
         loss=lambda idx=None: loss_of(spec.predict(theta, _rows(x_t, idx)), _rows(y_t, idx)),
-        x=x.reshape(-1),
+        x=x,
         loss_at=loss_at,
         loss_size=size,
         to_raw=to_raw,

@@ -67,8 +67,11 @@ def train(
         1-D float tensor of parameters and returning a scalar tensor. A preset or function
         brings its setup; explicit arguments win.
     model : {"line", "proportional", "quadratic", "mlp"} or torch.nn.Module
-        What is fitted. ``"mlp"`` is a small tanh network sized from the data (``hidden``
-        widths, default (16, 16)). A module is copied, so the one passed in is left untouched.
+        What is fitted. ``"line"`` is ``m·x + b`` on one column and ``w·x + b`` (parameters
+        ``w1, ..., wd, b``) on d columns: the default for a regression on any number of
+        columns; a classifier on several columns defaults to ``"mlp"``, a small tanh network
+        sized from the data (``hidden`` widths, default (16, 16)). A module is copied, so the
+        one passed in is left untouched.
     loss : {"mse", "rmse", "mae", "bce", "cross_entropy"} or callable
         ``"bce"`` takes one logit per point and labels 0 and 1; ``"cross_entropy"`` one score
         per class and labels 0, 1, .... A callable is called as ``loss(model(x), y)`` and must

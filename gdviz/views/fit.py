@@ -52,10 +52,21 @@ def columns_of(run: Run) -> int:
 def can_draw(run: Run) -> bool:
     """Whether the fit view can draw ``run``: data of one or two columns, and a model whose
     predictions the view can compute (a built-in one) or that were stored at training time."""
+    return refusal(run) is None
+
+
+def refusal(run: Run) -> str | None:
+    """Why the fit view cannot draw ``run``, in a few words; None where it can."""
     cols = columns_of(run)
-    if cols == 1:
-        return run.problem.model in MODELS or _stored(run) == "curve"
-    return cols == 2 and _stored(run) == "region"
+    if run.x is None or run.y is None:
+        return "the run has no data to fit"
+    if cols > 2:
+        return f"the fit view draws one or two input columns, and x has {cols}"
+    if cols == 1 and not (run.problem.model in MODELS or _stored(run) == "curve"):
+        return "the run holds no predictions of its model over x"
+    if cols == 2 and _stored(run) != "region":
+        return "the run holds no predictions of its model over the two input columns"
+    return None
 
 
 def _stored(run: Run) -> str | None:

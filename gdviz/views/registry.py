@@ -6,7 +6,7 @@ from matplotlib.figure import Figure
 
 from gdviz.errors import GdvizError
 from gdviz.run.record import Run
-from gdviz.views import dashboard
+from gdviz.views import dashboard, fit, terrain
 from gdviz.views.base import View
 from gdviz.views.contour import ContourView
 from gdviz.views.fit import FitView
@@ -20,6 +20,18 @@ VIEWS: dict[str, type[View]] = {
     "loss": LossView,
     "surface": SurfaceView,
 }
+
+
+def default_view(runs: list[Run]) -> tuple[str, str | None]:
+    """The view drawn when none is named, and why it is not the fit view (None where it is):
+    the fit view where it can draw every run, else the dashboard of contour and loss, or the
+    loss view alone where no loss surface is known."""
+    why = next((said for r in runs if (said := fit.refusal(r)) is not None), None)
+    if why is None:
+        return "fit", None
+    if all(terrain.known(r) for r in runs):
+        return "dashboard", why
+    return "loss", why
 
 
 def build(fig: Figure, runs: list[Run], name: str, show=()) -> list[View]:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 from gdviz.errors import GdvizError
-from gdviz.problems.formulas import LOSSES, MODELS, features
+from gdviz.problems.formulas import LOSSES, columns_of, features, model_input, model_of
 from gdviz.run.record import Run
 
 # Grid points x data points evaluated at once: bounds memory. 32 MB temporaries (4M elements)
@@ -28,8 +28,8 @@ def loss_function(run: Run) -> Callable[[np.ndarray], np.ndarray]:
     if fn is not None:
         return fn.f
     model, loss = run.problem.model, run.problem.loss
-    x = one_column(run.x)
-    if model not in MODELS or loss not in LOSSES or x is None or run.y is None:
+    x = model_input(model, run.x, len(run.param_names))
+    if loss not in LOSSES or x is None or run.y is None:
         raise GdvizError(
             f"the loss surface of run {run.label!r} is unknown: it needs data with the model "
             "and loss (Recorder.to_run(x=..., y=..., model=..., loss=...)), or a run from train"
@@ -47,7 +47,7 @@ def loss_function(run: Run) -> Callable[[np.ndarray], np.ndarray]:
 
         return quadratic
 
-    predict, loss_fn = MODELS[model].predict, LOSSES[loss]
+    predict, loss_fn = model_of(model, columns_of(x)).predict, LOSSES[loss]
 
     def direct(p):
         p = np.asarray(p, dtype=float)
@@ -68,9 +68,9 @@ def minima(run: Run) -> np.ndarray:
     fn = run.problem.function
     if fn is not None:
         return np.array(fn.minima, dtype=float).reshape(-1, len(fn.variables))
-    x = one_column(run.x)
     model, loss = run.problem.model, run.problem.loss
-    if model in MODELS and loss in ("mse", "rmse") and x is not None:
+    x = model_input(model, run.x, len(run.param_names))
+    if loss in ("mse", "rmse") and x is not None and run.y is not None:
         a = features(model, x)
         solution, *_ = np.linalg.lstsq(a, run.y, rcond=None)
         return solution[None, :]

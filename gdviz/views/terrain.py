@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gdviz.problems.formulas import LOSSES, model_input
 from gdviz.run.landscape import Landscape
 from gdviz.run.plane import Plane, make_plane, region
 from gdviz.run.record import Run
@@ -67,6 +68,15 @@ class Terrain:
         if steps is None:
             return known
         return np.interp(np.arange(len(self.coords[i])), steps, known)
+
+
+def known(run: Run) -> bool:
+    """Whether a terrain of ``run`` can be found: stored at training time, or computed here
+    from a formula, or from a built-in model, its data and a named loss."""
+    if run.landscape is not None or run.problem.function is not None:
+        return True
+    x = model_input(run.problem.model, run.x, len(run.param_names))
+    return x is not None and run.y is not None and run.problem.loss in LOSSES
 
 
 def _widest(landscapes: list[Landscape | None], *, plane: bool) -> Landscape | None:
