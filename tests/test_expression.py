@@ -38,6 +38,10 @@ CASES = [
     "  x  +  y  ",
     "((((x))))",
     "x",
+    # functions of constants alone: folded once, and applied, not dropped
+    "sin(0.5)*x + exp(1)*y + sqrt(4) - log(2)",
+    "cos(pi)*x**2 + tanh(0.3)*y + abs(-2)",
+    "x * tan(0.25) + y * sqrt(2*2)",
 ]
 PY = {
     "sin": math.sin,

@@ -229,3 +229,54 @@ def test_other_dtypes_are_recorded_as_float64(dtype, shape):
     np.testing.assert_array_equal(run.params, np.full((1, n), 1.5))
     np.testing.assert_array_equal(run.grads, np.full((1, n), -0.25))
     np.testing.assert_array_equal(run.loss, [2.0])
+
+
+def test_a_run_handed_out_is_a_copy_that_later_records_leave_alone():
+    m = torch.tensor(1.0, requires_grad=True)
+    b = torch.tensor(0.5, requires_grad=True)
+    opt = torch.optim.Adam([m, b], lr=0.1)
+    rec = gdviz.Recorder({"m": m, "b": b}, optimizer=opt, every=2)
+    x, y = torch.linspace(0, 1, 10), torch.linspace(1, 3, 10)
+
+    def step():
+        opt.zero_grad()
+        loss = ((m * x + b - y) ** 2).mean()
+        loss.backward()
+        rec.record(loss)
+        opt.step()
+
+    for _ in range(4):  # calls 0 and 2 kept, and call 3 as the last row: the next one's row
+        step()
+    first = rec.snapshot_run()
+    kept = {
+        name: np.array(getattr(first, name), copy=True)
+        for name in ("params", "grads", "loss", "step", "lr", "full_loss")
+    }
+    state = {k: v.copy() for k, v in first.state.items()}
+    for _ in range(40):  # writes the rows it handed out, and grows the buffers
+        step()
+    for name, before in kept.items():
+        np.testing.assert_array_equal(getattr(first, name), before, err_msg=name)
+    for name, before in state.items():
+        np.testing.assert_array_equal(first.state[name], before, err_msg=name)
+
+
+def test_to_run_leaves_each_layer_of_the_users_model_in_its_own_mode():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(
+        torch.nn.Linear(2, 4), torch.nn.Dropout(0.3), torch.nn.BatchNorm1d(4), torch.nn.Linear(4, 1)
+    )
+    net[1].eval()  # modes of the user's own choosing, mixed
+    x, y = torch.randn(20, 2), torch.randn(20)
+    rec = gdviz.Recorder(net)
+    for _ in range(3):
+        net.zero_grad()
+        loss = ((net(x)[:, 0] - y) ** 2).mean()
+        loss.backward()
+        rec.record(loss)
+    modes = [m.training for m in net.modules()]
+    stats = net[2].running_mean.clone()
+    with pytest.warns(UserWarning):  # dropout: the landscape's loss differs from the recorded
+        rec.to_run(x=x, y=y, model=net, loss=lambda out, t: ((out[:, 0] - t) ** 2).mean())
+    assert [m.training for m in net.modules()] == modes == [True, True, False, True, True]
+    assert torch.equal(net[2].running_mean, stats)  # evaluated, never trained

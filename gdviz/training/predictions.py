@@ -101,8 +101,12 @@ def attach(
             out = out[:, -1:]  # a binary classifier: the probability of class 1
         return out
 
+    final = torch.as_tensor(run.params[-1], dtype=forward.dtype, device=forward.device)
     try:
-        probe = outputs(torch.as_tensor(run.params[-1], dtype=forward.dtype, device=forward.device))
+        # In eval mode, as every evaluation here: in training mode a batch-norm layer would
+        # move its running statistics (the user's own model's, and the values stored below).
+        with forward.evaluating(), torch.no_grad():
+            probe = outputs(final)
     except Exception as exc:  # a network whose outputs are not one tensor of numbers, say
         warnings.warn(
             f"the fit view will not show this network: its outputs over a grid of inputs cannot "
