@@ -297,3 +297,18 @@ def test_a_moving_artist_the_page_cannot_draw_makes_a_video_page_that_says_why(t
     text = anim.save(tmp_path / "odd.html").read_text()
     assert "<video" in text and "Shown as a video: the loss view moves a Rectangle" in text
     assert "https://" not in text and "http://" not in text
+
+
+def test_a_label_with_markup_in_it_leaves_the_player_working(tmp_path, driver):
+    # "<!--<script>" inside the data's script block would put the HTML parser in a state where
+    # the block never ends: nothing runs. As JSON escapes it is text, and shows as written.
+    runs = gdviz.sweep("synthetic", lr=[0.1, 0.5], steps=8)
+    for run, label in zip(runs, ["<!--<script>", "a</script><b>&amp;"]):
+        run.meta["label"] = label
+    path = gdviz.animate(runs, view="loss", frames=4).save(tmp_path / "markup.html")
+    open_page(driver, path)
+    shown = driver.execute_script(
+        "return document.querySelector('[data-gdviz=readout]').textContent"
+    )
+    assert "<!--<script>" in shown and "a</script><b>&amp;" in shown
+    assert not [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]

@@ -181,7 +181,11 @@ def player(animation) -> str:
     from gdviz.export.player import PLAYER, SCRIPT, STYLE
 
     data = collect(animation)
-    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    # Inside a script block the HTML parser still reads "</script", "<!--" and "<script" (in
+    # a label, say): as JSON escapes, the markup characters are plain text to it.
+    payload = json.dumps(data, separators=(",", ":"))
+    for char in "<>&":
+        payload = payload.replace(char, f"\\u{ord(char):04x}")
     parts = {
         "@NOTE@": html.escape(_note(data)),
         "@STYLE@": STYLE,
