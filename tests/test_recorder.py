@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -280,3 +282,111 @@ def test_to_run_leaves_each_layer_of_the_users_model_in_its_own_mode():
         rec.to_run(x=x, y=y, model=net, loss=lambda out, t: ((out[:, 0] - t) ** 2).mean())
     assert [m.training for m in net.modules()] == modes == [True, True, False, True, True]
     assert torch.equal(net[2].running_mean, stats)  # evaluated, never trained
+
+
+def _steps(rec, model, opt, x, count):
+    for _ in range(count):
+        opt.zero_grad()
+        loss = model(x).pow(2).mean()
+        loss.backward()
+        rec.record(loss)
+        opt.step()
+
+
+def test_a_parameter_the_loop_replaces_is_followed_not_recorded_stale():
+    lin = torch.nn.Linear(1, 1)
+    rec = gdviz.Recorder(lin)
+    x = torch.ones(4, 1)
+    lin(x).sum().backward()
+    rec.record(1.0)
+    lin.weight = torch.nn.Parameter(torch.full((1, 1), 7.0))  # a new tensor, not an update
+    lin.zero_grad()
+    lin(x).sum().backward()
+    rec.record(2.0)
+    run = rec.to_run()
+    assert run.params[1, 0] == 7.0 and run.grads[1, 0] == 4.0  # the new one, and its gradient
+    lin.weight = torch.nn.Parameter(torch.zeros(2, 1))  # another shape: refused in one line
+    with pytest.raises(GdvizError, match="replaced by a Parameter of another shape"):
+        rec.record(3.0)
+
+
+def test_parameter_groups_with_different_rates_give_no_false_single_rate():
+    net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1))
+    groups = [{"params": net[0].parameters(), "lr": 0.1}, {"params": net[1].parameters()}]
+    opt = torch.optim.SGD(groups, lr=0.01, momentum=0.9)
+    rec = gdviz.Recorder(net, optimizer=opt)
+    _steps(rec, net, opt, torch.randn(5, 2), 3)
+    with pytest.warns(UserWarning, match="2 parameter groups differ in learning rate"):
+        run = rec.to_run()
+    assert run.lr is None
+    settings = run.meta["torch_optimizer"]
+    assert "lr" not in settings and settings["momentum"] == 0.9 and settings["groups"] == 2
+    from gdviz.views.loss import edge_of_stability
+
+    assert edge_of_stability(run) is None  # no line at (2 + 2β) / lr for a rate no one has
+
+
+def test_an_optimiser_without_a_learning_rate_records_none():
+    class Halving(torch.optim.Optimizer):
+        def __init__(self, params):
+            super().__init__(params, {})
+
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p.data -= 0.5 * p.grad
+
+    t = torch.ones(2, requires_grad=True)
+    opt = Halving([t])
+    rec = gdviz.Recorder([t], optimizer=opt)
+    for _ in range(3):
+        opt.zero_grad()
+        loss = (t**2).sum()
+        loss.backward()
+        rec.record(loss)
+        opt.step()
+    run = rec.to_run()
+    assert run.lr is None and run.params[:, 0].tolist() == [1.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("params", "said"),
+    [
+        (None, "a dict of them by name, a torch.nn.Module or a list, not NoneType"),
+        (3.0, "not float"),
+        ([torch.zeros(0)], "the tensors are empty"),
+        ([torch.sparse_coo_tensor([[0]], [1.0], (3,))], "sparse_coo tensor"),
+        ([torch.zeros(3, device="meta")], "on the meta device"),
+    ],
+)
+def test_tensors_a_recorder_cannot_copy_are_one_line(params, said):
+    with pytest.raises(GdvizError, match=re.escape(said)):
+        gdviz.Recorder(params)
+
+
+@pytest.mark.parametrize("dtype", ["float32", np.float32, np.dtype("float32"), torch.float32])
+def test_dtype_is_understood_however_it_is_named(dtype):
+    rec = gdviz.Recorder([torch.ones(2)], dtype=dtype)
+    rec.record(1.0)
+    assert rec.itemsize == 4 and rec.to_run().params.dtype == np.float64
+
+
+def test_a_bfloat16_model_records_its_values():
+    net = torch.nn.Linear(2, 1).to(torch.bfloat16)
+    rec = gdviz.Recorder(net)
+    net(torch.ones(3, 2, dtype=torch.bfloat16)).sum().backward()
+    rec.record(1.0)
+    expected = [*net.weight.float().reshape(-1).tolist(), net.bias.float().item()]
+    np.testing.assert_array_equal(rec.to_run().params[0], expected)
+
+
+def test_metadata_that_is_not_json_is_said_before_anything_is_written(tmp_path):
+    rec = gdviz.Recorder([torch.ones(2)])
+    rec.record(1.0)
+    with pytest.raises(GdvizError, match=r"cannot be saved as JSON"):
+        rec.to_run(note=object())
+    run = rec.to_run()
+    run.meta["note"] = {1, 2}
+    with pytest.raises(GdvizError, match="metadata is not JSON"):
+        run.save(tmp_path / "r.npz")
+    assert list(tmp_path.iterdir()) == []

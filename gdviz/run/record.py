@@ -263,8 +263,15 @@ class Run:
         arrays.update({f"extra.{k}": v for k, v in self.extras.items()})
         arrays.update({f"state.{k}": v for k, v in self.state.items()})
         try:
+            text = json.dumps(header)
+        except (TypeError, ValueError) as exc:  # said before a byte is written
+            raise GdvizError(
+                f"cannot save {path}: the run's metadata is not JSON (numbers, text, lists and "
+                f"dicts of them): {exc}"
+            ) from None
+        try:
             with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-                np.savez_compressed(fh, header=np.array(json.dumps(header)), **arrays)
+                np.savez_compressed(fh, header=np.array(text), **arrays)
         except OSError as exc:  # a full disk: name the file
             raise GdvizError(f"cannot write {path}: {exc.strerror or exc}") from None
         return path

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import json
+import math
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -79,29 +81,40 @@ class Recorder:
         optimizer: torch.optim.Optimizer | None = None,
         live: bool = False,
     ):
+        self._module = params if isinstance(params, torch.nn.Module) else None
         if isinstance(params, torch.nn.Module):
             named = list(params.named_parameters())
         elif isinstance(params, Mapping):
             named = list(params.items())
         elif isinstance(params, torch.Tensor):
             named = [("p0", params)]
-        else:
+        elif isinstance(params, (list, tuple)):
             named = [(f"p{i}", t) for i, t in enumerate(params)]
+        else:
+            raise GdvizError(
+                "a Recorder watches tensors: a dict of them by name, a torch.nn.Module or a "
+                f"list, not {type(params).__name__}"
+            )
         if not named:
             raise GdvizError("a Recorder needs at least one tensor to watch")
         for name, t in named:
-            if not isinstance(t, torch.Tensor):
-                raise GdvizError(f"a Recorder watches tensors; {name!r} is a {type(t).__name__}")
+            _check_tensor(name, t)
+        if sum(t.numel() for _, t in named) == 0:
+            raise GdvizError("a Recorder needs at least one number to watch: the tensors are empty")
         every = whole(every, "every", minimum=1)
-        if str(dtype) not in ("float64", "float32"):
-            raise GdvizError(f"dtype must be 'float64' or 'float32', not {dtype!r}")
+        kept_as = _dtype(dtype)
         self._tensors = [t for _, t in named]
+        # Where each of a module's tensors lives, to follow one the loop replaces (a new
+        # Parameter assigned to the layer) instead of recording the stale one.
+        self._homes = None
+        if self._module is not None:
+            self._homes = [_home(self._module, name) for name, _ in named]
         derived = [n for name, t in named for n in _names(name, t)]
         if names is not None and len(names) != len(derived):
             raise GdvizError(f"{len(names)} names given for {len(derived)} recorded numbers")
         self.param_names = tuple(names) if names is not None else tuple(derived)
         self.every = int(every)
-        self.dtype = np.dtype(str(dtype))
+        self.dtype = kept_as
         self._scalars = all(t.numel() == 1 for t in self._tensors)
         offsets = np.cumsum([0] + [t.numel() for t in self._tensors])
         self._slices = [slice(int(a), int(b)) for a, b in itertools.pairwise(offsets)]
@@ -150,7 +163,7 @@ class Recorder:
         """Copy the optimiser's per-parameter state into ``row``: each tensor of a parameter's
         size, and each single number (such as ``step``) spread over the parameter's columns."""
         opt, rows = self._optimizer, self._rows
-        rows.rates[row] = opt.param_groups[0]["lr"]
+        rows.rates[row] = _rate(opt)
         for t, s in zip(self._tensors, self._slices):
             entry = opt.state.get(t)
             if not entry:
@@ -162,11 +175,28 @@ class Recorder:
                     continue  # a state of another shape (none of torch's own has one)
                 rows.state_of(name)[row, s] = _flat(value)
 
+    def _follow(self) -> None:
+        """Watch the tensor each of the module's places holds now: a layer given a new
+        Parameter of the same shape is followed; one of another shape is refused."""
+        for i, (layer, leaf) in enumerate(self._homes):
+            now = getattr(layer, leaf)
+            if now is self._tensors[i]:
+                continue
+            if not isinstance(now, torch.Tensor) or now.shape != self._tensors[i].shape:
+                raise GdvizError(
+                    f"the model's {leaf!r} was replaced by a {type(now).__name__} of another "
+                    "shape while recording: a Recorder records tensors of fixed sizes"
+                )
+            _check_tensor(leaf, now)
+            self._tensors[i] = now
+
     def __len__(self) -> int:
         return self._rows.n
 
     def record(self, loss) -> float:
         """Copy the current parameters, their ``.grad`` and ``loss``; return the loss as a float."""
+        if self._homes is not None:
+            self._follow()
         rows = self._rows
         i = rows.n
         row = rows.next_row()
@@ -288,6 +318,25 @@ class Recorder:
         meta = dict(meta or {})
         if self._optimizer is not None:
             meta.setdefault("torch_optimizer", _settings(self._optimizer))
+            if rates is not None and np.isnan(rates).all():
+                rates = None  # no rate, or one per parameter group: none is true of all
+                groups = self._optimizer.param_groups
+                if len({_number(g.get("lr")) for g in groups}) > 1:
+                    warnings.warn(
+                        f"the {type(self._optimizer).__name__} optimiser's {len(groups)} "
+                        "parameter groups differ in learning rate: run.lr holds none, and "
+                        "what needs one rate (the internals' vectors, the edge of stability) "
+                        "is left out",
+                        UserWarning,
+                        stacklevel=stacklevel,
+                    )
+        try:
+            json.dumps(meta)
+        except (TypeError, ValueError) as exc:
+            raise GdvizError(
+                f"the run's metadata cannot be saved as JSON (numbers, text, lists and dicts "
+                f"of them): {exc}"
+            ) from None
         return Run(
             params=params,
             grads=grads,
@@ -304,11 +353,32 @@ class Recorder:
         )
 
 
+def _rate(optimizer: torch.optim.Optimizer) -> float:
+    """The learning rate in force: nan where the optimiser has none, or where its parameter
+    groups differ in it (no one rate is true of every parameter)."""
+    rates = {_number(group.get("lr")) for group in optimizer.param_groups}
+    return rates.pop() if len(rates) == 1 else math.nan
+
+
+def _number(value) -> float:
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return math.nan
+
+
 def _settings(optimizer: torch.optim.Optimizer) -> dict:
-    """The optimiser's class and the settings of its first group that are numbers (JSON)."""
+    """The optimiser's class and the settings that are numbers (JSON), those of every group
+    alike: a setting its parameter groups differ in has no one value, and is left out."""
     settings: dict = {"class": type(optimizer).__name__}
-    for key, value in optimizer.param_groups[0].items():
-        if isinstance(value, bool) or value is None:
+    groups = optimizer.param_groups
+    if len(groups) > 1:
+        settings["groups"] = len(groups)
+    for key, value in groups[0].items():
+        if isinstance(value, bool) or value is None or key == "params":
+            continue
+        if any(not _same(g.get(key), value) for g in groups[1:]):
             continue
         if isinstance(value, (int, float)):
             settings[key] = float(value)
@@ -317,9 +387,45 @@ def _settings(optimizer: torch.optim.Optimizer) -> dict:
         elif isinstance(value, torch.Tensor) and value.numel() == 1:  # a tensor lr
             settings[key] = float(value.item())
     for key in ("nesterov", "amsgrad", "centered", "maximize"):
-        if isinstance(optimizer.param_groups[0].get(key), bool):
-            settings[key] = optimizer.param_groups[0][key]
+        flags = {g.get(key) for g in groups}
+        if len(flags) == 1 and isinstance(groups[0].get(key), bool):
+            settings[key] = groups[0][key]
     return settings
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(a == b) if not isinstance(a, torch.Tensor) else bool(torch.equal(a, b))
+    except (TypeError, RuntimeError, ValueError):
+        return a is b
+
+
+def _check_tensor(name: str, t) -> None:
+    """A tensor a Recorder can copy: dense, with values (not on the meta device)."""
+    if not isinstance(t, torch.Tensor):
+        raise GdvizError(f"a Recorder watches tensors; {name!r} is a {type(t).__name__}")
+    if t.layout != torch.strided:
+        raise GdvizError(f"{name!r} is a {t.layout} tensor: a Recorder copies dense ones")
+    if t.device.type == "meta":
+        raise GdvizError(f"{name!r} is on the meta device: it holds no values to record")
+
+
+def _home(module: torch.nn.Module, name: str) -> tuple[torch.nn.Module, str]:
+    """The layer holding the parameter ``name`` (``"0.weight"``) and its own name there."""
+    path, _, leaf = name.rpartition(".")
+    return (module.get_submodule(path) if path else module), leaf
+
+
+def _dtype(dtype) -> np.dtype:
+    """float64 or float32, named as a string, a numpy or a torch type."""
+    name = str(dtype).removeprefix("torch.")
+    try:
+        kind = np.dtype(name if isinstance(dtype, torch.dtype) else dtype)
+    except TypeError:
+        kind = None
+    if kind not in (np.dtype("float64"), np.dtype("float32")):
+        raise GdvizError(f"dtype must be 'float64' or 'float32', not {dtype!r}"[:200])
+    return kind
 
 
 def _loss_callable(loss):
