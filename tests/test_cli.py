@@ -473,3 +473,31 @@ def test_a_signal_mid_export_leaves_nothing_and_exits_130(tmp_path, sig):
     assert child.returncode == 130
     assert err.strip() == "gdviz: interrupted; nothing was written"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--fps", "nan"], "'nan' is not a finite number"),
+        (["--dpi", "nan"], "'nan' is not a finite number"),
+        (["--size", "9" * 5000 + "x100"], "is not a size like 640x480"),
+        (["--steps", "9" * 5000], "is not a whole number"),
+        (["--frames", "2x"], "'2x' is not a whole number"),
+        (["--dataset", "moons", "--hidden", "²"], "'²' is not a layer width"),
+    ],
+)
+def test_usage_errors_are_usage_errors_in_one_short_line(tmp_path, capsys, args, said):
+    code, out, err = call(capsys, "animate", *args, "--out", str(tmp_path / "a.gif"))
+    assert code == 2 and said in err
+    assert max(len(line) for line in err.splitlines()) < 200
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_constant_formula_draws_one_flat_colour(tmp_path, capsys):
+    code, out, err = call(
+        capsys, "animate", "--function", "0*x*y + 3", "--init", "1,1", "--steps", "3",
+        "--view", "dashboard", "--out", str(tmp_path / "flat.png"),
+    )  # fmt: skip
+    assert code == 0, err
+    with Image.open(tmp_path / "flat.png") as picture:
+        assert picture.size == (1280, 440)

@@ -218,6 +218,90 @@ RUN_FILES = {
 }
 
 
+def plane_entries(**changes) -> dict[str, bytes]:
+    """A run of three parameters with a stored plane, each entry replaceable (None: left out)."""
+    params = np.column_stack([np.linspace(0, 2, 6), np.linspace(0, 1, 6), np.linspace(1, 0, 6)])
+    header = {"format": "gdviz.run", "version": 1, "param_names": ["a", "b", "c"],
+              "diverged_at": None, "meta": {"kind": "data", "model": "module", "loss": "mse",
+                                            "plane": "pca"}}  # fmt: skip
+    a, b = np.linspace(-1, 1, 41), np.linspace(-1, 1, 41)
+    arrays = {
+        "params": params,
+        "grads": np.zeros_like(params),
+        "loss": np.linspace(3, 1, 6),
+        "extra.plane_origin": params[-1],
+        "extra.plane_dirs": np.array([[1.0, 0, 0], [0, 1.0, 0]]),
+        "extra.plane_explained": np.array([0.9, 0.1]),
+        "extra.plane_a": a,
+        "extra.plane_b": b,
+        "extra.plane_loss": np.add.outer(b**2, a**2) + 1,
+        "extra.plane_path_loss": np.linspace(3, 1, 6),
+        "extra.plane_path_step": np.arange(6),
+    }
+    arrays.update(changes)
+    entries = {"header": npy(np.array(json.dumps(header)))}
+    entries.update({k: npy(v) for k, v in arrays.items() if v is not None})
+    return entries
+
+
+LANDSCAPES = {
+    "plane as it should be": plane_entries(),
+    "plane loss 40x41": plane_entries(**{"extra.plane_loss": np.ones((40, 41))}),
+    "plane loss all nan": plane_entries(**{"extra.plane_loss": np.full((41, 41), np.nan)}),
+    "plane nan axis": plane_entries(**{"extra.plane_a": np.full(41, np.nan)}),
+    "plane axis decreasing": plane_entries(**{"extra.plane_b": np.linspace(1, -1, 41)}),
+    "plane dirs 2x4": plane_entries(**{"extra.plane_dirs": np.ones((2, 4))}),
+    "plane dirs parallel": plane_entries(**{"extra.plane_dirs": np.ones((2, 3))}),
+    "plane origin missing": plane_entries(**{"extra.plane_origin": None}),
+    "plane path losses short": plane_entries(**{"extra.plane_path_loss": np.ones(3)}),
+    "plane path steps past the end": plane_entries(**{"extra.plane_path_step": np.arange(6) + 9}),
+    "plane path steps missing": plane_entries(**{"extra.plane_path_step": None}),
+    "plane loss 1-D": plane_entries(**{"extra.plane_loss": np.ones(41)}),
+    "plane loss text": plane_entries(**{"extra.plane_loss": np.full((41, 41), "a")}),
+    "surface loss wrong shape": {
+        **good_entries(),
+        "extra.surface_x": npy(np.linspace(0, 1, 5)),
+        "extra.surface_y": npy(np.linspace(0, 1, 4)),
+        "extra.surface_loss": npy(np.ones((5, 4))),
+    },
+    "surface 1-D for two parameters": {
+        **good_entries(),
+        "extra.surface_x": npy(np.linspace(0, 1, 5)),
+        "extra.surface_loss": npy(np.ones(5)),
+    },
+    "surface without its axis": {**good_entries(), "extra.surface_loss": npy(np.ones((4, 5)))},
+    "curve of another grid": {
+        **good_entries(),
+        "extra.curve": npy(np.ones((6, 7, 1))),
+        "extra.curve_x": npy(np.linspace(0, 1, 5)),
+        "extra.curve_step": npy(np.arange(6)),
+    },
+    "curve steps past the end": {
+        **good_entries(),
+        "extra.curve": npy(np.ones((6, 5, 1))),
+        "extra.curve_x": npy(np.linspace(0, 1, 5)),
+        "extra.curve_step": npy(np.arange(6) * 10),
+    },
+    "region without its y": {
+        **good_entries(),
+        "extra.region": npy(np.ones((6, 4, 5, 1))),
+        "extra.region_x": npy(np.linspace(0, 1, 5)),
+        "extra.region_step": npy(np.arange(6)),
+    },
+}
+
+
+@pytest.mark.parametrize("case", list(LANDSCAPES), ids=list(LANDSCAPES))
+def test_hostile_stored_landscapes_and_predictions(tmp_path, case):
+    # Each draws, or is refused in one line naming what is wrong: never matplotlib's or
+    # numpy's own error from deep inside a view.
+    path = write_zip(tmp_path / "hostile.npz", LANDSCAPES[case])
+    check_loads_or_refuses(path, tmp_path)
+    if case == "plane as it should be":
+        view = gdviz.animate(gdviz.load(path), view="contour", frames=2).views[0]
+        assert view.plane_ is not None and view.values.shape == (41, 41)
+
+
 def corrupt_variants(base: bytes) -> dict[str, bytes]:
     """A good run file cut short or with bytes flipped at many places."""
     out = {}

@@ -15,6 +15,30 @@ from gdviz.views.names import SHOWN
 SUFFIXES = (".gif", ".mp4", ".html", ".png")
 
 
+class Whole(click.IntRange):
+    """A whole number in a range, said shortly when it is not one (a value of thousands of
+    digits would otherwise be echoed whole, or meet Python's limit on converting them)."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not re.fullmatch(r"\s*[+-]?[0-9]{1,30}\s*", value):
+            self.fail(f"{_short(value)!r} is not a whole number", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class Real(click.FloatRange):
+    """A finite number in a range: nan, which every comparison lets through, is refused."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{_short(str(value))!r} is not a finite number", param, ctx)
+        return number
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 30 else text[:27] + "..."
+
+
 class CommaList(click.ParamType):
     """A comma-separated list, each item checked by ``one``."""
 
@@ -62,8 +86,9 @@ def shown(s: str) -> str:
 
 
 def width(s: str) -> int:
-    if not s.isdigit() or not 1 <= int(s) <= 4096:
-        raise ValueError(f"{s!r} is not a layer width from 1 to 4096")
+    # ASCII digits only: str.isdigit() takes "²", which int() then refuses in its own words.
+    if not re.fullmatch(r"[0-9]{1,4}", s) or not 1 <= int(s) <= 4096:
+        raise ValueError(f"{s[:20]!r} is not a layer width from 1 to 4096")
     return int(s)
 
 
@@ -82,9 +107,10 @@ class Checked(click.ParamType):
 
 
 def size(value: str) -> None:
-    m = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", str(value))
+    m = re.fullmatch(r"\s*([0-9]{1,6})\s*[xX×]\s*([0-9]{1,6})\s*", str(value))
     if not m or min(int(m[1]), int(m[2])) < 100 or max(int(m[1]), int(m[2])) > 8000:
-        raise GdvizError(f"{value!r} is not a size like 640x480 (100 to 8000 pixels a side)")
+        shown = str(value) if len(str(value)) <= 30 else str(value)[:27] + "..."
+        raise GdvizError(f"{shown!r} is not a size like 640x480 (100 to 8000 pixels a side)")
 
 
 def output(ctx, param, value):

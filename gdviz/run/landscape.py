@@ -86,8 +86,25 @@ class Landscape:
     # -- the run file's names -----------------------------------------------------------------
 
     @classmethod
-    def of(cls, extras: MutableMapping[str, Any], meta: dict) -> Landscape | None:
-        """The landscape stored in a run's ``extras`` (with its ``meta``), or None."""
+    def of(
+        cls, extras: MutableMapping[str, Any], meta: dict, shape: tuple[int, int] | None = None
+    ) -> Landscape | None:
+        """The landscape stored in a run's ``extras`` (with its ``meta``), or None; checked
+        against the run's ``shape`` (snapshots, parameters): a `GdvizError` names what is
+        wrong with one that came malformed (a file from someone else)."""
+        found = cls._read(extras, meta)
+        if found is not None and shape is not None:
+            wrong = found._wrong(*shape)
+            if wrong is not None:
+                raise GdvizError(f"the run's stored landscape {wrong}")
+        return found
+
+    @classmethod
+    def _read(cls, extras, meta) -> Landscape | None:
+        for key in _NEEDS:
+            if key in extras and any(k not in extras for k in _NEEDS[key]):
+                missing = next(k for k in _NEEDS[key] if k not in extras)
+                raise GdvizError(f"the run's stored landscape lacks its {missing}")
         if "plane_loss" in extras:
             return cls(
                 kind=meta.get("plane", "pca"),
@@ -111,6 +128,47 @@ class Landscape:
                 b=b,
                 loss=extras["surface_loss"],
             )
+        return None
+
+    def _wrong(self, snapshots: int, width: int) -> str | None:
+        """What does not fit in this landscape, for a run of ``snapshots`` x ``width``."""
+        axes = [("a", self.a)] + ([] if self.b is None else [("b", self.b)])
+        for name, axis in axes:
+            axis = np.asarray(axis)
+            if axis.ndim != 1 or len(axis) < 2 or axis.dtype.kind not in "fi":
+                return f"has an axis {name} of shape {axis.shape}, not a row of numbers"
+            if not (np.isfinite(axis).all() and (np.diff(axis) > 0).all()):
+                return f"has an axis {name} that is not finite and increasing"
+        grid = tuple(len(axis) for _, axis in reversed(axes))
+        loss = np.asarray(self.loss)
+        if loss.shape != grid or loss.dtype.kind not in "fi":
+            return f"has a loss of shape {loss.shape} for a grid of {grid}"
+        if not np.isfinite(loss).any():
+            return "holds no finite loss"
+        dim = width if self.kind == SURFACE else 2
+        if self.kind == SURFACE and len(axes) != width:
+            return f"is over {len(axes)} parameters, and the run has {width}"
+        if np.shape(self.origin) != (width if self.kind != SURFACE else dim,):
+            return f"has an origin of shape {np.shape(self.origin)} for {width} parameters"
+        if self.kind != SURFACE:
+            if np.shape(self.directions) != (2, width):
+                return f"has directions of shape {np.shape(self.directions)}, not (2, {width})"
+            if not (np.isfinite(self.origin).all() and np.isfinite(self.directions).all()):
+                return "has an origin or directions that are not finite"
+            if np.linalg.matrix_rank(np.asarray(self.directions, dtype=float)) < 2:
+                return "has directions that do not span a plane"
+            if self.explained is not None and np.shape(self.explained) != (2,):
+                return f"has explained of shape {np.shape(self.explained)}, not (2,)"
+        if self.path_loss is not None:
+            steps = np.asarray(self.path_step)
+            if np.ndim(self.path_loss) != 1 or steps.shape != np.shape(self.path_loss):
+                return "has path losses that do not match their steps"
+            if steps.dtype.kind not in "iu" or not (
+                len(steps) == 0 or (steps.min() >= 0 and steps.max() < snapshots)
+            ):
+                return f"has path steps that are not snapshots 0 to {snapshots - 1}"
+            if (np.diff(steps) <= 0).any():
+                return "has path steps that are not increasing"
         return None
 
     def store(self, extras: MutableMapping[str, Any], meta: dict) -> None:
@@ -160,9 +218,41 @@ class Predictions:
     y: np.ndarray | None = None
 
     @classmethod
-    def of(cls, extras: MutableMapping[str, Any]) -> Predictions | None:
+    def of(
+        cls, extras: MutableMapping[str, Any], snapshots: int | None = None
+    ) -> Predictions | None:
+        """The predictions stored in a run's ``extras``, or None; checked against the run's
+        number of ``snapshots``: a `GdvizError` names what is wrong with malformed ones."""
+        found = cls._read(extras)
+        if found is not None and snapshots is not None:
+            wrong = found._wrong(snapshots)
+            if wrong is not None:
+                raise GdvizError(f"the run's stored predictions {wrong}")
+        return found
+
+    def _wrong(self, snapshots: int) -> str | None:
+        axes = [self.x] + ([] if self.kind == "curve" else [self.y])
+        for axis in axes:
+            axis = np.asarray(axis)
+            if axis.ndim != 1 or len(axis) < 2 or not np.isfinite(axis).all():
+                return "have an axis that is not a finite row of numbers"
+        grid = tuple(len(a) for a in reversed(axes))
+        values, steps = np.asarray(self.values), np.asarray(self.step)
+        if values.ndim != len(grid) + 2 or values.shape[1:-1] != grid:
+            return f"have shape {values.shape} for a grid of {grid}"
+        if steps.shape != (len(values),) or steps.dtype.kind not in "iu" or len(steps) == 0:
+            return "do not name one snapshot each"
+        if steps.min() < 0 or steps.max() >= snapshots or (np.diff(steps) <= 0).any():
+            return f"name snapshots outside 0 to {snapshots - 1}, or out of order"
+        return None
+
+    @classmethod
+    def _read(cls, extras) -> Predictions | None:
         for kind in ("curve", "region"):
             if kind in extras:
+                for key in (f"{kind}_x", *(["region_y"] if kind == "region" else [])):
+                    if key not in extras:
+                        raise GdvizError(f"the run's stored predictions lack their {key}")
                 values = extras[kind]
                 if values.ndim == (2 if kind == "curve" else 3):  # stored without the C axis
                     values = values[..., None]
@@ -182,6 +272,14 @@ class Predictions:
         extras[f"{self.kind}_x"] = self.x
         if self.kind == "region":
             extras["region_y"] = self.y
+
+
+# What each stored landscape needs beside its loss.
+_NEEDS = {
+    "plane_loss": ("plane_origin", "plane_dirs", "plane_explained", "plane_a", "plane_b"),
+    "surface_loss": ("surface_x",),
+    "plane_path_loss": ("plane_path_step",),
+}
 
 
 def _or_none(extras, key: str):

@@ -184,13 +184,13 @@ class Run:
         """The loss over a plane or over the parameters, computed at training time (see
         `gdviz.run.landscape.Landscape`); None where the run carries none (the views compute
         a built-in model's or a formula's surface themselves)."""
-        return Landscape.of(self.extras, self.meta)
+        return Landscape.of(self.extras, self.meta, self.params.shape)
 
     @property
     def predictions(self) -> Predictions | None:
         """A network's predictions over its input space at some snapshots; None for runs that
         carry none (a built-in model's are computed from its formula)."""
-        return Predictions.of(self.extras)
+        return Predictions.of(self.extras, len(self.params))
 
     @property
     def label(self) -> str:

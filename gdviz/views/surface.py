@@ -101,7 +101,13 @@ def levels(values: np.ndarray, count: int = 18) -> tuple[np.ndarray, bool]:
     """Contour levels that read in the bowl and on the walls: log-spaced where the values
     span decades, else evenly spaced. Returns the levels and whether they are logarithmic."""
     finite = values[np.isfinite(values)]
+    if not len(finite):
+        raise GdvizError("the loss is not finite anywhere in the picture: nothing to draw")
     lo, hi = float(finite.min()), float(finite.max())
+    if hi - lo <= 1e-12 * max(abs(lo), abs(hi), 1e-300):
+        # A flat surface (a constant formula): levels around its one value, one colour.
+        half = max(abs(lo), 1.0) * 0.01
+        return np.linspace(lo - half, hi + half, 3), False
     # The lowest log level encloses 1% of the grid: levels below it would ring regions
     # narrower than a grid cell (the floor of Rosenbrock's valley) and draw as dotted noise.
     floor = max(lo, float(np.quantile(finite, 0.01)))
