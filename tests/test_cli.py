@@ -484,6 +484,7 @@ def test_a_signal_mid_export_leaves_nothing_and_exits_130(tmp_path, sig):
         (["--steps", "9" * 5000], "is not a whole number"),
         (["--frames", "2x"], "'2x' is not a whole number"),
         (["--dataset", "moons", "--hidden", "²"], "'²' is not a layer width"),
+        (["--style", "slide", "--size", "100x8000"], "8000 pixels high would need 1667"),
     ],
 )
 def test_usage_errors_are_usage_errors_in_one_short_line(tmp_path, capsys, args, said):

@@ -13,14 +13,15 @@ MIN_INCHES = (2.0, 1.6)  # smaller has no room for its titles and caption
 PIXELS = (100, 8000)
 STYLES = ("slide",)
 SLIDE = (1920, 1080)
+DPI = (20, 600)  # dots per inch, least and most
 
 
 def check_size(size, dpi, view: str) -> tuple[tuple[int, int], float]:
     """``(width, height)`` in pixels (the view's default for None) and ``dpi``, checked."""
     if isinstance(dpi, bool) or not isinstance(dpi, numbers.Real):
         raise GdvizTypeError(f"dpi must be a number, not {dpi!r}"[:200])
-    if not (math.isfinite(dpi) and 20 <= dpi <= 600):
-        raise GdvizError(f"dpi must be from 20 to 600, not {dpi!r}")
+    if not (math.isfinite(dpi) and DPI[0] <= dpi <= DPI[1]):
+        raise GdvizError(f"dpi must be from {DPI[0]} to {DPI[1]}, not {dpi!r}")
     if size is None:
         size = DASHBOARD if view == "dashboard" else DEFAULT
     try:
@@ -55,5 +56,11 @@ def styled(style, size, dpi):
         try:
             dpi = int(size[1]) / 4.8
         except (TypeError, ValueError, IndexError):
-            dpi = 100.0  # a bad size is said by check_size
+            return size, 100.0  # a bad size is said by check_size
+        if not DPI[0] <= dpi <= DPI[1]:  # said in terms of what was given: the size
+            raise GdvizError(
+                f"style 'slide' draws at a dpi of the height / 4.8 inches, and {size[1]} "
+                f"pixels high would need {dpi:.0f}: give a height from {4.8 * DPI[0]:.0f} to "
+                f"{4.8 * DPI[1]:.0f} pixels, or a dpi"
+            )
     return size, dpi
