@@ -186,3 +186,20 @@ def test_library_messages_read_in_the_command_lines_spelling(tmp_path, capsys):
     code = main(["animate", "--run", str(path), "--view", "fit", "--out", str(tmp_path / "f.gif")])
     err = capsys.readouterr().err
     assert code == 1 and "--view contour or loss" in err and "view='" not in err
+
+
+def test_class_labels_by_name_are_a_classifier_with_the_names_on_the_legend():
+    from gdviz.problems.data import read_csv
+
+    x, y = read_csv(DATA / "iris.csv", ["petal_length", "petal_width"], "species")
+    assert y.dtype.kind == "U" and set(y) == {"setosa", "versicolor", "virginica"}
+    run = gdviz.train((x, y), optimizer="adam", lr=0.05, steps=150, seed=0)
+    assert run.meta["loss"] == "cross_entropy" and run.meta["model"] == "mlp"
+    assert run.problem.class_names == ("setosa", "versicolor", "virginica")
+    expected = np.unique(y, return_inverse=True)[1]  # codes in the names' sorted order
+    np.testing.assert_array_equal(run.y, expected)
+    view = gdviz.animate(run, view="fit", frames=2).views[0]
+    legend = [t.get_text() for t in view.ax_.get_legend().get_texts()]
+    assert legend[:3] == ["setosa", "versicolor", "virginica"]
+    with pytest.raises(gdviz.GdvizError, match="y holds class names .* 'mse' is a loss for"):
+        gdviz.train((x, y), loss="mse")

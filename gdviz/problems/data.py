@@ -177,7 +177,9 @@ def read_csv(
     path: str | os.PathLike, x: str | Sequence[str], y: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """Read input column(s) ``x`` and the column ``y`` of a CSV file with a header row, as
-    floats: ``x`` of shape (n,) for one column name, (n, d) for a list of them.
+    floats: ``x`` of shape (n,) for one column name, (n, d) for a list of them. A ``y`` column of
+    text (``setosa``, ``versicolor``, ...) is class labels: returned as an array of strings,
+    which `gdviz.train` takes as classes with those names.
 
     The delimiter (``,`` ``;`` or tab) is found from the file; with ``;`` a decimal comma
     (``3,5``) reads as a number. Rows with an empty cell (or NA, NaN, null) in these columns
@@ -210,13 +212,16 @@ def read_csv(
         columns.append(header.index(name))
     if len(rows) < 2:
         raise GdvizError(f"CSV file {path} has a header but no data rows")
-    values, dropped = [], []
+    values, labels, dropped = [], [], []
+    text_labels = _text_labels(rows[1:], columns[-1], delimiter)
     for line, row in rows[1:]:
         cells = [row[col].strip() if col < len(row) else "" for col in columns]
         if any(c.lower() in MISSING for c in cells):
             dropped.append(line)
             continue
         numbers = []
+        if text_labels:
+            labels.append(cells.pop())
         for name, cell in zip([*names, y], cells):
             where = f"CSV file {path}, line {line}, column {name!r}"
             try:
@@ -240,8 +245,45 @@ def read_csv(
             stacklevel=2,
         )
     table = np.asarray(values)
+    if text_labels:
+        inputs = table[:, 0] if isinstance(x, str) else table
+        return inputs, np.asarray(labels, dtype=str)
     inputs = table[:, 0] if isinstance(x, str) else table[:, :-1]
     return inputs, table[:, -1]
+
+
+def _text_labels(rows, column: int, delimiter: str) -> bool:
+    """Whether the target column holds class names: any of its cells (not missing) is text
+    that does not read as a number."""
+    for _, row in rows:
+        cell = row[column].strip() if column < len(row) else ""
+        if not cell or cell.lower() in MISSING:
+            continue
+        try:
+            float(_decimal(cell, delimiter))
+        except ValueError:
+            return True
+    return False
+
+
+def class_codes(y) -> tuple[np.ndarray, tuple[str, ...]] | None:
+    """Class labels given by name (strings): their codes 0, 1, ... in the names' sorted order,
+    and the names; None for labels or values that are numbers."""
+    values = np.asarray(_values(y))
+    if values.dtype.kind not in "USO" or values.ndim != 1:
+        return None
+    if values.dtype.kind == "O" and not all(isinstance(v, str) for v in values):
+        return None
+    names, codes = np.unique(values.astype(str), return_inverse=True)
+    if len(names) > MAX_CLASSES:
+        raise GdvizError(
+            f"y holds {len(names):,} different names: as class labels that is too many to "
+            f"draw (at most {MAX_CLASSES:,})"
+        )
+    return codes.astype(np.float64), tuple(str(n) for n in names)
+
+
+MAX_CLASSES = 1_000
 
 
 def csv_columns(path: str | os.PathLike) -> list[str]:

@@ -53,6 +53,7 @@ class Problem:
     loss: str | None = None
     task: str | None = None
     classes: int | None = None
+    class_names: tuple[str, ...] | None = None  # where the labels were given by name
     box: tuple[tuple[float, float], ...] | None = None  # the picture's region, given to train
 
     def __post_init__(self):
@@ -60,6 +61,8 @@ class Problem:
         # else, stays as it is, for the reader to refuse in its own words.
         if isinstance(self.columns, list):
             object.__setattr__(self, "columns", tuple(self.columns))
+        if isinstance(self.class_names, list):
+            object.__setattr__(self, "class_names", tuple(self.class_names))
         if isinstance(self.box, list) and all(isinstance(b, (list, tuple)) for b in self.box):
             object.__setattr__(self, "box", tuple(tuple(b) for b in self.box))
 
@@ -154,11 +157,12 @@ def check(meta: Mapping[str, Any]) -> str | None:
         return bad("lr", "a positive number")
     if meta.get("zero_grad") is not None and not isinstance(meta["zero_grad"], bool):
         return bad("zero_grad", "true or false")
-    columns = meta.get("columns")
-    if columns is not None and not (
-        isinstance(columns, list) and all(isinstance(c, str) and len(c) <= TEXT for c in columns)
-    ):
-        return bad("columns", "a list of names")
+    for key in ("columns", "class_names"):
+        names = meta.get(key)
+        if names is not None and not (
+            isinstance(names, list) and all(isinstance(c, str) and len(c) <= TEXT for c in names)
+        ):
+            return bad(key, "a list of names")
     box = meta.get("box")
     if box is not None and not (
         isinstance(box, list)

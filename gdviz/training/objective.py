@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from gdviz.errors import GdvizError, finite_numbers, first_line, one_of, whole
-from gdviz.problems.data import PRESETS, as_xy
+from gdviz.problems.data import PRESETS, as_xy, class_codes
 from gdviz.problems.formulas import LOSS_NAMES, LOSSES, MODELS, model_of, mse_hessian
 from gdviz.problems.functions import FUNCTIONS, formula
 from gdviz.problems.optimizers import OPTIMIZERS
@@ -99,16 +99,25 @@ def resolve(data, options: Options) -> Objective:
             raise GdvizError(
                 "data must be a preset name, a formula, an (x, y) pair or a callable"
             ) from None
+        about = {"source": "data", "kind": "data"}
+        named = class_codes(y)
+        if named is not None:  # class labels by name: a classifier, its names on the legend
+            y, about["class_names"] = named
         x, y = as_xy(x, y)
         optimizer = one_of("gd" if o.optimizer is None else o.optimizer, OPTIMIZERS, "optimizer")
         steps = whole_steps(DATA_STEPS if o.steps is None else o.steps)
-        loss = "mse" if o.loss is None else o.loss
+        loss = ("mse" if named is None else "cross_entropy") if o.loss is None else o.loss
+        if named is not None and predictions.task_of(loss)[0] == "regression":
+            shown = ", ".join(named[1][:3]) + (", ..." if len(named[1]) > 3 else "")
+            raise GdvizError(
+                f"y holds class names ({shown}), and {loss!r} is a loss for numbers: use "
+                "loss='cross_entropy' (or 'bce' for two classes)"
+            )
         if o.model is not None:
             model = o.model
         else:  # a regression is a line (w·x + b) on any number of columns; classes, an mlp
-            classes = x.ndim == 2 and predictions.task_of(loss)[0] != "regression"
-            model = "mlp" if classes else "line"
-        about = {"source": "data", "kind": "data"}
+            classes = x.ndim == 2 or named is not None
+            model = "mlp" if classes and predictions.task_of(loss)[0] != "regression" else "line"
         found = _data(x, y, model, loss, o.init, o, about, optimizer, steps)
     if o.names is not None and found.problem.kind != "function":
         raise GdvizError("names are for a function's parameters; a model names its own")

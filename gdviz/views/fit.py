@@ -191,6 +191,11 @@ class FitView(View):
                 f"{self.columns}: use view='contour' or 'loss'"
             )
 
+    def class_name(self, k: int) -> str:
+        """Class ``k`` as the data names it (``setosa``), else ``class k``."""
+        names = self.runs[0].problem.class_names
+        return str(names[k]) if names is not None and k < len(names) else f"class {k}"
+
     def _ylim(self) -> tuple[float, float]:
         if self.task != "regression":
             return (-0.08, 1.08)
@@ -270,7 +275,7 @@ class FitView(View):
             first = pred.at(0)
             for c in range(pred.outputs):
                 if pred.outputs > 1:  # one curve per class, in the class's colour
-                    label = f"class {c}" if i == 0 else None
+                    label = self.class_name(c) if i == 0 else None
                     look = {"color": COLORS[c % len(COLORS)], "ls": ("-", "--", ":", "-.")[i % 4]}
                 else:
                     if r.problem.model in ("module", "mlp"):
@@ -373,7 +378,7 @@ class FitView(View):
                 ms=6,
                 mfc=COLORS[k % len(COLORS)],
                 mec="white",
-                label=f"class {k}",
+                label=self.class_name(k),
             )
             for k in range(max(self.classes, 2))
         ]
