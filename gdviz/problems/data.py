@@ -253,8 +253,9 @@ def read_csv(
 
 
 def _text_labels(rows, column: int, delimiter: str) -> bool:
-    """Whether the target column holds class names: any of its cells (not missing) is text
-    that does not read as a number."""
+    """Whether the target column holds class names: none of its cells (not missing) reads as a
+    number. A column of numbers with a stray word is a typo, said as one by the caller."""
+    seen = False
     for _, row in rows:
         cell = row[column].strip() if column < len(row) else ""
         if not cell or cell.lower() in MISSING:
@@ -262,8 +263,10 @@ def _text_labels(rows, column: int, delimiter: str) -> bool:
         try:
             float(_decimal(cell, delimiter))
         except ValueError:
-            return True
-    return False
+            seen = True
+        else:
+            return False
+    return seen
 
 
 def class_codes(y) -> tuple[np.ndarray, tuple[str, ...]] | None:
