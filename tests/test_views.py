@@ -559,3 +559,22 @@ def test_every_per_run_list_of_a_view_is_declared_in_runwise():
         ("ContourView", "inner"),
         ("FitView", "boundary_"),
     } <= seen
+
+
+def test_the_step_axis_of_a_long_run_reads_in_thousands_and_an_exact_fit_keeps_the_axis():
+    # 250000300000350000: six-digit step labels ran together on a narrow panel; and an exact
+    # fit's least squares (rounding, ~1e-30) stretched a log axis over thirty decades.
+    count = 401
+    x = np.linspace(0, 1, 10)
+    params = np.column_stack([np.linspace(0, 1, count), np.zeros(count)])
+    run = gdviz.Run(params, np.zeros_like(params), 1 / (1 + np.arange(count)), ("m", "b"),
+                    x=x, y=x, step=np.arange(count) * 1000,
+                    meta={"model": "line", "loss": "mse", "optimizer": "gd", "lr": 0.1})  # fmt: skip
+    anim = gdviz.animate(run, view="dashboard", frames=2)
+    loss = next(v for v in anim.views if v.name == "loss")
+    ticks = [t for t in loss.ax_.get_xticklabels() if t.get_text()]
+    inside = [t for t in ticks if 0 <= t.get_position()[0] <= 400_000]
+    assert [t.get_text() for t in inside][-1] == "400k" and len(inside) <= 7
+    assert all(len(t.get_text()) <= 5 for t in inside)
+    bottom, top = loss.ax_.get_ylim()
+    assert top / bottom < 1e4  # the curve's own decades, not thirty

@@ -131,6 +131,16 @@ def number(v: float) -> str:
     return f"{v:.4g}"
 
 
+def count(v: float) -> str:
+    """A tick's count for a crowded axis: 950, 25k, 2.5M (a six-digit label reads as one)."""
+    if not np.isfinite(v):
+        return str(v)
+    for size, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= max(size, 1e4):  # up to 9999 as they are
+            return f"{v / size:.4g}{unit}"
+    return f"{v:.4g}"
+
+
 def color(i: int) -> str:
     return COLORS[i % len(COLORS)]
 

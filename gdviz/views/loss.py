@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from gdviz.run import convergence
 from gdviz.run.plane import padded
@@ -11,6 +12,7 @@ from gdviz.views.base import (
     TRAIL,
     View,
     at,
+    count,
     learning_rates,
     legend_over,
     legend_place,
@@ -70,6 +72,10 @@ class LossView(View):
         start = max(abs(r.loss[0]) for r in self.runs)
         known = [convergence.reachable(r) for r in self.runs]
         self.best = min((k[0] for k in known if k is not None), default=None)
+        if self.best is not None and 0 < self.best < lo / 1e3 and lo > 0:
+            # An exact fit's least squares is rounding (1e-30): a log axis stretched down to
+            # it would flatten every curve; the line is left out instead.
+            self.best = None
         if self.best is not None and self.best > 0:
             lo = min(lo, self.best)
         # Logarithmic once the losses span a decade: the tail of a fit stays readable.
@@ -101,6 +107,9 @@ class LossView(View):
             ax.set_yscale("log")
         ax.set_ylim(*self.ylim)
         ax.set_xlabel("step")
+        # At most six round steps, and 250k rather than 250000: six-digit labels ran together.
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True, min_n_ticks=3))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: count(v)))
         ax.set_ylabel(value_label(self.runs[0]))
         ax.grid(True, which="major", color="#dddddd", lw=0.6)
         self.line_, self.point_ = [], []
