@@ -201,5 +201,5 @@ def test_class_labels_by_name_are_a_classifier_with_the_names_on_the_legend():
     view = gdviz.animate(run, view="fit", frames=2).views[0]
     legend = [t.get_text() for t in view.ax_.get_legend().get_texts()]
     assert legend[:3] == ["setosa", "versicolor", "virginica"]
-    with pytest.raises(gdviz.GdvizError, match="y holds class names .* 'mse' is a loss for"):
+    with pytest.raises(gdviz.GdvizError, match=r"y holds class names .* 'mse' is a loss for"):
         gdviz.train((x, y), loss="mse")
