@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
+import sys
+import warnings
 
 
 class GdvizError(ValueError):
@@ -75,3 +78,16 @@ def first_line(exc: BaseException) -> str:
     one-line error says of an exception raised by the user's own code."""
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn(message: str, category: type[Warning] = UserWarning) -> None:
+    """Warn at the user's line: the first frame outside gdviz (their script, their notebook
+    cell), however deep inside gdviz the warning is raised; a fixed ``stacklevel`` points into
+    gdviz from one caller and past the user (IPython's own code) from another."""
+    frame, level = sys._getframe(1), 2  # stacklevel 1 is this function, 2 its caller
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

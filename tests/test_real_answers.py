@@ -203,3 +203,25 @@ def test_class_labels_by_name_are_a_classifier_with_the_names_on_the_legend():
     assert legend[:3] == ["setosa", "versicolor", "virginica"]
     with pytest.raises(gdviz.GdvizError, match=r"y holds class names .* 'mse' is a loss for"):
         gdviz.train((x, y), loss="mse")
+
+
+def test_every_warning_points_at_the_users_line(tmp_path):
+    # A fixed stacklevel pointed into gdviz from one caller and past the user (IPython's own
+    # interactiveshell.py, in a notebook) from another.
+    csv = tmp_path / "gaps.csv"
+    csv.write_text("a,b\n1,2\n2,\n3,5\n")
+    m = torch.tensor(1.0, requires_grad=True)
+    rec = gdviz.Recorder([m])
+    rec.record(1.0)
+    rec.record(float("nan"))
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        gdviz.train("synthetic", lr=1.5, steps=30)  # grows without overflowing
+        gdviz.sweep("synthetic", lr=[1.5, 0.1], steps=30)
+        gdviz.train("moons", steps=10)  # short of logistic regression
+        rec.to_run()  # diverged
+        from gdviz.problems.data import read_csv
+
+        read_csv(csv, "a", "b")  # a row dropped
+    assert len(said) >= 5
+    assert {w.filename for w in said} == {__file__}, [(w.filename, str(w.message)) for w in said]

@@ -5,14 +5,13 @@ from __future__ import annotations
 import csv
 import math
 import os
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from gdviz.errors import GdvizError
+from gdviz.errors import GdvizError, warn
 
 
 @dataclass(frozen=True)
@@ -238,11 +237,10 @@ def read_csv(
         )
     if dropped:
         lines = ", ".join(map(str, dropped[:5])) + (", ..." if len(dropped) > 5 else "")
-        warnings.warn(
+        warn(
             f"{path.name}: dropped {len(dropped)} of {len(rows) - 1} rows with an empty cell "
             f"(line{'s' if len(dropped) > 1 else ''} {lines})",
             UserWarning,
-            stacklevel=2,
         )
     table = np.asarray(values)
     if text_labels:

@@ -8,12 +8,12 @@ the network. Long runs keep a budget of numbers, at snapshots spread like the an
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 
 import numpy as np
 import torch
 
+from gdviz.errors import warn
 from gdviz.run.frames import pick_steps
 from gdviz.run.landscape import Predictions
 from gdviz.run.plane import padded
@@ -108,11 +108,10 @@ def attach(
         with forward.evaluating(), torch.no_grad():
             probe = outputs(final)
     except Exception as exc:  # a network whose outputs are not one tensor of numbers, say
-        warnings.warn(
+        warn(
             f"the fit view will not show this network: its outputs over a grid of inputs cannot "
             f"be read ({type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''})",
             UserWarning,
-            stacklevel=3,
         )
         return
     per_step = probe.numel()

@@ -9,7 +9,7 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from gdviz.errors import GdvizError
+from gdviz.errors import GdvizError, warn
 from gdviz.run import convergence
 from gdviz.run.record import Run
 from gdviz.training.options import Options
@@ -60,9 +60,9 @@ def sweep(data, *, optimizer=None, lr=None, **train_options) -> list[Run]:
     for run, label in zip(runs, unique_labels(runs)):
         run.meta["label"] = label
         if run.diverged_at is not None:
-            warnings.warn(f"{label}: diverged at step {run.diverged_at}", RuntimeWarning, 2)
+            warn(f"{label}: diverged at step {run.diverged_at}", RuntimeWarning)
         elif (said := convergence.note(run)) is not None:
-            warnings.warn(f"{label}: {said}", UserWarning, 2)
+            warn(f"{label}: {said}", UserWarning)
     sessions[0].describe(runs)
     return runs
 

@@ -6,13 +6,12 @@ import itertools
 import json
 import math
 import time
-import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import torch
 
-from gdviz.errors import GdvizError, flag, one_of, whole
+from gdviz.errors import GdvizError, flag, one_of, warn, whole
 from gdviz.problems.formulas import LOSSES, MODELS
 from gdviz.run.plane import KINDS as PLANES
 from gdviz.run.plane import check_box
@@ -276,14 +275,14 @@ class Recorder:
                     f"{loss!r}; a loss callable needs the model itself (model=module)"
                 )
             meta["loss"] = loss
-        run = self.snapshot_run(x=x, y=y, meta=meta, stacklevel=3)
+        run = self.snapshot_run(x=x, y=y, meta=meta)
         if network:
             describe_module(run, forward, x_t, y_t, loss, loss_fn, plane=plane, box=box, seed=seed)
         if self._live is not None:
             self._live.finish(run)
         return run
 
-    def snapshot_run(self, *, x=None, y=None, meta=None, stacklevel: int = 2) -> Run:
+    def snapshot_run(self, *, x=None, y=None, meta=None) -> Run:
         """The recording as a `Run` and nothing more (no landscape): what `to_run` starts from."""
         kept = self._rows
         n = kept.n
@@ -314,7 +313,7 @@ class Recorder:
             state = {k: v[keep] for k, v in state.items()}
             rates = None if rates is None else rates[keep]
             full = full[:diverged_at]
-            warnings.warn(f"diverged at step {diverged_at}", RuntimeWarning, stacklevel=stacklevel)
+            warn(f"diverged at step {diverged_at}", RuntimeWarning)
         meta = dict(meta or {})
         if self._optimizer is not None:
             meta.setdefault("torch_optimizer", _settings(self._optimizer))
@@ -322,13 +321,12 @@ class Recorder:
                 rates = None  # no rate, or one per parameter group: none is true of all
                 groups = self._optimizer.param_groups
                 if len({_number(g.get("lr")) for g in groups}) > 1:
-                    warnings.warn(
+                    warn(
                         f"the {type(self._optimizer).__name__} optimiser's {len(groups)} "
                         "parameter groups differ in learning rate: run.lr holds none, and "
                         "what needs one rate (the internals' vectors, the edge of stability) "
                         "is left out",
                         UserWarning,
-                        stacklevel=stacklevel,
                     )
         try:
             json.dumps(meta)

@@ -4,14 +4,13 @@ inputs (`gdviz.training.predictions`). One path for `train`, `sweep` and `Record
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from gdviz.errors import GdvizError, first_line
+from gdviz.errors import GdvizError, first_line, warn
 from gdviz.run.plane import Plane
 from gdviz.run.record import Run
 from gdviz.training import landscape, predictions
@@ -114,12 +113,11 @@ def describe_module(run, forward, x, y, loss, loss_fn, *, plane, box, seed) -> N
             ) from None
     recorded = run.loss[-1]
     if not np.isclose(value, recorded, rtol=1e-3, atol=1e-6 * max(1.0, abs(recorded))):
-        warnings.warn(
+        warn(
             f"the loss computed from model, loss, x and y at the last snapshot ({value:.6g}) "
             f"differs from the loss recorded there ({recorded:.6g}): the landscape shows the "
             "former (dropout or batch norm in training mode, or other data or loss?)",
             UserWarning,
-            stacklevel=3,
         )
     if task != "regression":
         labels = run.y

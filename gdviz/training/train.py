@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 import numpy as np
 import torch
 
-from gdviz.errors import GdvizError, first_line, positive, whole
+from gdviz.errors import GdvizError, first_line, positive, warn, whole
 from gdviz.problems import schedules
 from gdviz.problems.optimizers import OPTIMIZERS, default_lr
 from gdviz.run import convergence
@@ -165,10 +165,10 @@ def train(
     )
     run = session.run()
     if run.diverged_at is not None:
-        warnings.warn(f"diverged at step {run.diverged_at}", RuntimeWarning, stacklevel=2)
+        warn(f"diverged at step {run.diverged_at}", RuntimeWarning)
     note = convergence.note(run)
     if note is not None:
-        warnings.warn(note, UserWarning, stacklevel=2)
+        warn(note, UserWarning)
     session.describe([run])
     return run
 
