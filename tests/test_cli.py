@@ -502,3 +502,29 @@ def test_a_constant_formula_draws_one_flat_colour(tmp_path, capsys):
     assert code == 0, err
     with Image.open(tmp_path / "flat.png") as picture:
         assert picture.size == (1280, 440)
+
+
+def test_a_race_whose_second_run_file_hits_a_full_disk_keeps_none(
+    tmp_path, capsys, monkeypatch, listing
+):
+    import errno
+
+    from gdviz.run.record import Run
+
+    real, calls = Run.save, []
+
+    def save(self, path):
+        calls.append(path)
+        if len(calls) == 2:  # as a full disk does: a partial file, then the error
+            raise gdviz.GdvizError(f"cannot write {path}: {os.strerror(errno.ENOSPC)}")
+        return real(self, path)
+
+    monkeypatch.setattr(Run, "save", save)
+    code, out, err = call(
+        capsys, "animate", "--dataset", "synthetic", "--lr", "0.1,0.2", "--steps", "5",
+        "--out", str(tmp_path / "race.gif"), "--save-run", str(tmp_path / "race.npz"),
+    )  # fmt: skip
+    assert code == 1 and len(calls) == 2
+    assert "No space left on device; the 1 run file(s) written before it were removed" in err
+    assert "saved run" not in out  # nothing claims a file that is not there
+    assert listing(tmp_path) == []

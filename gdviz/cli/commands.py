@@ -348,9 +348,21 @@ def _save_runs(runs: list, target: Path, say) -> None:
     paths = run_files(target, runs)
     for path in paths:
         OUTPUTS.expect(path)
-    for path, run in zip(paths, runs):
-        interrupts.check_interrupted()
-        run.save(path)
+    saved = []
+    try:  # a race's files are written all or none: half a race saved is not the race
+        for path, run in zip(paths, runs):
+            interrupts.check_interrupted()
+            run.save(path)
+            saved.append(path)
+    except BaseException as exc:
+        for path in saved:
+            path.unlink(missing_ok=True)
+        if saved and isinstance(exc, GdvizError):
+            raise GdvizError(
+                f"{exc}; the {len(saved)} run file(s) written before it were removed"
+            ) from None
+        raise
+    for path in saved:
         say(f"saved run {path}")
 
 

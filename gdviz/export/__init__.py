@@ -100,33 +100,41 @@ def save(animation, path: str | os.PathLike, *, progress: bool | None = None) ->
 
 def _write(animation, path: Path, writer: type[Writer], progress: bool | None) -> None:
     with atomic_path(path) as tmp:
-        note = None  # why a page is a video
-        if writer is HtmlWriter and hasattr(animation, "views"):
-            from gdviz.export.page import Unsupported, page
+        try:
+            _write_into(tmp, animation, path, writer, progress)
+        except GdvizError as exc:  # a writer names the file it writes: the temporary one,
+            raise GdvizError(str(exc).replace(str(tmp), str(path))) from None  # gone now
 
-            try:
-                text = page(animation, title=path.stem)
-            except Unsupported as why:  # filmed instead: the page says why
-                log.info("%s: a video page: %s", path.name, why)
-                note = f"Shown as a video: {why}."
-            else:
-                tmp.write_text(text, encoding="utf-8")
-                return
-        if writer.final_frame_only:
-            frame = animation.last_frame()
-            size = (frame.shape[1], frame.shape[0])
-            with writer(tmp, fps=animation.fps, size=size) as still:
-                still.append(frame)
+
+def _write_into(tmp: Path, animation, path: Path, writer: type[Writer], progress) -> None:
+    """Write ``animation`` into ``tmp``, which becomes ``path`` once whole."""
+    note = None  # why a page is a video
+    if writer is HtmlWriter and hasattr(animation, "views"):
+        from gdviz.export.page import Unsupported, page
+
+        try:
+            text = page(animation, title=path.stem)
+        except Unsupported as why:  # filmed instead: the page says why
+            log.info("%s: a video page: %s", path.name, why)
+            note = f"Shown as a video: {why}."
+        else:
+            tmp.write_text(text, encoding="utf-8")
             return
-        # The still figure is drawn once for the writer's look at the last frame and every frame.
-        with getattr(animation, "prepared", contextlib.nullcontext)():
-            options = writer.options(animation, path)
-            if note is not None:
-                options["note"] = note
-            options["durations"] = getattr(animation, "durations", None)
-            render(
-                animation,
-                lambda size: writer(tmp, fps=animation.fps, size=size, **options),
-                label=f"writing {path.name}",
-                progress=progress,
-            )
+    if writer.final_frame_only:
+        frame = animation.last_frame()
+        size = (frame.shape[1], frame.shape[0])
+        with writer(tmp, fps=animation.fps, size=size) as still:
+            still.append(frame)
+        return
+    # The still figure is drawn once for the writer's look at the last frame and every frame.
+    with getattr(animation, "prepared", contextlib.nullcontext)():
+        options = writer.options(animation, path)
+        if note is not None:
+            options["note"] = note
+        options["durations"] = getattr(animation, "durations", None)
+        render(
+            animation,
+            lambda size: writer(tmp, fps=animation.fps, size=size, **options),
+            label=f"writing {path.name}",
+            progress=progress,
+        )
