@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 import gdviz
-from gdviz.cli.gallery import build, examples
+from gdviz.cli.gallery import build, default_source, examples
 
 pytestmark = pytest.mark.slow
 
@@ -206,3 +206,14 @@ def test_an_interrupted_gallery_stops_its_examples_and_says_what_is_on_disk(tmp_
     gone = psutil.wait_procs(family, timeout=10)[1]
     assert not [p for p in gone if p.status() != psutil.STATUS_ZOMBIE], "an example outlived gdviz"
     assert not any(p.exists() for p in scratch), "a scratch folder was left"
+
+
+def test_a_cards_code_shows_as_code_not_between_raw_backticks():
+    from gdviz.cli.gallery import _prose
+
+    text = "Races ``gdviz.sweep`` against `lr=0.1` for <b> & co."
+    assert _prose(text) == (
+        "Races <code>gdviz.sweep</code> against <code>lr=0.1</code> for &lt;b&gt; &amp; co."
+    )
+    for example in examples(default_source()):  # every card of the gallery as it is
+        assert "`" not in _prose(example.description), example.name

@@ -6,6 +6,7 @@ import ast
 import contextlib
 import html
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -49,6 +50,18 @@ class Result:
     seconds: float
     error: str | None = None
     aspect: float = 1.0  # width over height of its (first) picture
+
+
+def _prose(text: str) -> str:
+    """A docstring paragraph as HTML: escaped, its ``code`` (single or double backticks) in
+    <code>, so the card shows ``gdviz.train`` as code rather than between raw backticks."""
+    parts = re.split(r"``(.+?)``|`([^`]+?)`", text)
+    out = []
+    for i, part in enumerate(parts):
+        if part is None:
+            continue
+        out.append(f"<code>{html.escape(part)}</code>" if i % 3 else html.escape(part))
+    return "".join(out)
 
 
 def default_source() -> Path:
@@ -209,7 +222,7 @@ def _card(result: Result) -> str:
     return f"""<article class="{kind}" id="{html.escape(ex.name)}">
 <h2><a href="#{html.escape(ex.name)}">{html.escape(ex.title)}</a></h2>
 {body}
-<p>{html.escape(ex.description)}</p>
+<p>{_prose(ex.description)}</p>
 <details><summary>Source: <a href="src/{html.escape(ex.path.name)}">{html.escape(ex.path.name)}</a></summary>
 <pre><code>{source}</code></pre></details>
 </article>"""
