@@ -716,3 +716,17 @@ def test_to_run_checks_its_box_seed_and_plane():
     ):
         with pytest.raises(GdvizError, match=named):
             rec.to_run(x=x, y=y, model=model, loss=loss_fn, **bad)
+
+
+def test_a_batch_norm_networks_plane_says_it_used_the_final_statistics():
+    torch.manual_seed(0)
+    x, y = torch.randn(64, 2), torch.randn(64)
+    for norm, said in ((True, True), (False, False)):
+        layers = [torch.nn.Linear(2, 6), torch.nn.BatchNorm1d(6) if norm else torch.nn.Identity()]
+        net = torch.nn.Sequential(*layers, torch.nn.Tanh(), torch.nn.Linear(6, 1))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            run = gdviz.train((x.numpy(), y.numpy()), model=net, steps=5)
+        title = gdviz.animate(run, view="contour", frames=2).views[0].ax_.get_title()
+        assert ("batch norm at its final statistics" in title) is said
+        assert (run.training.batch_norm == "final running statistics") is said

@@ -112,6 +112,9 @@ class Training:
     torch_optimizer: dict | None = None
     plane: str | None = None
     label: str | None = None
+    # "final running statistics": a batch-norm network's landscape, every point evaluated with
+    # the statistics the training ended with
+    batch_norm: str | None = None
 
     of = classmethod(_of)  # ``Training.of(run.meta)``
 
@@ -125,7 +128,7 @@ class Training:
 TEXT = 1_000  # characters a name or a label may have
 _TEXT = (
     "source", "kind", "title", "x_label", "y_label", "expression", "model", "formula", "loss",
-    "task", "optimizer", "schedule", "plane", "label",
+    "task", "optimizer", "schedule", "plane", "label", "batch_norm",
 )  # fmt: skip
 _WHOLE = ("classes", "steps", "seed", "batch_size")
 _MAPPING = ("standardized", "options", "torch_optimizer")

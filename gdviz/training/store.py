@@ -62,6 +62,9 @@ def store(
             seed=seed,
             on_plane=network.on_plane,
         )
+    if _keeps_statistics(forward.module):
+        for run in runs:  # said on the picture: every point used the statistics of the end
+            run.meta["batch_norm"] = "final running statistics"
     for run in runs:
         predictions.attach(
             run,
@@ -72,6 +75,15 @@ def store(
             outputs_of=network.outputs_of,
             numeric_inputs=network.numeric_inputs,
         )
+
+
+def _keeps_statistics(module: torch.nn.Module) -> bool:
+    """Whether the network normalises with running statistics (batch norm): in eval mode, as
+    the landscape is computed, those of the end of training serve at every point."""
+    return any(
+        getattr(m, "track_running_stats", False) and getattr(m, "running_mean", None) is not None
+        for m in module.modules()
+    )
 
 
 def describe_module(run, forward, x, y, loss, loss_fn, *, plane, box, seed) -> None:

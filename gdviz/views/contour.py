@@ -271,7 +271,12 @@ class ContourView(View):
             ax.set_ylabel(f"{second} ({share[1]:.1%})")
             ax.set_title(
                 f"{PLANE_TITLES.get(self.plane_.kind, PLANE_TITLES['pca'])}\n"
-                f"through the final {len(self.names):,} parameters",
+                f"through the final {len(self.names):,} parameters"
+                + (
+                    ", batch norm at its final statistics"
+                    if self.runs[0].training.batch_norm
+                    else ""
+                ),
                 fontsize="medium",
             )
         else:
