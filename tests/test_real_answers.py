@@ -225,3 +225,17 @@ def test_every_warning_points_at_the_users_line(tmp_path):
         read_csv(csv, "a", "b")  # a row dropped
     assert len(said) >= 5
     assert {w.filename for w in said} == {__file__}, [(w.filename, str(w.message)) for w in said]
+
+
+def test_a_lone_linear_layer_on_standardised_columns_reads_in_the_datas_units():
+    x, y = linnerud()
+    run = gdviz.train((x, y), model=torch.nn.Linear(3, 1), standardize=True, lr=0.3, steps=500)
+    solution, mse = least_squares(x, y)  # in the data's own units
+    assert run.meta["model"] == "line"
+    np.testing.assert_allclose(run.params[-1], solution, rtol=2e-3, atol=2e-3)
+    assert run.loss[-1] == pytest.approx(mse, rel=1e-4)
+    # a network that is more than a line: its plane says which units its parameters are in
+    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    run = gdviz.train((x, y), model=net, standardize=True, steps=20)
+    title = gdviz.animate(run, view="contour", frames=2).views[0].ax_.get_title()
+    assert "in standardised units" in title

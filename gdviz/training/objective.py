@@ -365,6 +365,9 @@ def _network(x, x_t, y_t, model, loss, init, o: Options, about, common) -> Objec
         inputs_of=None if scaling is None else scaling.inputs,
         outputs_of=None if scaling is None or how != "raw" else scaling.untarget,
     )
+    linear = scaling is not None and _is_line(module, named, columns, loss)
+    if linear:  # a lone linear layer on standardised data: a line, read in the data's units
+        about.update(model="line", formula=f"{type(model).__name__}: w·x + b")
     found = Objective(
         problem=Problem(**about),
         params=params,
@@ -374,13 +377,31 @@ def _network(x, x_t, y_t, model, loss, init, o: Options, about, common) -> Objec
         gd_lr=0.01,
         x=x,
         module=module,
-        loss_at=lambda flat: scalar(loss_of(forward(flat, inputs), y_t)) * scale,
+        # the views compute a line's loss themselves, in the data's units
+        loss_at=None
+        if linear
+        else lambda flat: scalar(loss_of(forward(flat, inputs), y_t)) * scale,
         loss_size=len(x),
-        network=network,
+        network=None if linear else network,
+        to_raw=scaling.parameter_map(model_of("line", columns)) if linear else None,
         **common,
     )
     check_start(found, None, None)
     return found
+
+
+def _is_line(module: torch.nn.Module, named, columns: int, loss) -> bool:
+    """Whether ``module`` is one linear layer of one output (weight, then bias) fitted by a
+    named regression loss: ``w·x + b``, whose standardised parameters map to the data's."""
+    layers = [m for m in module.modules() if m is not module or not list(m.children())]
+    linear = [m for m in layers if isinstance(m, torch.nn.Linear)]
+    shapes = [tuple(p.shape) for _, p in named]
+    return (
+        len(linear) == 1
+        and all(isinstance(m, (torch.nn.Linear, torch.nn.Sequential)) for m in layers)
+        and shapes == [(1, columns), (1,)]
+        and loss in ("mse", "rmse", "mae")
+    )
 
 
 # -- checks ----------------------------------------------------------------------------------------

@@ -195,6 +195,17 @@ class ContourView(View):
         self.over_ = [*stars, *legend_over(ax)]
         return moving
 
+    def _plane_notes(self) -> str:
+        """What the plane's numbers are in, where it is not plain: a network trained on
+        standardised columns has its parameters in their units; batch norm its statistics."""
+        first = self.runs[0]
+        notes = []
+        if first.problem.standardized is not None and first.problem.model in ("mlp", "module"):
+            notes.append("in standardised units")
+        if first.training.batch_norm:
+            notes.append("batch norm at its final statistics")
+        return "".join(f", {n}" for n in notes)
+
     def _legend_place(self, ax: Axes) -> str:
         """Where a legend hides least of the paths (over the whole run), starts and minima."""
         # A long run weighs in through an even thinning of its path, as it is drawn.
@@ -271,12 +282,7 @@ class ContourView(View):
             ax.set_ylabel(f"{second} ({share[1]:.1%})")
             ax.set_title(
                 f"{PLANE_TITLES.get(self.plane_.kind, PLANE_TITLES['pca'])}\n"
-                f"through the final {len(self.names):,} parameters"
-                + (
-                    ", batch norm at its final statistics"
-                    if self.runs[0].training.batch_norm
-                    else ""
-                ),
+                f"through the final {len(self.names):,} parameters{self._plane_notes()}",
                 fontsize="medium",
             )
         else:
