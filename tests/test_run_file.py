@@ -7,6 +7,7 @@ import os
 import re
 import stat
 import warnings
+import zipfile
 
 import numpy as np
 import pytest
@@ -229,3 +230,43 @@ def test_metadata_of_the_wrong_type_is_refused_in_one_line_naming_the_key(tmp_pa
                  loss=run.loss)  # fmt: skip
         with pytest.raises(GdvizError, match=re.escape(said)):
             gdviz.load(path)
+
+
+def test_a_run_of_many_parameters_keeps_its_names_in_an_entry_of_their_own(tmp_path):
+    # A network's million names made a header of tens of megabytes, past what load reads: the
+    # run saved, and could not be loaded again.
+    from gdviz.run.record import NAMES_IN_HEADER
+
+    width = NAMES_IN_HEADER + 5
+    params = np.arange(3 * width, dtype=float).reshape(3, width)
+    names = tuple(f"layer.weight[{i}]" for i in range(width))
+    run = Run(params, -params, [3.0, 2.0, 1.0], names, meta={"label": "big"})
+    path = run.save(tmp_path / "many.npz")
+    with np.load(path) as raw:
+        header = json.loads(str(raw["header"]))
+        assert header["version"] == 2 and header["param_names"] is None
+        assert list(raw["param_names"][:2]) == list(names[:2])
+    assert gdviz.load(path) == run
+    small = Run(params[:, :4], params[:, :4], [3.0, 2.0, 1.0], names[:4])
+    with np.load(small.save(tmp_path / "small.npz")) as raw:  # as before: version 1
+        assert json.loads(str(raw["header"]))["version"] == 1 and "param_names" not in raw
+
+
+def test_big_arrays_are_written_plain_and_as_float32_where_that_holds_them(tmp_path, monkeypatch):
+    from gdviz.run import record
+
+    monkeypatch.setattr(record, "NARROW_FROM", 10)  # "big", for the test's small arrays
+    monkeypatch.setattr(record, "PLAIN_FROM", 100)
+    rng = np.random.default_rng(0)
+    single = rng.normal(size=(6, 5)).astype(np.float32).astype(np.float64)  # float32's values
+    double = rng.normal(size=(6, 5))  # float64's own: narrowing would change them
+    run = Run(single, double, np.linspace(1, 0, 6), tuple("abcde"),
+              state={"exp_avg": single * 2})  # fmt: skip
+    path = run.save(tmp_path / "big.npz")
+    with zipfile.ZipFile(path) as archive:
+        assert {i.compress_type for i in archive.infolist()} == {zipfile.ZIP_STORED}
+    with np.load(path) as raw:
+        assert raw["params"].dtype == np.float32 and raw["state.exp_avg"].dtype == np.float32
+        assert raw["grads"].dtype == np.float64
+    back = gdviz.load(path)
+    assert back == run and back.params.dtype == back.state["exp_avg"].dtype == np.float64

@@ -16,8 +16,14 @@ from gdviz.run.meta import Problem, Training
 from gdviz.run.meta import check as check_meta
 from gdviz.system.files import atomic_path
 
+# A big run (a network's parameters over many steps) is written as it is: compressing gigabytes
+# takes minutes for a third off. Big float64 arrays whose values are float32 (a float32 model,
+# a recording kept as float32) are written as float32, which holds them exactly.
+PLAIN_FROM = 256 * 2**20  # bytes of arrays
+NARROW_FROM = 1_000_000  # elements of an array
 FORMAT = "gdviz.run"  # the header's name for the format (a name in files, not a module's)
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the names of many parameters in an entry of their own
+NAMES_IN_HEADER = 10_000  # parameter names the header holds; more go to "param_names"
 
 
 @dataclass(eq=False)
@@ -247,14 +253,17 @@ class Run:
     def save(self, path: str | os.PathLike) -> Path:
         """Write the run to an ``.npz`` file (arrays plus JSON metadata; no pickle), atomically."""
         path = Path(path)
+        many = len(self.param_names) > NAMES_IN_HEADER  # a network's million: not JSON text
         header = {
             "format": FORMAT,
-            "version": FORMAT_VERSION,
-            "param_names": list(self.param_names),
+            "version": 2 if many else 1,  # files a version-1 reader can read say 1
+            "param_names": None if many else list(self.param_names),
             "diverged_at": self.diverged_at,
             "meta": self.meta,
         }
         arrays = {"params": self.params, "grads": self.grads, "loss": self.loss}
+        if many:
+            arrays["param_names"] = np.array(self.param_names, dtype=str)
         if "step" in self.__dict__:  # else every step: arange, not worth a file entry
             arrays["step"] = self.step
         for name in ("x", "y", "lr", "full_loss", "sharpness"):
@@ -262,6 +271,8 @@ class Run:
                 arrays[name] = getattr(self, name)
         arrays.update({f"extra.{k}": v for k, v in self.extras.items()})
         arrays.update({f"state.{k}": v for k, v in self.state.items()})
+        arrays = {k: _narrowed(v) for k, v in arrays.items()}
+        big = sum(np.asarray(v).nbytes for v in arrays.values()) > PLAIN_FROM
         try:
             text = json.dumps(header)
         except (TypeError, ValueError) as exc:  # said before a byte is written
@@ -271,7 +282,7 @@ class Run:
             ) from None
         try:
             with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-                np.savez_compressed(fh, header=np.array(text), **arrays)
+                (np.savez if big else np.savez_compressed)(fh, header=np.array(text), **arrays)
         except OSError as exc:  # a full disk: name the file
             raise GdvizError(f"cannot write {path}: {exc.strerror or exc}") from None
         return path
@@ -280,6 +291,20 @@ class Run:
 # The dataclass leaves ``step``'s default (None) on the class, where it would shadow the
 # arange that `Run.__getattr__` makes on first use for a run of every step.
 del Run.step
+
+
+def _narrowed(a):
+    """``a`` as float32 where it is a big float64 array that float32 holds exactly."""
+    a = np.asarray(a) if not isinstance(a, np.ndarray) else a
+    if a.dtype != np.float64 or a.size < NARROW_FROM:
+        return a
+    narrow = a.astype(np.float32)
+    wide, kept = a.reshape(-1), narrow.reshape(-1)
+    for start in range(0, a.size, NARROW_FROM):  # compared a block at a time: no float64 copy
+        block = slice(start, start + NARROW_FROM)
+        if not np.array_equal(kept[block].astype(np.float64), wide[block], equal_nan=True):
+            return a
+    return narrow
 
 
 def load(path: str | os.PathLike) -> Run:

@@ -63,7 +63,8 @@ class Entry:
             ) as exc:
                 raise self.fail(f"has no readable array header ({_short(exc)})") from None
             offset = fh.tell()
-        kinds = "U" if self.name == "header" else NUMERIC  # text only in the header
+        # text only in the header, and in the names of many parameters
+        kinds = "U" if self.name in ("header", "param_names") else NUMERIC
         if dtype.hasobject or dtype.kind not in kinds:
             raise self.fail(f"holds {dtype}, not {'text' if kinds == 'U' else 'numbers'}")
         self.shape, self.dtype = tuple(int(n) for n in shape), dtype
@@ -94,15 +95,19 @@ class Entry:
 class LazyEntries(MutableMapping):
     """A run's extras: each read from the file on first use (a view that needs none reads none)."""
 
-    def __init__(self, entries: dict[str, Entry]):
+    def __init__(self, entries: dict[str, Entry], dtype=None):
         self._entries = entries
         self._read: dict[str, np.ndarray] = {}
+        self._dtype = dtype  # what each is read as (float64 for state a big run kept as float32)
 
     def __getitem__(self, key: str) -> np.ndarray:
         if key not in self._read:
             if key not in self._entries:
                 raise KeyError(key)
-            self._read[key] = self._entries[key].read()
+            value = self._entries[key].read()
+            self._read[key] = (
+                value if self._dtype is None else value.astype(self._dtype, copy=False)
+            )
         return self._read[key]
 
     def __setitem__(self, key: str, value) -> None:
@@ -155,6 +160,8 @@ def read(path: str | os.PathLike) -> Run:
     if snapshots < 1:
         raise params.fail("holds no snapshots")
     names = header["param_names"]
+    if names is None:
+        names = _names(entries.get("param_names"), width, str(path))
     if len(names) != width:
         raise GdvizError(f"{path}: {len(names)} parameter names for {width} parameters")
     expected = {
@@ -178,7 +185,7 @@ def read(path: str | os.PathLike) -> Run:
             f"{path}: x has {entries['x'].shape[0]} points and y {entries['y'].shape[0]}"
         )
     for entry in entries.values():
-        if entry.name.startswith(("extra.", "state.")) and entry.nbytes > EXTRA_BYTES:
+        if entry.name.startswith("extra.") and entry.nbytes > EXTRA_BYTES:
             raise entry.fail(f"holds {entry.nbytes / 1e9:.1f} GB; gdviz writes far less")
     eager = [entries[n] for n in ARRAYS if n in entries and n != "grads"]
     _fits_in_memory(sum(e.nbytes for e in eager) + entries["grads"].nbytes, str(path))
@@ -205,7 +212,9 @@ def read(path: str | os.PathLike) -> Run:
             diverged_at=header["diverged_at"],
             meta=header["meta"],
             extras=LazyEntries({k[6:]: v for k, v in entries.items() if k.startswith("extra.")}),
-            state=LazyEntries({k[6:]: v for k, v in entries.items() if k.startswith("state.")}),
+            state=LazyEntries(
+                {k[6:]: v for k, v in entries.items() if k.startswith("state.")}, np.float64
+            ),
             lr=arrays.get("lr"),
             step=arrays.get("step"),
             full_loss=arrays.get("full_loss"),
@@ -235,9 +244,11 @@ def _header(entry: Entry, where: str) -> dict[str, Any]:
             f"reads up to {FORMAT_VERSION}): upgrade gdviz to read it"
         )
     names = header.get("param_names")
-    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+    if names is None and version >= 2:
+        pass  # in an entry of their own, read with the run
+    elif not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise entry.fail("should name the parameters with a list of strings")
-    if any(len(n) > TEXT for n in names):
+    elif any(len(n) > TEXT for n in names):
         raise entry.fail(f"has a parameter name longer than {TEXT} characters")
     meta = header.get("meta", {})
     if not isinstance(meta, dict):
@@ -251,6 +262,17 @@ def _header(entry: Entry, where: str) -> dict[str, Any]:
     ):
         raise entry.fail(f"has diverged_at {str(diverged)[:20]!r}, not a step number")
     return {"param_names": names, "meta": meta, "diverged_at": diverged}
+
+
+def _names(entry: Entry | None, width: int, where: str) -> list[str]:
+    """The parameter names kept in an entry of their own (a run of many parameters)."""
+    if entry is None:
+        raise GdvizError(f"{where} names no parameters (no param_names in its header or entry)")
+    if entry.shape != (width,):
+        raise entry.fail(f"is shaped {entry.shape}, the run needs ({width},)")
+    if entry.dtype.itemsize > 4 * TEXT:
+        raise entry.fail(f"has a parameter name longer than {TEXT} characters")
+    return [str(n) for n in entry.read()]
 
 
 def _depth(value, level: int = 0) -> int:

@@ -289,12 +289,10 @@ class Recorder:
         if n == 0:
             raise GdvizError("nothing was recorded: call record(loss) in the loop first")
         rows = kept.kept + (1 if (n - 1) % self.every else 0)  # the last call, if not kept
-        params = kept.params[:rows].astype(np.float64)
-        grads = kept.grads[:rows].astype(np.float64)
+        params, grads, state = kept.lend(rows)
         steps = kept.steps[:rows].copy()
         full = kept.loss[:n].copy()
         losses = full[steps]
-        state = {k: v[:rows].astype(np.float64) for k, v in kept.state.items()}
         rates = kept.rates[:rows].copy() if kept.rates is not None else None
         # The first step whose loss, or whose kept parameters, are not finite.
         bad_loss = ~np.isfinite(full)

@@ -32,6 +32,7 @@ class Rows:
         self.loss = np.empty(0)
         self.state: dict[str, np.ndarray] = {}  # torch's name -> (rows, width), made when seen
         self.rates: np.ndarray | None = None  # the rate at each row, once an optimiser is known
+        self.lent = False  # the buffers belong to a run handed out: the next call copies them
 
     def keep_rates(self) -> None:
         self.rates = np.full(len(self.params), np.nan)
@@ -72,8 +73,23 @@ class Rows:
             rates[:rows] = self.rates[:rows]
             self.rates = rates
 
+    def lend(self, rows: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """The first ``rows`` rows of parameters, gradients and state as float64, for a run.
+        Kept as float64 they are the buffers themselves, no copy (a million parameters over
+        200 steps is gigabytes an array): the run owns them, and the next call to `next_row`
+        copies them into buffers of the recorder's own. Kept as float32, they are converted."""
+        if self.dtype == np.float64:
+            self.lent = True
+            state = {k: v[:rows] for k, v in self.state.items()}
+            return self.params[:rows], self.grads[:rows], state
+        state = {k: v[:rows].astype(np.float64) for k, v in self.state.items()}
+        return self.params[:rows].astype(np.float64), self.grads[:rows].astype(np.float64), state
+
     def next_row(self) -> int:
         """The row the next call writes, and room after it; the loss's room for that call."""
+        if self.lent:  # recording goes on after a run was handed out: buffers of its own
+            self.lent = False
+            self.grow(len(self.params))
         i = self.n
         if i == len(self.loss):
             grown = np.empty(2 * i)
