@@ -730,3 +730,31 @@ def test_a_batch_norm_networks_plane_says_it_used_the_final_statistics():
         title = gdviz.animate(run, view="contour", frames=2).views[0].ax_.get_title()
         assert ("batch norm at its final statistics" in title) is said
         assert (run.training.batch_norm == "final running statistics") is said
+
+
+@pytest.mark.slow
+def test_a_plane_of_a_layer_torch_cannot_batch_is_quiet():
+    # torch loops inside vmap where it has no batching rule, and warns at every call.
+    torch.manual_seed(0)
+    layer = torch.nn.TransformerEncoderLayer(4, 2, 8, batch_first=True, dropout=0.0)
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.t, self.o = layer, torch.nn.Linear(4, 1)
+
+        def forward(self, x):
+            return self.o(self.t(x)[:, -1])
+
+    net, x, y = Net(), torch.randn(8, 3, 4), torch.randn(8)
+    rec = gdviz.Recorder(net)
+    for _ in range(2):
+        net.zero_grad()
+        loss = ((net(x)[:, 0] - y) ** 2).mean()
+        loss.backward()
+        rec.record(loss)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        run = rec.to_run(x=x, y=y, model=net, loss=lambda o, t: ((o[:, 0] - t) ** 2).mean())
+    assert run.landscape is not None
+    assert not [w for w in said if "batching rule" in str(w.message)]

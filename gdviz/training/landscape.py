@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
@@ -100,11 +101,11 @@ class Evaluator:
         if self.mode == "loop":
             return self._loop(chunk)
         if self.mode == "vmap":
-            return _numpy(vmap(self.single)(chunk))
+            return self._vmap(chunk)
         began = time.perf_counter()
         if self.mode is None:  # first: try vmap, and time it
             try:
-                out = _numpy(vmap(self.single)(chunk))
+                out = self._vmap(chunk)
             except Exception:  # vmap cannot batch this function; errors of its own recur below
                 self.mode = "loop"
                 return self._loop(chunk)
@@ -115,6 +116,13 @@ class Evaluator:
         loop_seconds = (time.perf_counter() - began) / len(chunk)
         self.mode = "vmap" if self._vmap_seconds <= loop_seconds else "loop"
         return out
+
+    def _vmap(self, chunk: torch.Tensor) -> np.ndarray:
+        # Where torch has no batching rule for an operation it loops inside vmap and says so
+        # at every call (a transformer layer: once a batch); the timing below decides, quietly.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*batching rule", category=UserWarning)
+            return _numpy(vmap(self.single)(chunk))
 
     def _loop(self, chunk: torch.Tensor) -> np.ndarray:
         out = []
