@@ -405,3 +405,25 @@ def test_a_loss_that_rose_short_of_orders_of_magnitude_is_told_to_take_a_smaller
     assert said.startswith(f"the loss rose from {run.loss[0]:.4g} to {run.loss[-1]:.4g}")
     assert f"stable below 2/L = {2 / top:.3g}" in said and said.endswith("try a smaller lr")
     assert "larger" not in said
+
+
+def test_a_long_training_in_a_notebook_shows_its_bar_in_the_cells_output(monkeypatch):
+    # A kernel's stderr is no terminal, and Jupyter, VS Code and Colab draw "\r" as one does.
+    import io
+
+    import gdviz.training.train
+
+    class KernelStream(io.StringIO):
+        def isatty(self):
+            return False
+
+    KernelStream.__module__ = "ipykernel.iostream"  # as ipykernel's OutStream is
+    cell = KernelStream()
+    monkeypatch.setattr(sys, "stderr", cell)
+    monkeypatch.setattr(gdviz.training.train, "PROGRESS_AFTER", 0.0)
+    gdviz.train("synthetic", steps=300)
+    assert "\rtraining [########################] 300/300 steps" in cell.getvalue()
+    elsewhere = io.StringIO()  # a file or a pipe: nothing
+    monkeypatch.setattr(sys, "stderr", elsewhere)
+    gdviz.train("synthetic", steps=300)
+    assert elsewhere.getvalue() == ""

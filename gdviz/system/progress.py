@@ -1,4 +1,5 @@
-"""A progress bar on one line of a terminal, for work that takes more than a moment."""
+"""A progress bar on one line of a terminal or a notebook's output, for work that takes more
+than a moment."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ REFRESH = 0.1  # seconds between redraws of the bar
 class Progress:
     """``label [#####.....]  37/100 frames  0:02 left`` on one line of a terminal.
 
-    ``enabled=None`` shows it only when ``file`` (stderr by default) is a terminal; ``delay``
+    ``enabled=None`` shows it only when ``file`` (stderr by default) is a terminal or a
+    notebook kernel's output stream (Jupyter, VS Code and Colab draw ``\r`` as a terminal does);
+    ``delay``
     holds it back until the work has taken that many seconds (quick work shows nothing). As a
     context manager it ends the line on the way out, as it stands if an exception is raised.
     """
@@ -31,7 +34,8 @@ class Progress:
         self.file = sys.stderr if file is None else file
         if enabled is None:
             isatty = getattr(self.file, "isatty", None)
-            enabled = bool(isatty and isatty())
+            kernel = type(self.file).__module__.startswith("ipykernel")
+            enabled = bool(isatty and isatty()) or kernel
         self.enabled = enabled
         self.label, self.total, self.unit = label, max(int(total), 1), unit
         self.start = time.monotonic()
