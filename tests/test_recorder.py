@@ -390,3 +390,13 @@ def test_metadata_that_is_not_json_is_said_before_anything_is_written(tmp_path):
     with pytest.raises(GdvizError, match="metadata is not JSON"):
         run.save(tmp_path / "r.npz")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_recording_that_will_not_fit_is_refused_up_front_with_its_size(monkeypatch):
+    import gdviz.training.recorder as recorder
+
+    monkeypatch.setattr(recorder, "available_memory", lambda: 10**9)  # 1 GB free
+    rec = gdviz.Recorder([torch.zeros(1000)])
+    rec.reserve(1000)  # 16 MB: fine
+    with pytest.raises(GdvizError, match=r"needs about 1.6 GB, and 1.0 GB of memory is free"):
+        rec.reserve(100_000)

@@ -16,6 +16,7 @@ from gdviz.problems.formulas import LOSSES, MODELS
 from gdviz.run.plane import KINDS as PLANES
 from gdviz.run.plane import check_box
 from gdviz.run.record import Run
+from gdviz.system.files import available_memory
 from gdviz.training.landscape import FlatModule
 from gdviz.training.networks import LOSSES as NETWORK_LOSSES
 from gdviz.training.rows import Rows
@@ -126,7 +127,8 @@ class Recorder:
 
             shown = Live(self.param_names)
             self._live = shown if shown.active else None
-        self.reserve(1024)
+        # Room to start with, grown by doubling: about 64M numbers at most (lazily mapped).
+        self._rows.reserve(min(1024, max(16, 2**26 // max(len(self.param_names), 1))))
         if optimizer is not None:
             self.watch(optimizer)
 
@@ -155,7 +157,20 @@ class Recorder:
         return self.dtype.itemsize
 
     def reserve(self, steps: int) -> None:
-        """Make room for ``steps`` calls of `record` (the buffers also grow on their own)."""
+        """Make room for ``steps`` calls of `record` (the buffers also grow on their own),
+        refusing up front, with the size, a recording that will not fit in memory."""
+        steps = whole(steps, "steps", minimum=1)
+        rows = -(-steps // self.every) + 1
+        width = len(self.param_names)
+        arrays = 2 + (3 if self._optimizer is not None else 0)  # Adam keeps three per number
+        need = rows * width * arrays * self.itemsize
+        free = available_memory()
+        if free is not None and need > 0.8 * free:
+            raise GdvizError(
+                f"recording {steps:,} steps of {width:,} numbers needs about "
+                f"{need / 1e9:.1f} GB, and {free / 1e9:.1f} GB of memory is free: keep every "
+                "k-th snapshot (Recorder(every=k)), or dtype='float32'"
+            )
         self._rows.reserve(steps)
 
     def _record_state(self, row: int) -> None:
