@@ -110,3 +110,25 @@ def chrome():
     options.binary_location = shutil.which("chromium")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     return selenium.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def record_network(net, x, y, steps: int, *, opt=None, lr: float = 0.1):
+    """A user's own loop: ``net``'s MSE on ``x``, ``y`` (one output column), each step recorded
+    then taken (by ``opt``, else plain gradient descent at ``lr``); returns the Recorder."""
+    import torch
+
+    import gdviz  # here: the stand-ins load nothing heavy until used
+
+    rec = gdviz.Recorder(net, optimizer=opt)
+    for _ in range(steps):
+        net.zero_grad()
+        loss = ((net(x)[:, 0] - y) ** 2).mean()
+        loss.backward()
+        rec.record(loss)
+        if opt is not None:
+            opt.step()
+        else:
+            with torch.no_grad():
+                for p in net.parameters():
+                    p -= lr * p.grad
+    return rec

@@ -270,12 +270,9 @@ def test_to_run_leaves_each_layer_of_the_users_model_in_its_own_mode():
     )
     net[1].eval()  # modes of the user's own choosing, mixed
     x, y = torch.randn(20, 2), torch.randn(20)
-    rec = gdviz.Recorder(net)
-    for _ in range(3):
-        net.zero_grad()
-        loss = ((net(x)[:, 0] - y) ** 2).mean()
-        loss.backward()
-        rec.record(loss)
+    from stand_ins import record_network
+
+    rec = record_network(net, x, y, 3, lr=0.0)  # recorded, the parameters left as they are
     modes = [m.training for m in net.modules()]
     stats = net[2].running_mean.clone()
     with pytest.warns(UserWarning):  # dropout: the landscape's loss differs from the recorded

@@ -45,14 +45,9 @@ def _network_from_a_loop():
     x = torch.linspace(-2, 2, 40)[:, None]
     y = torch.sin(2 * x[:, 0])
     net = torch.nn.Sequential(torch.nn.Linear(1, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
-    opt = torch.optim.Adam(net.parameters(), lr=0.05)
-    rec = gdviz.Recorder(net)
-    for _ in range(40):
-        opt.zero_grad()
-        loss = ((net(x)[:, 0] - y) ** 2).mean()
-        loss.backward()
-        rec.record(loss)
-        opt.step()
+    from stand_ins import record_network
+
+    rec = record_network(net, x, y, 40, opt=torch.optim.Adam(net.parameters(), lr=0.05))
     return rec.to_run(x=x, y=y, model=net, loss=lambda out, t: ((out[:, 0] - t) ** 2).mean())
 
 
