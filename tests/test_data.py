@@ -148,3 +148,11 @@ def test_semicolons_with_decimal_commas_and_a_header_of_other_columns(tmp_path):
     x, y = read_csv(path, "height", "weight")
     np.testing.assert_array_equal(x, [1.62, 1.80])
     np.testing.assert_array_equal(y, [55.5, 80.0])
+
+
+def test_a_column_cannot_be_both_input_and_target(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("a,b\n1,2\n3,4\n")
+    for x, y in (("a", "a"), (["a", "b"], "b"), (["a", "a"], "b")):
+        with pytest.raises(GdvizError, match="CSV columns must differ"):
+            read_csv(path, x, y)

@@ -104,6 +104,8 @@ def test_gradient_through_a_formula_matches_the_analytic_one():
         ("2*pi*x", ("x",), "2·π·x"),
         ("abs(x) + sqrt(y)", ("x", "y"), "|x| + sqrt(y)"),
         ("2**-x", ("x",), "2^(−x)"),
+        ("x*(y*2)", ("x", "y"), "x·y·2"),  # a product in a product needs no brackets
+        ("x+(y+2)", ("x", "y"), "x + y + 2"),
     ],
 )
 def test_variables_and_the_formula_written_for_people(text, variables, pretty):
@@ -177,3 +179,10 @@ def test_values_that_overflow_or_leave_the_domain_are_not_errors_but_nan_or_inf(
     with np.errstate(all="raise"):  # the formula silences numpy's warnings itself
         values = f(np.array([[-1.0, 1.0], [0.0, 1000.0]]))
     assert np.isnan(values[0]) and np.isinf(values[1])
+
+
+def test_brackets_up_to_the_depth_limit_parse_and_one_more_is_refused():
+    deep = MAX_DEPTH - 1  # brackets: with the formula itself, MAX_DEPTH levels
+    assert Expression("(" * deep + "x" + ")" * deep)([2.0]) == 2.0
+    with pytest.raises(GdvizError, match="nest"):
+        Expression("(" * (deep + 1) + "x" + ")" * (deep + 1))

@@ -828,3 +828,45 @@ def test_an_interrupt_while_torch_loads_waits_for_the_import_to_end(handlers):
     with pytest.raises(KeyboardInterrupt):  # and outside, an interrupt is raised at once
         handler(signal.SIGINT, None)
     interrupts.catch_signals()
+
+
+REFUSED = {
+    "step repeats": (with_array(step=np.array([0, 1, 1, 2, 3, 4])), "'step' should be"),
+    "lr nan": (with_array(lr=np.array([0.1, np.nan, 0.1, 0.1, 0.1, 0.1])), "'lr' holds"),
+    "lr inf": (with_array(lr=np.full(6, np.inf)), "'lr' holds values that are not finite"),
+    "meta lr 0": (with_header(meta={**GOOD_META, "lr": 0}), "has lr '0', not a positive"),
+    "meta steps true": (with_header(meta={**GOOD_META, "steps": True}), "steps 'True'"),
+    "meta seed true": (with_header(meta={**GOOD_META, "seed": True}), "seed 'True'"),
+    "params with trailing bytes": (
+        with_array(params=npy(np.zeros((6, 2))) + b"trailing"),
+        "'params'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED), ids=list(REFUSED))
+def test_run_files_that_must_be_refused_are_refused_naming_what(tmp_path, case):
+    # Not "loads or refuses": each of these would load a run that is not what the file says.
+    entries, said = REFUSED[case]
+    path = write_zip(tmp_path / "hostile.npz", entries)
+    with pytest.raises(GdvizError) as refused:
+        gdviz.load(path)
+    message = str(refused.value)
+    assert said in message and str(path) in message and "\n" not in message
+
+
+def test_a_temporary_file_of_another_users_live_process_is_left_alone(tmp_path, monkeypatch):
+    # os.kill(pid, 0) on someone else's process is refused (EPERM): it is alive, its file too.
+    from gdviz.system import files
+
+    theirs = tmp_path / ".a.gif.pid4242.abc.part"
+    gone = tmp_path / ".a.gif.pid4343.abc.part"
+    for f in (theirs, gone):
+        f.write_bytes(b"half a gif")
+
+    def kill(pid, signal):
+        raise PermissionError if pid == 4242 else ProcessLookupError
+
+    monkeypatch.setattr(files.os, "kill", kill)
+    assert files.clean_leftovers(tmp_path, ".*.part") == [gone]
+    assert theirs.exists() and not gone.exists()

@@ -477,3 +477,40 @@ def test_the_exact_hessian_row_by_row_agrees_with_the_batched_one():
 
     top = np.linalg.eigvalsh(torch.autograd.functional.hessian(loss, flat).numpy())[-1]
     assert rows() == pytest.approx(top, rel=1e-4)
+
+
+def test_adams_scaled_step_with_amsgrad_is_the_step_taken():
+    # amsgrad divides by the running maximum of exp_avg_sq: the arrow after scaling must use it
+    # (betas (0.9, 0.5): v falls quickly, so the maximum and the current one differ a lot).
+    from gdviz.views.internals import vectors
+
+    run = gdviz.train("rosenbrock", optimizer="adam", lr=0.01, steps=30, amsgrad=True,
+                      betas=(0.9, 0.5))  # fmt: skip
+    scaled = vectors(run)["adam_scaled"][:-1]
+    taken = np.diff(run.params, axis=0)
+    np.testing.assert_allclose(scaled, taken, rtol=1e-4, atol=1e-7)
+
+
+def test_a_run_kept_every_k_steps_draws_no_state_arrows_from_a_later_step():
+    # The state after the update leaving snapshot k is recorded at k + 1 only where that
+    # snapshot is the next step; kept every 3rd, no snapshot is followed by its next step.
+    from gdviz.views.internals import vectors
+
+    run = gdviz.train("rosenbrock", optimizer="momentum", steps=30, every=3)
+    velocity = vectors(run)["velocity"]
+    assert np.isnan(velocity).all()
+    every = gdviz.train("rosenbrock", optimizer="momentum", steps=30)
+    assert np.isfinite(vectors(every)["velocity"][:-1]).all()
+
+
+def test_the_default_rate_of_a_big_function_weighs_a_negative_curvature_too():
+    # Over 100 parameters the largest |eigenvalue| comes from Lanczos run from both ends: near
+    # a hilltop the most negative one is the larger, and sets the stable rate (about 1 / 16).
+    n = 120
+    scales = torch.linspace(0.5, 1.0, n)
+
+    def f(p):
+        return -8 * (p[0] ** 2) + (scales * p**2).sum()  # eigenvalues 2s and 2s - 16
+
+    run = gdviz.train(f, init=np.full(n, 0.01), steps=1)
+    assert run.meta["lr"] == pytest.approx(0.07, abs=0.01)  # 1 / 15, rounded to 1 digit

@@ -427,3 +427,14 @@ def test_a_long_training_in_a_notebook_shows_its_bar_in_the_cells_output(monkeyp
     monkeypatch.setattr(sys, "stderr", elsewhere)
     gdviz.train("synthetic", steps=300)
     assert elsewhere.getvalue() == ""
+
+
+def test_a_loss_that_ends_above_its_start_asks_for_a_smaller_rate_not_a_larger():
+    # lr 1.1 is past gradient descent's stable 2/L = 0.986 here: the loss nearly doubles in ten
+    # steps, short of the twice it took before to be called out, and was told "a larger lr".
+    with pytest.warns(UserWarning) as said:
+        run = gdviz.train("synthetic", lr=1.1, steps=10, init=(3, 2.5))
+    assert 1 < run.loss[-1] / run.loss[0] < 2
+    text = next(str(w.message) for w in said if "loss" in str(w.message))
+    assert "the learning rate is too large" in text and "try a smaller lr" in text
+    assert "larger learning rate" not in text

@@ -397,3 +397,56 @@ def test_a_recording_that_will_not_fit_is_refused_up_front_with_its_size(monkeyp
     rec.reserve(1000)  # 16 MB: fine
     with pytest.raises(GdvizError, match=r"needs about 1.6 GB, and 1.0 GB of memory is free"):
         rec.reserve(100_000)
+
+
+def _line_loop(rec, m, b, steps, *, lr=0.1, blow_up_at=None):
+    x, y = torch.linspace(0, 1, 10), torch.linspace(1, 3, 10)
+    for t in range(steps):
+        loss = ((m * x + b - y) ** 2).mean()
+        if t == blow_up_at:
+            loss = loss * float("inf")
+        loss.backward()
+        rec.record(loss)
+        with torch.no_grad():
+            m -= lr * m.grad
+            b -= lr * b.grad
+        m.grad = b.grad = None
+
+
+def test_a_run_taken_mid_loop_keeps_its_step_numbers_as_recording_goes_on():
+    m, b = torch.tensor(0.0, requires_grad=True), torch.tensor(0.0, requires_grad=True)
+    rec = gdviz.Recorder({"m": m, "b": b}, every=10)
+    _line_loop(rec, m, b, 15)
+    run = rec.snapshot_run()
+    assert run.step.tolist() == [0, 10, 14]
+    _line_loop(rec, m, b, 5)  # calls 15 to 19: the row of call 14 is written again
+    assert run.step.tolist() == [0, 10, 14]
+
+
+def test_a_recording_kept_every_k_steps_says_the_step_it_diverged_at():
+    # The same loop recorded at every step (where a row is a step) and every 4th: the same
+    # step of divergence, and the every-4th run keeps what came before it.
+    m, b = torch.tensor(0.0, requires_grad=True), torch.tensor(0.0, requires_grad=True)
+    every, each = gdviz.Recorder({"m": m, "b": b}, every=4), gdviz.Recorder({"m": m, "b": b})
+
+    class Both:
+        def record(self, loss):
+            each.record(loss)
+            return every.record(loss)
+
+    _line_loop(Both(), m, b, 60, lr=3.0)  # a rate that blows up: the parameters overflow
+    with pytest.warns(RuntimeWarning, match="diverged at step"):
+        truth, run = each.snapshot_run(), every.snapshot_run()
+    assert truth.diverged_at is not None and truth.diverged_at > 8
+    assert run.diverged_at == truth.diverged_at
+    assert run.step[-1] < run.diverged_at <= run.step[-1] + 4 and np.isfinite(run.params).all()
+
+
+def test_reserving_room_mid_loop_keeps_the_losses_recorded_so_far():
+    m, b = torch.tensor(0.0, requires_grad=True), torch.tensor(0.0, requires_grad=True)
+    rec = gdviz.Recorder({"m": m, "b": b})
+    _line_loop(rec, m, b, 7)
+    before = rec.snapshot_run().loss.copy()
+    rec.reserve(100_000)
+    _line_loop(rec, m, b, 3)
+    np.testing.assert_array_equal(rec.snapshot_run().loss[:7], before)

@@ -270,3 +270,18 @@ def test_big_arrays_are_written_plain_and_as_float32_where_that_holds_them(tmp_p
         assert raw["grads"].dtype == np.float64
     back = gdviz.load(path)
     assert back == run and back.params.dtype == back.state["exp_avg"].dtype == np.float64
+
+
+def test_a_loaded_runs_extras_and_state_list_each_entry_once(tmp_path):
+    run = gdviz.train("rosenbrock", optimizer="adam", steps=5)
+    run.extras["curve"] = np.ones((2, 3))
+    back = gdviz.load(run.save(tmp_path / "r.npz"))
+    _ = back.extras["curve"], back.state["exp_avg"]  # read: kept as read, and still listed
+    assert sorted(back.extras) == ["curve"] and len(back.extras) == 1
+    assert sorted(back.state) == sorted(run.state) and len(back.state) == len(run.state)
+
+
+def test_a_run_trained_without_a_seed_says_so():
+    run = gdviz.train("synthetic", steps=3)
+    assert "seed" in run.meta and run.meta["seed"] is None  # no seed given, said as null
+    assert gdviz.train("synthetic", steps=3, seed=7).meta["seed"] == 7

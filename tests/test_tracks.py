@@ -110,3 +110,38 @@ def test_a_view_that_moves_what_only_it_can_is_stepped_through():
     assert internals.views[0].tracks(steps) is None
     assert regions.views[0].tracks(steps) is None
     assert "tracks" in page.collect(internals) and "tracks" in page.collect(regions)
+
+
+def test_the_edge_triangle_points_the_way_the_run_left():
+    # An independent rule: the marker's tip is on the side of the box the point passed.
+    from gdviz.views.tracks import edge_marks
+
+    box = ((0.0, 1.0), (0.0, 1.0))
+    points = np.array([[2.0, 0.5], [-1.0, 0.5], [0.5, 3.0], [0.5, -2.0], [0.5, 0.5]])
+    marks = edge_marks(points, *box)
+    shown = [marks.markers[k] for k in marks.marker]
+    assert shown == [">", "<", "^", "v", "o"]
+    np.testing.assert_allclose(
+        marks.data[:, 0], [[1.0, 0.5], [0.0, 0.5], [0.5, 1.0], [0.5, 0.0], [0.5, 0.5]]
+    )
+
+
+def test_the_pages_data_dots_lie_where_matplotlib_draws_them():
+    # Canvas pixels run down from the top, matplotlib's up from the bottom: a dot's y flips.
+    import base64
+    import zlib
+
+    from gdviz.export.page import collect
+
+    run = gdviz.train("moons", steps=20)
+    anim = gdviz.animate(run, view="fit", frames=3)
+    data = collect(anim)
+    dots = [t for t in data["tracks"] if t["type"] == "dots"]
+    assert len(dots) == 1
+    packed = dots[0]["xy"]
+    xy = np.frombuffer(zlib.decompress(base64.b64decode(packed["data"])), "<f4").reshape(-1, 2)
+    height = anim.fig.bbox.height
+    for x_data, y_data, (px, py) in zip(run.x[:20, 0], run.x[:20, 1], xy[:20]):
+        ax = anim.views[0].ax_
+        dx, dy = ax.transData.transform((x_data, y_data))  # from the bottom left
+        assert px == pytest.approx(dx, abs=0.05) and py == pytest.approx(height - dy, abs=0.05)

@@ -573,3 +573,29 @@ def test_the_step_axis_of_a_long_run_reads_in_thousands_and_an_exact_fit_keeps_t
     assert all(len(t.get_text()) <= 5 for t in inside)
     bottom, top = loss.ax_.get_ylim()
     assert top / bottom < 1e4  # the curve's own decades, not thirty
+
+
+def test_a_pca_plane_keeps_its_sign_whichever_way_the_path_runs():
+    # Each direction's largest entry is positive: the same path run backwards, or a mirrored
+    # path, is drawn the same way round, not flipped between two pictures.
+    from gdviz.run.plane import pca_plane
+
+    t = np.linspace(0, 1, 50)[:, None]
+    path = np.hstack([-3 * t, 0.2 * np.sin(6 * t), t])
+    for p in (path, path[::-1] - path[-1] + path[0], -path):
+        dirs = pca_plane([p]).dirs
+        rows = np.arange(2)
+        assert (dirs[rows, np.abs(dirs).argmax(axis=1)] > 0).all()
+
+
+def test_a_function_below_zero_at_the_start_gets_a_picture_around_its_path():
+    run = gdviz.train("x**2 + y**2 - 10", init=(2, 1))  # starts at -5, ends at (0, 0)
+    (x0, x1), (y0, y1) = ContourView(run).extent
+    assert np.isfinite([x0, x1, y0, y1]).all()
+    assert x0 < 0 < 2 < x1 and y0 < 0 < 1 < y1  # the start, the end and the way between
+
+
+def test_a_coordinate_that_never_moves_gets_a_box_of_some_width():
+    run = gdviz.train("x**2 + y**2", init=(1, 0), steps=20)  # y stays 0 throughout
+    (x0, x1), (y0, y1) = ContourView(run).extent
+    assert y1 - y0 > 0.1 and y0 < 0 < y1

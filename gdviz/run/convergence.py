@@ -16,7 +16,7 @@ from gdviz.problems.formulas import features, model_input, mse_hessian
 from gdviz.run.record import Run
 
 GROWTH = 1e3  # a loss this many times its start has run away
-RISEN = 2.0  # a full-batch run that ends at this many times its start loss went the wrong way
+RISEN = 1.0  # a full-batch run that ends above its start loss went the wrong way
 SHORT_OF = 0.01  # a run short of the best loss by more than this share of its start is far off
 PARAMS_OFF = 0.05  # ... as is one whose parameters are this share of their way still to go
 STILL_FALLING = 0.05  # ... and one whose last tenth fell by this share of its whole descent

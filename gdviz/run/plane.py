@@ -209,7 +209,15 @@ def endpoints_plane(paths: Sequence[np.ndarray]) -> Plane:
 def loss_limit(runs) -> float:
     """The loss past which a diverging path leaves the picture: enough to see the first
     overshoots across the bowl, not so much that the bowl shrinks to a dot."""
-    return 50 * max(float(r.loss[0]) for r in runs) + 1e-12
+    start = max(float(r.loss[0]) for r in runs)
+    if start > 0:
+        return 50 * start + 1e-12
+    # A loss below zero at the start (a function's, x**2 + y**2 - 10): 50 times would be
+    # further below it, and only the start would pass; as far above it instead, at least
+    # the run's own span.
+    losses = np.concatenate([np.asarray(r.loss, dtype=float) for r in runs])
+    span = float(np.ptp(losses[np.isfinite(losses)])) if np.isfinite(losses).any() else 0.0
+    return start + 49 * max(abs(start), span, 1e-12)
 
 
 RANDOM_BOX = np.array([[-1.0, -1.0], [1.0, 1.0]])  # Li et al. draw a random plane over [-1, 1]
