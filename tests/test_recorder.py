@@ -413,9 +413,10 @@ def _line_loop(rec, m, b, steps, *, lr=0.1, blow_up_at=None):
         m.grad = b.grad = None
 
 
-def test_a_run_taken_mid_loop_keeps_its_step_numbers_as_recording_goes_on():
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_a_run_taken_mid_loop_keeps_its_step_numbers_as_recording_goes_on(dtype):
     m, b = torch.tensor(0.0, requires_grad=True), torch.tensor(0.0, requires_grad=True)
-    rec = gdviz.Recorder({"m": m, "b": b}, every=10)
+    rec = gdviz.Recorder({"m": m, "b": b}, every=10, dtype=dtype)
     _line_loop(rec, m, b, 15)
     run = rec.snapshot_run()
     assert run.step.tolist() == [0, 10, 14]
