@@ -239,3 +239,18 @@ def test_a_lone_linear_layer_on_standardised_columns_reads_in_the_datas_units():
     run = gdviz.train((x, y), model=net, standardize=True, steps=20)
     title = gdviz.animate(run, view="contour", frames=2).views[0].ax_.get_title()
     assert "in standardised units" in title
+
+
+def test_a_line_on_two_columns_draws_its_plane_over_the_inputs():
+    from gdviz.views.registry import default_view
+
+    x, y = linnerud()
+    run = gdviz.train((x[:, :2], y), standardize=True, steps=100)
+    assert default_view([run]) == ("fit", None)
+    view = gdviz.animate(run, view="fit", frames=3).views[0]
+    gx, gy = view.gx, view.gy
+    assert gx[0] < x[:, 0].min() and x[:, 1].max() < gy[-1]  # the data inside the grid
+    w1, w2, b = run.params[-1]
+    expected = w1 * gx[None, :] + w2 * gy[:, None] + b  # row j at gy[j], column i at gx[i]
+    np.testing.assert_allclose(view.predictions_[0].at(100)[..., 0], expected, rtol=1e-9)
+    assert view.region_ is not None and view.region_.get_array().shape[:2] == expected.shape

@@ -16,7 +16,7 @@ from matplotlib.colors import Normalize, to_rgb
 from matplotlib.lines import Line2D
 
 from gdviz.errors import GdvizError
-from gdviz.problems.formulas import MODELS, sigmoid
+from gdviz.problems.formulas import MODELS, model_input, model_of, sigmoid
 from gdviz.run import convergence
 from gdviz.run.frames import pick_steps
 from gdviz.run.plane import padded
@@ -38,6 +38,7 @@ FILL = 0.45  # how strongly the surest prediction tints the region (0: white, 1:
 # Steps of sureness the tint takes: bands read like contour levels, and a frame then changes few
 # pixels where the model barely moved (the moons GIF: 2.4 MB, against 6.0 MB unbanded).
 BANDS = 8
+REGION = 64  # grid points a side of a line's plane over two columns, as networks' are stored
 LIMIT_SAMPLES = 1000  # snapshots whose curves set the y limits of a long run
 SURFACE_CMAP = "viridis"
 
@@ -64,9 +65,16 @@ def refusal(run: Run) -> str | None:
         return f"the fit view draws one or two input columns, and x has {cols}"
     if cols == 1 and not (run.problem.model in MODELS or _stored(run) == "curve"):
         return "the run holds no predictions of its model over x"
-    if cols == 2 and _stored(run) != "region":
+    if cols == 2 and _stored(run) != "region" and not _plane_of_a_line(run):
         return "the run holds no predictions of its model over the two input columns"
     return None
+
+
+def _plane_of_a_line(run: Run) -> bool:
+    """A built-in line fitted to two columns by a regression loss: its prediction over the
+    input plane is computed from its formula, as a curve is for one column."""
+    x = model_input(run.problem.model, run.x, len(run.param_names))
+    return x is not None and x.ndim == 2 and run.problem.loss in ("mse", "rmse", "mae")
 
 
 def _stored(run: Run) -> str | None:
@@ -86,6 +94,18 @@ class _Predictions:
         self.formula = MODELS[model].predict if key == "curve" and model in MODELS else None
         self.probability = run.problem.loss == "bce"
         self.xs = xs
+        self.axes = None  # (gx, gy): the grid of a region
+        if key == "region" and _plane_of_a_line(run):
+            x = run.x.reshape(len(run.x), 2)
+            self.axes = tuple(
+                np.linspace(*padded(float(c.min()), float(c.max())), REGION) for c in x.T
+            )
+            grid = np.stack(np.meshgrid(*self.axes), axis=-1).reshape(-1, 2)
+            line = model_of("line", 2).predict
+            shape = (len(self.axes[1]), len(self.axes[0]), 1)
+            self.formula = lambda p, _: np.asarray(line(p, grid), dtype=float).reshape(shape)
+            self.xs = grid
+            return
         if self.formula is None:
             stored = run.predictions
             if stored is None or stored.kind != key:
@@ -96,6 +116,8 @@ class _Predictions:
                 )
             self.values = values = stored.values
             self.steps = stored.step
+            if key == "region":
+                self.axes = (stored.x, stored.y)
             if key == "curve" and xs is not None:
                 grid = stored.x
                 self.values = np.stack(
@@ -115,6 +137,8 @@ class _Predictions:
         if self.formula is not None:
             with np.errstate(all="ignore"):
                 y = np.asarray(self.formula(self.run.params[k], self.xs), dtype=float)
+            if self.axes is not None:
+                return y  # a region: (G, G, 1) already
             return (sigmoid(y) if self.probability else y)[:, None]
         i = max(int(np.searchsorted(self.steps, k, side="right")) - 1, 0)
         return np.asarray(self.values[i], dtype=float)
@@ -296,8 +320,7 @@ class FitView(View):
 
     def _draw_regions(self, ax: Axes):
         run = self.runs[0]
-        stored = run.predictions
-        self.gx, self.gy = stored.x, stored.y
+        self.gx, self.gy = self.predictions_[0].axes
         self._mesh = np.meshgrid(self.gx, self.gy)
         extent = (self.gx[0], self.gx[-1], self.gy[0], self.gy[-1])
         ax.set_xlim(extent[:2])
@@ -337,7 +360,7 @@ class FitView(View):
                 *self.x.T, s=22, c=point_colors, edgecolors="white", linewidths=0.6, zorder=3
             )
         else:
-            finite = self.predictions_[0].values
+            finite = self.predictions_[0].samples()
             lo = float(min(self.y.min(), np.nanmin(finite)))
             hi = float(max(self.y.max(), np.nanmax(finite)))
             self._norm = Normalize(*padded(lo, hi, 0.0))
