@@ -317,7 +317,7 @@ def test_recorder_every_k_keeps_every_kth_and_the_last_with_every_loss():
 
 
 def test_a_recording_too_big_for_memory_is_refused_before_training():
-    from gdviz.training.train import available_memory
+    from gdviz.system.files import available_memory
 
     free = available_memory()
     steps = int(free / (2 * 8 * 1000)) * 2  # twice what fits

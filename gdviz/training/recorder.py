@@ -156,20 +156,28 @@ class Recorder:
         """Bytes a recorded number takes."""
         return self.dtype.itemsize
 
-    def reserve(self, steps: int) -> None:
+    def reserve(
+        self, steps: int, *, state: int | None = None, copied: bool = False, cure: str = ""
+    ) -> None:
         """Make room for ``steps`` calls of `record` (the buffers also grow on their own),
-        refusing up front, with the size, a recording that will not fit in memory."""
+        refusing up front, with the size, a recording that will not fit in memory: the
+        buffers of parameters, gradients and ``state`` arrays of the optimiser's (default:
+        Adam's three where an optimiser is watched), the run's float64 copy of them where
+        ``copied``, and the loss of every call. ``cure`` says what to do, in the caller's
+        words."""
         steps = whole(steps, "steps", minimum=1)
+        if state is None:
+            state = 3 if self._optimizer is not None else 0
+        cure = cure or "keep every k-th snapshot (Recorder(every=k)), or dtype='float32'"
         rows = -(-steps // self.every) + 1
         width = len(self.param_names)
-        arrays = 2 + (3 if self._optimizer is not None else 0)  # Adam keeps three per number
-        need = rows * width * arrays * self.itemsize
+        each = self.itemsize + (8 if copied else 0)
+        need = rows * width * (2 + state) * each + steps * 8
         free = available_memory()
         if free is not None and need > 0.8 * free:
             raise GdvizError(
                 f"recording {steps:,} steps of {width:,} numbers needs about "
-                f"{need / 1e9:.1f} GB, and {free / 1e9:.1f} GB of memory is free: keep every "
-                "k-th snapshot (Recorder(every=k)), or dtype='float32'"
+                f"{need / 1e9:.1f} GB, and {free / 1e9:.1f} GB of memory is free: {cure}"
             )
         self._rows.reserve(steps)
 

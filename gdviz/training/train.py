@@ -22,7 +22,6 @@ from gdviz.run import convergence
 from gdviz.run.meta import Training
 from gdviz.run.record import Run
 from gdviz.system import interrupts
-from gdviz.system.files import available_memory
 from gdviz.system.progress import Progress
 from gdviz.training.curvature import Sharpness
 from gdviz.training.objective import resolve
@@ -281,23 +280,14 @@ class Session:
         return size, batches()
 
     def _check_memory(self) -> None:
-        """Refuse, before training, a recording that would not fit in memory."""
-        steps, every = self.objective.steps, self.options.every
-        width = len(self.recorder.param_names)
-        rows = steps // every + 2
-        # The recorder's buffers (made at their full size now, not doubled as they fill) of
-        # parameters, gradients and the optimiser's state, the run's float64 copy made from
-        # them at the end, and the loss of every step.
-        arrays = 2 + OPTIMIZERS[self.objective.optimizer].state
-        need = rows * width * arrays * (self.recorder.itemsize + 8) + (steps + 1) * 8
-        free = available_memory()
-        if free is not None and need > 0.8 * free:
-            raise GdvizError(
-                f"recording {steps + 1:,} snapshots of {width:,} parameters needs "
-                f"{_bytes(need)}, and {_bytes(free)} of memory is free: keep every k-th "
-                "snapshot (every=k), or train fewer steps"
-            )
-        self.recorder.reserve(steps + 1)
+        """Refuse, before training, a recording that would not fit in memory (the buffers,
+        made at their full size now, the run's copy of them, the loss of every step)."""
+        self.recorder.reserve(
+            self.objective.steps + 1,
+            state=OPTIMIZERS[self.objective.optimizer].state,
+            copied=True,
+            cure="keep every k-th snapshot (every=k), or train fewer steps",
+        )
 
     def describe(self, runs: Sequence[Run]) -> None:
         """Store in ``runs`` what the views need and cannot compute without torch: one shared
@@ -317,14 +307,6 @@ class Session:
 
 
 # -- the optimiser ---------------------------------------------------------------------------------
-
-
-def _bytes(n: float) -> str:
-    for unit in ("bytes", "KB", "MB", "GB", "TB"):
-        if n < 1000 or unit == "TB":
-            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} TB"
 
 
 def _jsonable(options: dict) -> dict:
