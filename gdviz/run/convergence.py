@@ -32,9 +32,14 @@ def reachable(run: Run) -> tuple[float, np.ndarray | None] | None:
     x = model_input(model, run.x, len(run.param_names))
     if x is None or run.y is None or loss not in ("mse", "rmse"):
         return None
-    a = features(model, x)
-    solution, _, rank, _ = np.linalg.lstsq(a, run.y, rcond=None)
-    mse = float(np.mean((a @ solution - run.y) ** 2))
+    return _least_squares(features(model, x), run.y, loss)
+
+
+def _least_squares(a: np.ndarray, y: np.ndarray, loss: str) -> tuple[float, np.ndarray | None]:
+    """The least MSE (or RMSE) of ``a @ params`` against ``y``, and the parameters that reach it
+    (None where many do)."""
+    solution, _, rank, _ = np.linalg.lstsq(a, y, rcond=None)
+    mse = float(np.mean((a @ solution - y) ** 2))
     unique = rank == a.shape[1]
     return (mse if loss == "mse" else math.sqrt(mse)), (solution if unique else None)
 
@@ -203,9 +208,7 @@ def _linear_reach(run: Run) -> float | None:
     if x is None or x.ndim > 2 or loss not in ("mse", "rmse") or len(x) < 2:
         return None
     a = np.column_stack([x.reshape(len(x), -1), np.ones(len(x))])
-    solution, *_ = np.linalg.lstsq(a, run.y, rcond=None)
-    mse = float(np.mean((a @ solution - run.y) ** 2))
-    return mse if loss == "mse" else math.sqrt(mse)
+    return _least_squares(a, run.y, loss)[0]
 
 
 def _at_baseline(run: Run, first: float, last: float) -> str | None:

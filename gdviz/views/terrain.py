@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdviz.problems.formulas import LOSSES, model_input
+from gdviz.errors import GdvizError
 from gdviz.run.landscape import Landscape
 from gdviz.run.plane import Plane, make_plane, region
 from gdviz.run.record import Run
@@ -73,10 +73,13 @@ class Terrain:
 def known(run: Run) -> bool:
     """Whether a terrain of ``run`` can be found: stored at training time, or computed here
     from a formula, or from a built-in model, its data and a named loss."""
-    if run.landscape is not None or run.problem.function is not None:
+    if run.landscape is not None:
         return True
-    x = model_input(run.problem.model, run.x, len(run.param_names))
-    return x is not None and run.y is not None and run.problem.loss in LOSSES
+    try:
+        surface.loss_function(run)  # the one rule for what numpy can compute
+    except GdvizError:
+        return False
+    return True
 
 
 def _widest(landscapes: list[Landscape | None], *, plane: bool) -> Landscape | None:
