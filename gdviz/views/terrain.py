@@ -50,10 +50,11 @@ class Terrain:
         computed with numpy on a ``resolution``-point grid a side."""
         first = runs[0]
         dim = first.params.shape[1]
-        stored = _widest([r.landscape for r in runs], plane=dim >= 3)
+        held = [r.landscape for r in runs]  # read (and checked) once a run
+        stored = _widest(held, plane=dim >= 3)
         if dim >= 3:
             if stored is not None:
-                return _stored_plane(runs, stored)
+                return _stored_plane(runs, held, stored)
             return _numpy_plane(runs, resolution)
         if stored is not None:
             return _stored_surface(runs, stored, dim)
@@ -109,11 +110,10 @@ def _stored_surface(runs, stored: Landscape, dim: int) -> Terrain:
     )
 
 
-def _stored_plane(runs, stored: Landscape) -> Terrain:
+def _stored_plane(runs, held: list[Landscape | None], stored: Landscape) -> Terrain:
     plane = stored.plane
 
-    def on_this_plane(r):
-        own = r.landscape
+    def on_this_plane(own: Landscape | None):
         if own is None or own.path_loss is None or not own.same_plane(stored):
             return None
         steps = np.arange(len(own.path_loss)) if own.path_step is None else own.path_step
@@ -128,7 +128,7 @@ def _stored_plane(runs, stored: Landscape) -> Terrain:
         minima=np.empty((0, 2)),
         extent=stored.extent,
         plane=plane,
-        path_loss=[on_this_plane(r) for r in runs],
+        path_loss=[on_this_plane(own) for own in held],
     )
 
 
