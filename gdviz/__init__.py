@@ -13,7 +13,17 @@ from gdviz.errors import GdvizError
 from gdviz.system.lazy import lazy
 
 __version__ = "0.1.0"
-__all__ = ["GdvizError", "Recorder", "Run", "animate", "load", "sweep", "train"]
+__all__ = [
+    "GdvizError",
+    "Recorder",
+    "Run",
+    "animate",
+    "interpolate",
+    "landscape",
+    "load",
+    "sweep",
+    "train",
+]
 
 _LAZY = {
     "Run": "gdviz.run.record",
@@ -22,6 +32,8 @@ _LAZY = {
     "sweep": "gdviz.training.races",
     "Recorder": "gdviz.training.recorder",
     "animate": "gdviz.animation.animation",
+    "landscape": "gdviz.training.landscape.solutions",
+    "interpolate": "gdviz.training.landscape.solutions",
 }
 
 __getattr__, __dir__ = lazy(__name__, _LAZY)

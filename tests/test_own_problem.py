@@ -24,6 +24,7 @@ from gdviz.run.plane import (
     random_plane,
 )
 from gdviz.training import landscape
+from gdviz.training.landscape import evaluate
 from gdviz.views import ContourView, FitView
 
 # -- your own function --------------------------------------------------------------------------
@@ -478,7 +479,7 @@ def test_bad_networks_and_losses_are_one_line_gdviz_errors():
         (dict(x=x[:, :1], y=y, model=model, loss=loss_fn), "the model cannot take x"),
         (dict(x=x, y=y.float(), model=model, loss=torch.nn.MSELoss()), "cannot be computed"),
         (dict(x=x, y=y, model=torch.nn.Linear(2, 2), loss=loss_fn), "not parameters of the model"),
-        (dict(x=x, y=y, model=model), "needs x, y and loss"),
+        (dict(x=x, y=y, model=model), "and loss as well as the model"),
         (dict(x=x, y=y, model="cubic"), "unknown model 'cubic'"),
         (dict(x=x, y=y, model=model, loss=loss_fn, plane="flat"), "unknown plane 'flat'"),
     ]
@@ -597,7 +598,7 @@ def test_a_long_landscape_shows_a_progress_bar_on_a_terminal(monkeypatch):
 
     screen = Terminal()
     monkeypatch.setattr(sys, "stderr", screen)
-    monkeypatch.setattr(landscape, "BAR_AFTER", 0.0)
+    monkeypatch.setattr(evaluate, "BAR_AFTER", 0.0)
 
     def slow(p):
         clock.sleep(0.001)

@@ -21,8 +21,11 @@ from gdviz.animation.overlay import Overlay
 from gdviz.animation.sizes import check_size, styled
 from gdviz.errors import GdvizError, GdvizTypeError
 from gdviz.run.frames import pick_steps
+from gdviz.run.line import is_line
 from gdviz.run.record import Run
 from gdviz.views.base import as_runs, at, number, plain_text
+from gdviz.views.line import caption as line_caption
+from gdviz.views.planes import pathless
 from gdviz.views.registry import build, check_show
 
 DEFAULT_FPS = 20
@@ -243,6 +246,10 @@ def caption(runs: list[Run], step: int, last: int) -> str:
     ``step`` and ``last`` are snapshot indices; the caption names training steps (the same
     unless a recording kept every k-th step only).
     """
+    if all(is_line(r.meta) for r in runs):
+        return line_caption(runs, step)
+    if pathless(runs):  # models on a plane: no steps, no path
+        return "   ·   ".join(f"{r.label}: loss {number(r.loss[0])}" for r in runs)
     longest = max(runs, key=lambda r: len(r.loss))
     trained = int(longest.step_at(at(longest, step)))
     parts = [f"step {trained} of {int(longest.step_at(at(longest, last)))}"]
@@ -270,6 +277,10 @@ def title(runs: list[Run]) -> str:
     """The figure's heading: what is being minimised, and how."""
     problem, training = runs[0].problem, runs[0].training
     what = problem.source or "run"
+    if is_line(runs[0].meta) or pathless(runs):
+        a, b = runs[0].meta.get("ends", ("", ""))
+        head = f"from {a} to {b}: " if is_line(runs[0].meta) else "loss landscape: "
+        return head + f"{problem.formula or 'model'} by {problem.loss or 'its loss'}"
     if problem.is_function:
         head = f"{what}: {problem.title or ''}"
     else:
@@ -308,10 +319,12 @@ def animate(
     Parameters
     ----------
     run_or_runs : Run or list of Run
-    view : {"fit", "contour", "loss", "surface", "dashboard"}
+    view : {"fit", "contour", "loss", "surface", "dashboard", "interpolation"}
         What to draw: the fitted curve over the data, the path over the loss surface, the loss
         curve, the loss surface in 3-D with the camera turning, or fit, contour and loss moving
-        together.
+        together; ``"interpolation"`` draws `gdviz.interpolate`'s line. An interpolation is
+        drawn by its own view and a landscape around models (`gdviz.landscape`) by the
+        contour view where ``view`` is left at ``"fit"``.
     frames : int, optional
         How many frames: by default every snapshot up to 200, and 200 chosen snapshots beyond
         (always the first and the last, spread so a quick start keeps its frames).
@@ -347,6 +360,11 @@ def animate(
     (width, height), dpi = check_size(size, dpi, view)
     if not isinstance(view, str):
         raise GdvizTypeError(f"view must be a name like 'fit', not {view!r}"[:200])
+    if view == "fit":  # the default: for what the fit view cannot draw, the view that can
+        if all(is_line(r.meta) for r in runs):
+            view = "interpolation"
+        elif pathless(runs):
+            view = "contour"
     steps = pick_steps(runs, frames)
 
     inches = (width / dpi, height / dpi)

@@ -21,6 +21,7 @@ from gdviz.errors import GdvizError
 from gdviz.run.plane import Plane
 from gdviz.system.files import atomic_path
 
+NORMALIZED = ("filter", "layer", "model", "none")  # a random plane's, as the file names them
 SURFACE = "surface"  # the kind of an exact surface over one or two parameters (not a plane)
 
 
@@ -36,8 +37,11 @@ class Landscape:
     parameters themselves: ``kind`` is ``"surface"``, ``origin`` zero and ``directions`` the
     identity; with one parameter ``b`` is None and ``loss`` has shape ``(len(a),)``.
     ``samples`` and ``stderr`` say how many examples each point's loss was averaged over and its
-    standard error, where the data was subsampled (None: all of it). Parameter vectors are in the
-    order of ``model.parameters()``.
+    standard error (shaped as ``loss``), where the data was subsampled (None: all of it), and
+    ``examples`` how many the data holds. ``marks`` (k, 2) are named points of the plane
+    (``mark_names``: the models a plane was drawn through or around) with their own losses
+    (``mark_loss``, evaluated there, not read off the grid). Parameter vectors are in the order of
+    ``model.parameters()``.
     """
 
     kind: str
@@ -51,6 +55,11 @@ class Landscape:
     path_step: np.ndarray | None = None
     samples: int | None = None
     stderr: np.ndarray | None = None
+    examples: int | None = None
+    marks: np.ndarray | None = None
+    mark_names: tuple[str, ...] | None = None
+    mark_loss: np.ndarray | None = None
+    normalization: str | None = None  # how a random plane's directions were scaled
 
     @property
     def plane(self) -> Plane | None:
@@ -116,6 +125,13 @@ class Landscape:
                 explained=extras["plane_explained"],
                 path_loss=extras.get("plane_path_loss"),
                 path_step=_or_none(extras, "plane_path_step"),
+                samples=meta.get("plane_samples"),
+                stderr=_or_none(extras, "plane_stderr"),
+                examples=meta.get("plane_examples"),
+                marks=_or_none(extras, "plane_marks"),
+                mark_names=_names(meta.get("plane_marks")),
+                mark_loss=_or_none(extras, "plane_mark_loss"),
+                normalization=meta.get("plane_normalization"),
             )
         if "surface_loss" in extras:
             b = _or_none(extras, "surface_y")
@@ -169,6 +185,39 @@ class Landscape:
                 return f"has path steps that are not snapshots 0 to {snapshots - 1}"
             if (np.diff(steps) <= 0).any():
                 return "has path steps that are not increasing"
+        return self._wrong_sampling() or self._wrong_marks()
+
+    def _wrong_sampling(self) -> str | None:
+        if self.normalization is not None and self.normalization not in NORMALIZED:
+            return f"has normalization {str(self.normalization)[:40]!r}"
+        for name in ("samples", "examples"):
+            value = getattr(self, name)
+            if value is not None and (
+                not isinstance(value, int) or isinstance(value, bool) or value < 1
+            ):
+                return f"has {name} {str(value)[:40]!r}, not a whole number of examples"
+        if self.samples is not None and self.examples is not None and self.samples > self.examples:
+            return f"has {self.samples} samples of {self.examples} examples"
+        if self.stderr is not None:
+            stderr = np.asarray(self.stderr)
+            if stderr.shape != np.shape(self.loss) or stderr.dtype.kind not in "fi":
+                return f"has a standard error of shape {stderr.shape} for a loss of {np.shape(self.loss)}"
+            if (stderr[np.isfinite(stderr)] < 0).any():
+                return "has a negative standard error"
+        return None
+
+    def _wrong_marks(self) -> str | None:
+        if self.marks is None:
+            return None
+        marks = np.asarray(self.marks)
+        if marks.ndim != 2 or marks.shape[1] != 2 or marks.dtype.kind not in "fi":
+            return f"has marks of shape {marks.shape}, not (k, 2)"
+        if not np.isfinite(marks).all():
+            return "has marks that are not finite"
+        if self.mark_names is None or len(self.mark_names) != len(marks):
+            return "has marks without one name each"
+        if self.mark_loss is not None and np.shape(self.mark_loss) != (len(marks),):
+            return "has mark losses that are not one a mark"
         return None
 
     def store(self, extras: MutableMapping[str, Any], meta: dict) -> None:
@@ -190,6 +239,18 @@ class Landscape:
         if self.path_loss is not None:
             extras["plane_path_loss"] = self.path_loss
             extras["plane_path_step"] = self.path_step
+        if self.stderr is not None:
+            extras["plane_stderr"] = self.stderr
+        if self.marks is not None:
+            extras["plane_marks"] = self.marks
+            meta["plane_marks"] = list(self.mark_names)
+            if self.mark_loss is not None:
+                extras["plane_mark_loss"] = self.mark_loss
+        for name in ("samples", "examples"):
+            if getattr(self, name) is not None:
+                meta[f"plane_{name}"] = int(getattr(self, name))
+        if self.normalization is not None:
+            meta["plane_normalization"] = self.normalization
         meta["plane"] = self.kind
 
     def same_plane(self, other: Landscape) -> bool:
@@ -280,6 +341,13 @@ _NEEDS = {
     "surface_loss": ("surface_x",),
     "plane_path_loss": ("plane_path_step",),
 }
+
+
+def _names(value) -> tuple[str, ...] | None:
+    """Mark names from a file's JSON: a list of text, else None (for `_wrong_marks` to refuse)."""
+    if isinstance(value, list) and all(isinstance(v, str) and len(v) <= 1000 for v in value):
+        return tuple(value)
+    return None
 
 
 def _or_none(extras, key: str):

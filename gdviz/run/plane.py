@@ -22,6 +22,8 @@ import numpy as np
 from gdviz.errors import GdvizError
 
 KINDS = ("pca", "random", "endpoints")
+THROUGH = "through"  # the plane through three models (`through_plane`), not one a path chooses
+NORMALIZATIONS = ("filter", "layer", "model", None)
 
 
 @dataclass(frozen=True)
@@ -56,16 +58,18 @@ def make_plane(
     *,
     shapes: Sequence[tuple[int, ...]] | None = None,
     seed: int = 0,
+    normalization: str | None = "filter",
 ) -> Plane:
     """The plane of ``kind`` for ``paths`` (each (S, P)), through the first path's end.
 
     ``shapes`` are the shapes of the tensors the flat parameter vector is made of, in order
-    (default: one vector); the random plane normalises their filters.
+    (default: one vector); the random plane scales its directions to them by
+    ``normalization`` (`normalized`).
     """
     if kind == "pca":
         return pca_plane(paths)
     if kind == "random":
-        return random_plane(paths, shapes=shapes, seed=seed)
+        return random_plane(paths, shapes=shapes, seed=seed, normalization=normalization)
     if kind == "endpoints":
         return endpoints_plane(paths)
     raise GdvizError(f"unknown plane {kind!r}: use one of {', '.join(KINDS)}")
@@ -144,6 +148,31 @@ def filter_normalized(
     all; when no tensor has two dimensions (a function of a flat vector) each tensor is one
     filter instead. A filter whose weights are all zero keeps a unit norm.
     """
+    return normalized(direction, weights, shapes, "filter")
+
+
+def normalized(
+    direction: np.ndarray,
+    weights: np.ndarray,
+    shapes: Sequence[tuple[int, ...]] | None,
+    how: str | None = "filter",
+) -> np.ndarray:
+    """``direction`` scaled to the size of ``weights`` (a flat vector of tensors of ``shapes``):
+
+    - ``"filter"``: each filter to the norm of the same filter of the weights (Li et al. 2018,
+      section 4; see `filter_normalized`);
+    - ``"layer"``: each tensor to the norm of the same tensor of the weights;
+    - ``"model"``: the whole direction to the norm of all the weights;
+    - None: as drawn.
+
+    With ``"filter"`` and ``"layer"``, as in Li et al.'s code, tensors of one dimension (biases,
+    norm layers) get no direction where the model has tensors of two or more.
+    """
+    direction = np.asarray(direction, dtype=float)
+    if how is None:
+        return direction.copy()
+    if how == "model":
+        return direction * _norm(weights) / (np.linalg.norm(direction) + 1e-10)
     shapes = [tuple(s) for s in (shapes or [(len(weights),)])]
     if sum(int(np.prod(s)) for s in shapes) != len(weights):
         raise GdvizError("the tensor shapes do not add up to the number of parameters")
@@ -155,7 +184,7 @@ def filter_normalized(
         d = direction[start : start + size]
         w = weights[start : start + size]
         if len(shape) >= 2 or not has_filters:
-            rows = shape[0] if len(shape) >= 2 else 1
+            rows = shape[0] if len(shape) >= 2 and how == "filter" else 1
             d, w = d.reshape(rows, -1), w.reshape(rows, -1)
             w_norm = np.linalg.norm(w, axis=1, keepdims=True)
             w_norm[w_norm == 0] = 1.0
@@ -165,24 +194,61 @@ def filter_normalized(
     return out
 
 
+def _norm(v: np.ndarray) -> float:
+    n = float(np.linalg.norm(v))
+    return n if n > 0 else 1.0
+
+
 def random_plane(
     paths: Sequence[np.ndarray],
     *,
     shapes: Sequence[tuple[int, ...]] | None = None,
     seed: int = 0,
+    normalization: str | None = "filter",
 ) -> Plane:
-    """Two seeded Gaussian directions through the first path's end, filter-normalised there."""
+    """Two seeded Gaussian directions through the first path's end, scaled there by
+    ``normalization`` (`normalized`: filter-wise by default)."""
     origin = np.asarray(paths[0][-1], dtype=float)
     rng = np.random.default_rng(seed)
     dirs = np.stack(
-        [filter_normalized(rng.standard_normal(len(origin)), origin, shapes) for _ in range(2)]
+        [
+            normalized(rng.standard_normal(len(origin)), origin, shapes, normalization)
+            for _ in range(2)
+        ]
     )
     if np.linalg.matrix_rank(dirs) < 2:
         raise GdvizError(
             "a random plane needs two independent directions, and this model has none to "
-            "normalise (only biases?): use plane='pca'"
+            "normalise (only biases?): use plane='pca' or normalization='model'"
         )
     return Plane(origin, dirs, explained_by(dirs, paths, origin), "random")
+
+
+def through_plane(points: np.ndarray, width: int | None = None) -> tuple[Plane, np.ndarray]:
+    """The plane through three points (3, N) and their coordinates on it (3, 2).
+
+    As Garipov et al. (2018) draw it: the origin is the first point, the first axis runs to
+    the second (at (1, 0)), the second axis is the third's offset orthogonal to that, scaled to
+    the same length, so distances on the picture are true. Lengths and angles are measured on
+    the first ``width`` entries (the parameters); entries past them (batch norm's running
+    statistics) follow the same combination of the three, so each point carries its own.
+    """
+    points = np.asarray(points, dtype=float)
+    g = slice(0, width)
+    a, b, c = points
+    u, v = b - a, c - a
+    uu = float(u[g] @ u[g])
+    if not uu > 0:
+        raise GdvizError("the first two models of through= are the same point: no plane")
+    along = float(v[g] @ u[g]) / uu
+    w = v - along * u
+    ww = float(w[g] @ w[g])
+    if not ww > 1e-20 * uu:
+        raise GdvizError("the three models of through= lie on one line: no plane through them")
+    up = np.sqrt(ww / uu)
+    dirs = np.stack([u, w / up])
+    plane = Plane(a, dirs, np.zeros(2), THROUGH)
+    return plane, np.array([[0.0, 0.0], [1.0, 0.0], [along, up]])
 
 
 def endpoints_plane(paths: Sequence[np.ndarray]) -> Plane:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from gdviz.errors import GdvizError, GdvizTypeError
+from gdviz.run.line import Interpolation, is_line
 from gdviz.run.meta import TEXT
 from gdviz.run.meta import check as check_meta
 from gdviz.run.record import FORMAT, FORMAT_VERSION, Run
@@ -201,8 +202,10 @@ def read(path: str | os.PathLike) -> Run:
     if diverged is not None and diverged > int(arrays.get("step", [snapshots - 1])[-1]) + 1:
         raise GdvizError(f"{path}: diverged_at {diverged} is past the run's last step")
     grads = entries["grads"]
+    meta = header["meta"]
+    kind = Interpolation if isinstance(meta, dict) and is_line(meta) else Run
     try:
-        return Run(
+        return kind(
             params=arrays["params"],
             grads=grads.read,
             loss=arrays["loss"],

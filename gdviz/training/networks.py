@@ -81,3 +81,28 @@ LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
     "bce": lambda out, y: F.binary_cross_entropy_with_logits(_fitted(out, y), y),
     "cross_entropy": _cross_entropy,
 }
+
+
+def loss_callable(loss) -> Callable:
+    """A loss given by name (one of `LOSSES`) or as a callable, as the callable."""
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise GdvizError(f"unknown loss {loss!r}: use one of {', '.join(LOSSES)}")
+        return LOSSES[loss]
+    if not callable(loss):
+        raise GdvizError(f"loss must be a callable or a name, not {type(loss).__name__}")
+    return loss
+
+
+def loss_name(loss) -> str:
+    """The loss's name for pictures and the run file."""
+    if isinstance(loss, str):
+        return loss
+    return getattr(loss, "__name__", type(loss).__name__)
+
+
+def element_names(name: str, tensor: torch.Tensor) -> list[str]:
+    """One name for each number of the tensor called ``name``: ``w[0,1]``, or ``name`` alone."""
+    if tensor.numel() == 1:
+        return [name]
+    return [f"{name}[{','.join(map(str, i))}]" for i in np.ndindex(*tensor.shape)]

@@ -18,15 +18,10 @@ from gdviz.run.plane import check_box
 from gdviz.run.record import Run
 from gdviz.system.files import available_memory
 from gdviz.training.landscape import FlatModule
-from gdviz.training.networks import LOSSES as NETWORK_LOSSES
+from gdviz.training.landscape.knobs import Knobs
+from gdviz.training.networks import element_names, loss_callable, loss_name
 from gdviz.training.rows import Rows
 from gdviz.training.store import describe_module
-
-
-def _names(name: str, tensor: torch.Tensor) -> list[str]:
-    if tensor.numel() == 1:
-        return [name]
-    return [f"{name}[{','.join(map(str, i))}]" for i in np.ndindex(*tensor.shape)]
 
 
 class Recorder:
@@ -109,7 +104,7 @@ class Recorder:
         self._homes = None
         if self._module is not None:
             self._homes = [_home(self._module, name) for name, _ in named]
-        derived = [n for name, t in named for n in _names(name, t)]
+        derived = [n for name, t in named for n in element_names(name, t)]
         if names is not None and len(names) != len(derived):
             raise GdvizError(f"{len(names)} names given for {len(derived)} recorded numbers")
         self.param_names = tuple(names) if names is not None else tuple(derived)
@@ -248,42 +243,80 @@ class Recorder:
         return value
 
     def to_run(
-        self, *, x=None, y=None, model=None, loss=None, plane="pca", box=None, seed=0, **meta
+        self,
+        *,
+        x=None,
+        y=None,
+        data=None,
+        model=None,
+        loss=None,
+        plane="pca",
+        box=None,
+        resolution=41,
+        distance=None,
+        normalization="filter",
+        bn="eval",
+        samples=None,
+        seed=0,
+        **meta,
     ) -> Run:
         """The recording as a `Run`.
 
-        Told the data (``x``, ``y``), the model and the loss, the fit and contour views work too:
+        Told the data (``x``, ``y``, or ``data``), the model and the loss, the fit and contour
+        views work too:
 
         - a built-in model (``"line"``, ``"proportional"``, ``"quadratic"``) and loss
-          (``"mse"``, ``"rmse"``, ``"mae"``, ``"bce"``): the views compute the rest;
+          (``"mse"``, ``"rmse"``, ``"mae"``, ``"bce"``), with ``x`` and ``y``: the views compute
+          the rest;
         - the ``torch.nn.Module`` that was recorded and any ``loss`` callable, called as
-          ``loss(model(x), y)`` (e.g. ``torch.nn.CrossEntropyLoss()``), with ``x`` of any shape
-          ``(n, ...)``: the loss over a ``plane`` of parameter space (``"pca"``, ``"random"``,
-          ``"endpoints"``; for one or two recorded numbers, over a ``box`` around the path) and
-          the network's predictions over its inputs are computed here, once, and stored in the
-          run, so that every view draws them later, after `Run.save` and `gdviz.load`, without
-          torch. The module is evaluated in eval mode and left as it was.
+          ``loss(model(inputs), targets)`` (e.g. ``torch.nn.CrossEntropyLoss()``), with the data
+          as ``x`` and ``y`` tensors or as ``data``: a ``DataLoader`` or any re-iterable of
+          ``(inputs, targets)`` batches (the loss at a point is then the mean over every
+          example, batch losses weighted by batch size). The loss over a ``plane`` of parameter
+          space (``"pca"``, ``"random"``, ``"endpoints"``; for one or two recorded numbers,
+          over a ``box`` around the path) and, for data held as ``x`` of one or two columns, the
+          network's predictions over its inputs are computed here, once, on the model's device,
+          and stored in the run (``run.landscape``), so that every view draws them later, after
+          `Run.save` and `gdviz.load`, without torch. The module is left as it was.
+
+        The plane's settings, as for `gdviz.landscape`: ``resolution`` points a side;
+        ``distance`` the half width in units of the directions (None: the region around the
+        path); ``normalization`` of random directions (``"filter"``, ``"layer"``, ``"model"``,
+        None); ``bn`` (``"eval"``: batch norm with its running statistics, those of the end of
+        training at every point; ``"train"``: each batch's own statistics); ``samples=N``: a
+        seeded subsample of N examples, with the standard error of each point's loss stored.
 
         Extra keywords go into ``run.meta``. A recording whose loss or parameters stopped being
         finite is cut before the first such snapshot, with ``diverged_at`` set and a warning.
         """
         network = model is not None and not isinstance(model, str)
         one_of(plane, PLANES, "plane")
-        seed = whole(seed, "seed", minimum=0)
+        knobs = Knobs.check(resolution, distance, normalization, bn, samples, seed)
         if network:
-            x_t, y_t = _tensor(x, "x"), _tensor(y, "y")
-            if x_t is None or y_t is None or loss is None:
+            if ((x is None or y is None) and data is None) or loss is None:
                 raise GdvizError(
-                    "to draw a network's loss landscape, to_run needs x, y and loss as well "
-                    "as the model"
+                    "to draw a network's loss landscape, to_run needs the data (data=loader, "
+                    "or x and y) and loss as well as the model"
                 )
-            if len(x_t) != len(y_t):
-                raise GdvizError(f"x and y differ in length: {len(x_t)} and {len(y_t)}")
+            tensors = {}
+            if data is None:
+                tensors = dict(x=_tensor(x, "x"), y=_tensor(y, "y"))
+                if len(tensors["x"]) != len(tensors["y"]):
+                    raise GdvizError(
+                        f"x and y differ in length: {len(tensors['x'])} and {len(tensors['y'])}"
+                    )
             forward = FlatModule(model, self._tensors)
-            loss_fn = _loss_callable(loss)
+            loss_fn = loss_callable(loss)
+            batches = knobs.batches(data, forward, **tensors)
             if box is not None:
                 box = check_box(box, min(len(self.param_names), 2))
-            meta.update(model="module", formula=type(model).__name__, loss=_loss_name(loss))
+            elif knobs.distance is not None and len(self.param_names) > 2:
+                box = [(-knobs.distance, knobs.distance)] * 2
+            meta.update(model="module", formula=type(model).__name__, loss=loss_name(loss))
+        elif data is not None:
+            raise GdvizError(
+                "data= is for a network (model=module); a built-in model takes x= and y="
+            )
         elif model is not None:
             if model not in MODELS:
                 raise GdvizError(
@@ -298,9 +331,10 @@ class Recorder:
                     f"{loss!r}; a loss callable needs the model itself (model=module)"
                 )
             meta["loss"] = loss
-        run = self.snapshot_run(x=x, y=y, meta=meta)
+        run = self.snapshot_run(x=x if data is None else None, y=y if data is None else None,
+                                meta=meta)  # fmt: skip
         if network:
-            describe_module(run, forward, x_t, y_t, loss, loss_fn, plane=plane, box=box, seed=seed)
+            describe_module(run, forward, batches, loss, loss_fn, knobs=knobs, plane=plane, box=box)
         if self._live is not None:
             self._live.finish(run)
         return run
@@ -445,22 +479,6 @@ def _dtype(dtype) -> np.dtype:
     if kind not in (np.dtype("float64"), np.dtype("float32")):
         raise GdvizError(f"dtype must be 'float64' or 'float32', not {dtype!r}"[:200])
     return kind
-
-
-def _loss_callable(loss):
-    if isinstance(loss, str):
-        if loss not in NETWORK_LOSSES:
-            raise GdvizError(f"unknown loss {loss!r}: use one of {', '.join(NETWORK_LOSSES)}")
-        return NETWORK_LOSSES[loss]
-    if not callable(loss):
-        raise GdvizError(f"loss must be a callable or a name, not {type(loss).__name__}")
-    return loss
-
-
-def _loss_name(loss) -> str:
-    if isinstance(loss, str):
-        return loss
-    return getattr(loss, "__name__", type(loss).__name__)
 
 
 def _tensor(a, what: str):

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from gdviz.errors import GdvizError, first_line, warn
+from gdviz.errors import warn
 from gdviz.run.plane import Plane
 from gdviz.run.record import Run
 from gdviz.training import landscape, predictions
 from gdviz.training.landscape import Evaluator, FlatModule
+from gdviz.training.landscape.data import Batches
+from gdviz.training.landscape.mean import DataLoss
 from gdviz.training.predictions import task_of
 
 
@@ -35,24 +37,31 @@ class Network:
 
 def store(
     runs: Sequence[Run],
-    loss_at: Callable[[torch.Tensor], torch.Tensor],
+    loss_at: Callable[[torch.Tensor], torch.Tensor] | DataLoss,
     *,
-    size: int,
+    size: int = 1,
     plane: str,
     box,
     seed: int,
     network: Network | None = None,
+    resolution: int | None = None,
+    normalization: str | None = "filter",
+    bn: str = "eval",
+    sampling: tuple[int | None, int | None] = (None, None),
 ) -> None:
     """Store one shared loss landscape in ``runs`` (drawn together), from ``loss_at`` (the loss
-    of a flat parameter vector, over ``size`` examples), and each run's predictions where the
-    loss is a ``network``'s (evaluated in eval mode, the network left as it was)."""
+    of a flat parameter vector, over ``size`` examples, or a ready `DataLoss`), and each run's
+    predictions where the loss is a ``network``'s (evaluated in eval mode, the network left as it
+    was; its batch norm layers as ``bn`` says)."""
     if network is None:
         evaluate = Evaluator(loss_at, size=size)
-        landscape.attach(runs, evaluate, plane=plane, box=box, seed=seed)
+        landscape.attach(runs, evaluate, plane=plane, box=box, seed=seed, resolution=resolution)
         return
     forward = network.forward
-    evaluate = Evaluator(loss_at, dtype=forward.dtype, device=forward.device, size=size)
-    with forward.evaluating():
+    evaluate = loss_at
+    if not isinstance(loss_at, DataLoss):
+        evaluate = Evaluator(loss_at, dtype=forward.dtype, device=forward.device, size=size)
+    with forward.evaluating(bn):
         landscape.attach(
             runs,
             evaluate,
@@ -61,11 +70,17 @@ def store(
             box=box,
             seed=seed,
             on_plane=network.on_plane,
+            resolution=resolution,
+            normalization=normalization,
+            sampling=sampling,
         )
     if _keeps_statistics(forward.module):
-        for run in runs:  # said on the picture: every point used the statistics of the end
-            run.meta["batch_norm"] = "final running statistics"
+        said = "final running statistics" if bn == "eval" else "batch statistics"
+        for run in runs:  # said on the picture: which statistics every point used
+            run.meta["batch_norm"] = said
     for run in runs:
+        if run.x is None:
+            continue  # data from a loader: no picture in input space
         predictions.attach(
             run,
             forward,
@@ -86,45 +101,23 @@ def _keeps_statistics(module: torch.nn.Module) -> bool:
     )
 
 
-def describe_module(run, forward, x, y, loss, loss_fn, *, plane, box, seed) -> None:
+def describe_module(run, forward, batches, loss, loss_fn, *, knobs, plane, box) -> None:
     """Store a recorded network's landscape and predictions in ``run`` (`Recorder.to_run`),
-    after checking that the model takes ``x`` and that the loss (``loss_fn``, named ``loss``)
-    gives one number, and warning where it differs from the one recorded."""
+    after checking that the model takes the data (``batches``: `Batches`) and that the loss
+    (``loss_fn``, named ``loss``) gives one number, and warning where, on data held whole, it
+    differs from the one recorded. ``knobs`` (`Knobs`) hold the grid's settings."""
     task, how = task_of(loss)
-    if task == "multiclass" and y.is_floating_point() and y.ndim == 1:
+    whole_data = batches.in_memory and batches.samples is None
+    x, y = batches.first() if batches.in_memory else (None, None)
+    if task == "multiclass" and y is not None and y.is_floating_point() and y.ndim == 1:
         y = y.long()  # class labels given as floats
-    x = x.to(forward.dtype) if x.is_floating_point() else x
-
-    def loss_at(flat):
-        value = loss_fn(forward(flat, x), y)
-        if not isinstance(value, torch.Tensor) or value.numel() != 1:
-            shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
-            raise GdvizError(
-                f"the loss must give one number, but it gives {shape} "
-                "(a loss with reduction='none'?)"
-            )
-        return value.reshape(())
-
-    final = torch.as_tensor(run.params[-1], dtype=forward.dtype, device=forward.device)
-    errors = (RuntimeError, ValueError, IndexError, TypeError)
-    with forward.evaluating(), torch.no_grad():
-        try:
-            out = forward(final, x)
-        except errors as exc:
-            raise GdvizError(
-                f"the model cannot take x (shape {tuple(x.shape)}): {first_line(exc)}"
-            ) from None
-        try:
-            value = float(loss_at(final))
-        except GdvizError:
-            raise
-        except errors as exc:
-            raise GdvizError(
-                f"the loss cannot be computed from the model's output (shape "
-                f"{tuple(out.shape)}) and y (shape {tuple(y.shape)}): {first_line(exc)}"
-            ) from None
+        batches = Batches.of((x, y), device=forward.device, dtype=forward.dtype)
+    loss_of = knobs.loss(forward, loss_fn, batches)
+    value = loss_of.check(run.params[-1])
     recorded = run.loss[-1]
-    if not np.isclose(value, recorded, rtol=1e-3, atol=1e-6 * max(1.0, abs(recorded))):
+    if whole_data and not np.isclose(
+        value, recorded, rtol=1e-3, atol=1e-6 * max(1.0, abs(recorded))
+    ):
         warn(
             f"the loss computed from model, loss, x and y at the last snapshot ({value:.6g}) "
             f"differs from the loss recorded there ({recorded:.6g}): the landscape shows the "
@@ -132,13 +125,30 @@ def describe_module(run, forward, x, y, loss, loss_fn, *, plane, box, seed) -> N
             UserWarning,
         )
     if task != "regression":
-        labels = run.y
-        run.meta.update(task=task, classes=max(2, int(np.nanmax(labels)) + 1))
+        if run.y is not None:
+            classes = int(np.nanmax(run.y)) + 1
+        else:
+            classes = loss_of.outputs
+        run.meta.update(task=task, classes=max(2, classes))
+    shortcut = None
+    if whole_data and knobs.bn == "eval":
+        shortcut = landscape.first_layer_shortcut(forward, loss_fn, x, y)
     network = Network(
         forward=forward,
         how=how,
-        input_shape=tuple(x.shape[1:]),
-        on_plane=landscape.first_layer_shortcut(forward, loss_fn, x, y),
-        numeric_inputs=x.is_floating_point(),
+        input_shape=tuple(x.shape[1:]) if x is not None else (),
+        on_plane=shortcut,
+        numeric_inputs=x is None or x.is_floating_point(),
     )
-    store([run], loss_at, size=len(x), plane=plane, box=box, seed=seed, network=network)
+    store(
+        [run],
+        loss_of,
+        plane=plane,
+        box=box,
+        seed=knobs.seed,
+        network=network,
+        resolution=knobs.resolution,
+        normalization=knobs.normalization,
+        bn=knobs.bn,
+        sampling=(batches.samples, batches.total),
+    )

@@ -19,7 +19,7 @@ from gdviz.errors import GdvizError
 from gdviz.run.plane import Plane, padded
 from gdviz.run.record import Run
 from gdviz.views import internals as inside
-from gdviz.views import surface
+from gdviz.views import planes, surface
 from gdviz.views.base import (
     View,
     at,
@@ -51,16 +51,6 @@ def star(ax: Axes, *coords, run: Run):
     return marker
 
 
-PLANE_TITLES = {
-    "pca": "loss on the plane of the path's two main directions",
-    "random": "loss on a random plane (filter-normalised directions)",
-    "endpoints": "loss on the plane through the start, the end and the farthest point",
-}
-PLANE_AXES = {
-    "pca": ("direction 1", "direction 2"),
-    "random": ("random direction 1", "random direction 2"),
-    "endpoints": ("towards the start", "across"),
-}
 NOTE_RUNS = 4  # plane notes for at most this many runs; the rest would hide the picture
 
 
@@ -94,6 +84,9 @@ class ContourView(View):
         self.xs, self.ys, self.values = ground.xs, ground.ys, ground.values
         self.coords, self.minima, self.extent = list(ground.coords), ground.minima, ground.extent
         self.path_loss = None if ground.path_loss is None else list(ground.path_loss)
+        self.stored = ground.stored
+        # Models on a plane (`gdviz.landscape`): marked and named, with no path to follow.
+        self.pathless = ground.plane is not None and planes.pathless(self.runs)
         self.internals = bool(internals)
         if self.internals:
             if self.dim != 2:
@@ -113,11 +106,16 @@ class ContourView(View):
 
     def _draw(self, ax: Axes):
         self.path_, self.point_, self.arrow_ = [], [], []
+        self.inner_ = [{} for _ in self.runs]
         self.star_ = None
         if self.dim == 1:
             self._draw_curve(ax)
         else:
             self._draw_surface(ax)
+        if self.pathless:
+            self.over_ = planes.marks(ax, self.stored)
+            self.note_ = self._note_box(ax)
+            return [self.note_]
         count = len(self.runs)
         for i, (run, xy) in enumerate(zip(self.runs, self.coords)):
             c = self.colors[i]
@@ -158,7 +156,6 @@ class ContourView(View):
             self.path_.append(path)
             self.point_.append(point)
             self.arrow_.append(arrow)
-        self.inner_ = [{} for _ in self.runs]
         if self.internals:
             own = self.colors[0] if count == 1 else "#888888"
             inside.draw(ax, self.inner, self.inner_, self.arrow_, own=own, runs=count)
@@ -179,32 +176,26 @@ class ContourView(View):
         )
         moving = [*self.path_, *self.arrow_, *inner, *self.point_]
         if self.path_loss is not None:
-            self.note_ = ax.text(
-                0.02,
-                0.02,
-                "",
-                transform=ax.transAxes,
-                fontsize="small",
-                va="bottom",
-                ha="left",
-                bbox={"fc": "white", "ec": "none", "alpha": 0.8},
-                zorder=7,
-            )
+            self.note_ = self._note_box(ax)
             moving.append(self.note_)
         stars = [] if self.star_ is None else [self.star_]  # above the paths and points
         self.over_ = [*stars, *legend_over(ax)]
         return moving
 
-    def _plane_notes(self) -> str:
-        """What the plane's numbers are in, where it is not plain: a network trained on
-        standardised columns has its parameters in their units; batch norm its statistics."""
-        first = self.runs[0]
-        notes = []
-        if first.problem.standardized is not None and first.problem.model in ("mlp", "module"):
-            notes.append("in standardised units")
-        if first.training.batch_norm:
-            notes.append("batch norm at its final statistics")
-        return "".join(f", {n}" for n in notes)
+    @staticmethod
+    def _note_box(ax: Axes):
+        """The lower left note: on a plane, each run's recorded loss beside the plane's."""
+        return ax.text(
+            0.02,
+            0.02,
+            "",
+            transform=ax.transAxes,
+            fontsize="small",
+            va="bottom",
+            ha="left",
+            bbox={"fc": "white", "ec": "none", "alpha": 0.8},
+            zorder=7,
+        )
 
     def _legend_place(self, ax: Axes) -> str:
         """Where a legend hides least of the paths (over the whole run), starts and minima."""
@@ -276,15 +267,10 @@ class ContourView(View):
         ax.set_xlim(*self.extent[0])
         ax.set_ylim(*self.extent[1])
         if self.plane_ is not None:
-            share = self.plane_.explained
-            first, second = PLANE_AXES.get(self.plane_.kind, PLANE_AXES["pca"])
-            ax.set_xlabel(f"{first} ({share[0]:.1%} of the path's variance)")
-            ax.set_ylabel(f"{second} ({share[1]:.1%})")
-            ax.set_title(
-                f"{PLANE_TITLES.get(self.plane_.kind, PLANE_TITLES['pca'])}\n"
-                f"through the final {len(self.names):,} parameters{self._plane_notes()}",
-                fontsize="medium",
-            )
+            first, second = planes.axis_labels(self.plane_, self.stored, self.runs)
+            ax.set_xlabel(first)
+            ax.set_ylabel(second)
+            ax.set_title(planes.title(self.plane_, self.stored, self.runs), fontsize="medium")
         else:
             ax.set_xlabel(self.names[0])
             ax.set_ylabel(self.names[1])
@@ -310,6 +296,9 @@ class ContourView(View):
         ax.grid(True, color="#dddddd", lw=0.6, zorder=0)
 
     def update(self, step: int):
+        if self.pathless:
+            self.note_.set_text(planes.mark_note(self.stored))
+            return self.moving_
         for i, (run, xy, path, point, arrow) in enumerate(
             zip(self.runs, self.coords, self.path_, self.point_, self.arrow_)
         ):
@@ -351,6 +340,8 @@ class ContourView(View):
     def tracks(self, steps: np.ndarray) -> dict | None:
         if self.internals:
             return None  # its arrows are moved step by step
+        if self.pathless:
+            return {self.note_: Notes([planes.mark_note(self.stored)] * len(steps))}
         out = {}
         for run, xy, path, point, arrow in zip(
             self.runs, self.coords, self.path_, self.point_, self.arrow_
@@ -370,7 +361,9 @@ class ContourView(View):
     def _note(self, step: int) -> str:
         """Per run, the loss recorded at ``step`` beside the loss at its shadow on the plane."""
         lines = []
-        for run, known in zip(self.runs[:NOTE_RUNS], self.path_loss[:NOTE_RUNS]):
+        for run, xy, known in zip(
+            self.runs[:NOTE_RUNS], self.coords[:NOTE_RUNS], self.path_loss[:NOTE_RUNS]
+        ):
             k = at(run, step)
             who = f"{run.label}: " if len(self.runs) > 1 else ""
             text = f"{who}loss recorded {run.loss[k]:.4g}"
@@ -378,7 +371,13 @@ class ContourView(View):
                 steps, values = known
                 j = k if steps is None else max(int(np.searchsorted(steps, k, side="right")) - 1, 0)
                 text += f", on the plane {values[j]:.4g}"
+                se = None if self.stored is None else planes.spread(self.stored, xy[k])
+                if se is not None:
+                    text += f" ± {se:.2g}"
             lines.append(text)
         if len(self.runs) > NOTE_RUNS:
             lines.append(f"(and {len(self.runs) - NOTE_RUNS} more runs)")
+        said = planes.examples(self.stored)
+        if said:
+            lines.append(said)
         return "\n".join(lines)

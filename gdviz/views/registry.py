@@ -5,11 +5,13 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from gdviz.errors import GdvizError
+from gdviz.run.line import is_line
 from gdviz.run.record import Run
-from gdviz.views import dashboard, fit, terrain
+from gdviz.views import dashboard, fit, planes, terrain
 from gdviz.views.base import View
 from gdviz.views.contour import ContourView
 from gdviz.views.fit import FitView
+from gdviz.views.line import LineView
 from gdviz.views.loss import LossView
 from gdviz.views.names import NAMES, SHOWN, misplaced
 from gdviz.views.surface3d import SurfaceView
@@ -19,13 +21,19 @@ VIEWS: dict[str, type[View]] = {
     "contour": ContourView,
     "loss": LossView,
     "surface": SurfaceView,
+    "interpolation": LineView,
 }
 
 
 def default_view(runs: list[Run]) -> tuple[str, str | None]:
     """The view drawn when none is named, and why it is not the fit view (None where it is):
     the fit view where it can draw every run, else the dashboard of contour and loss, or the
-    loss view alone where no loss surface is known."""
+    loss view alone where no loss surface is known. Interpolations have their own view, and
+    models on a plane without a path (`gdviz.landscape`) the contour view."""
+    if all(is_line(r.meta) for r in runs):
+        return "interpolation", "the run is an interpolation between two models"
+    if planes.pathless(runs) and all(terrain.known(r) for r in runs):
+        return "contour", "the run is a landscape around models, with no path"
     why = next((said for r in runs if (said := fit.refusal(r)) is not None), None)
     if why is None:
         return "fit", None
@@ -41,6 +49,11 @@ def build(fig: Figure, runs: list[Run], name: str, show=()) -> list[View]:
     if name not in NAMES:
         raise GdvizError(f"unknown view {name!r}: use one of {', '.join(NAMES)}")
     show = check_show(show, name, runs)
+    if name != "interpolation" and any(is_line(r.meta) for r in runs):
+        raise GdvizError(
+            "an interpolation between two models is drawn by view='interpolation' "
+            "(--view interpolation), alone or with other interpolations"
+        )
     if name == "dashboard":
         return dashboard.build(fig, runs, internals="internals" in show)
     if name == "contour":

@@ -19,9 +19,9 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from gdviz.errors import GdvizError
-from gdviz.views import surface
-from gdviz.views.base import View, at, number, trail, value_label
-from gdviz.views.contour import CMAP, PLANE_AXES, star
+from gdviz.views import planes, surface
+from gdviz.views.base import COLORS, View, at, number, trail, value_label
+from gdviz.views.contour import CMAP, star
 from gdviz.views.terrain import Terrain
 
 SIDE = 100  # mesh points a side: finer costs time on every frame; coarser saws a narrow valley
@@ -53,6 +53,8 @@ class SurfaceView(View):
                 "for one, use view='contour'"
             )
         self.plane = flat.plane
+        self.stored = flat.stored
+        self.pathless = flat.plane is not None and planes.pathless(self.runs)
         self.xs, self.ys, values = lowest(flat.xs, flat.ys, np.asarray(flat.values, float), SIDE)
         levels, self.log = surface.levels(values)
         # Height is log10(loss + soft), soft the contour view's lowest level: a plain log turns a
@@ -119,10 +121,10 @@ class SurfaceView(View):
         if plane is None:
             ax.set_xlabel(names[0])
             ax.set_ylabel(names[1])
-        else:  # each direction's share of the path's variance, as on the contour view
-            first, second = PLANE_AXES.get(plane.kind, PLANE_AXES["pca"])
-            ax.set_xlabel(f"{first} ({plane.explained[0]:.0%})")
-            ax.set_ylabel(f"{second} ({plane.explained[1]:.0%})")
+        else:  # as on the contour view (each direction's share of the paths' variance)
+            first, second = planes.axis_labels(plane, self.stored, self.runs, short=True)
+            ax.set_xlabel(first)
+            ax.set_ylabel(second)
         label = value_label(self.runs[0])
         ax.set_zlabel(f"{label}, log scale" if self.log else label)
         ax.set_xlim(self.xs[0], self.xs[-1])
@@ -135,6 +137,9 @@ class SurfaceView(View):
         lift = 0.01 * (finite.max() - finite.min())  # the path just above the surface
         self.lift = lift
         self.path_, self.point_ = [], []
+        if self.pathless:  # the models the plane is through or around, named
+            ax.set_title(planes.title(plane, self.stored, self.runs), fontsize="medium")
+            return self._marks(ax)
         for i, run in enumerate(self.runs):
             c = self.colors[i]
             label = run.label if len(self.runs) > 1 else None
@@ -152,7 +157,24 @@ class SurfaceView(View):
             ax.legend(loc="upper left", fontsize="small", framealpha=0.9).set_zorder(10)
         return [*self.path_, *self.point_]
 
+    def _marks(self, ax: Axes) -> list:
+        stored = self.stored
+        drawn = []
+        for j, ((x, y), name, loss) in enumerate(
+            zip(stored.marks, stored.mark_names, stored.mark_loss)
+        ):
+            z = max(float(self._height(loss)), self.floor) + self.lift
+            color = COLORS[j % len(COLORS)]
+            (dot,) = ax.plot([x], [y], [z], "o", color=color, ms=8, mec="white", zorder=6)
+            label = ax.text(x, y, z + 4 * self.lift, name, fontsize="small", zorder=7,
+                            path_effects=planes.OUTLINE)  # fmt: skip
+            drawn += [dot, label]
+        return drawn
+
     def update(self, step: int):
+        if self.pathless:
+            self.ax_.view_init(elev=ELEVATION, azim=30.0)
+            return self.moving_
         (x0, x1), (y0, y1) = (self.xs[0], self.xs[-1]), (self.ys[0], self.ys[-1])
         for run, (xy, z), path, point in zip(self.runs, self.paths, self.path_, self.point_):
             shown = trail(run, at(run, step))

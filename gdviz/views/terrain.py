@@ -42,6 +42,7 @@ class Terrain:
     extent: list[tuple[float, float]]
     plane: Plane | None = None
     path_loss: list[tuple[np.ndarray | None, np.ndarray] | None] | None = None
+    stored: Landscape | None = None  # the landscape training stored, where it did (marks, samples)
 
     @classmethod
     def of(cls, runs: Sequence[Run], *, resolution: int = 200) -> Terrain:
@@ -107,6 +108,7 @@ def _stored_surface(runs, stored: Landscape, dim: int) -> Terrain:
         coords=[r.params for r in runs],
         minima=np.empty((0, dim)),
         extent=stored.extent,
+        stored=stored,
     )
 
 
@@ -129,6 +131,7 @@ def _stored_plane(runs, held: list[Landscape | None], stored: Landscape) -> Terr
         extent=stored.extent,
         plane=plane,
         path_loss=[on_this_plane(own) for own in held],
+        stored=stored,
     )
 
 

@@ -1,14 +1,7 @@
-"""Landscapes: the loss over a region of parameter space, computed once with torch and stored in
-the runs (``run.extras``), so that the views draw it later without torch.
-
-Used by `train` for networks and Python callables, and by `Recorder.to_run` for a network trained
-in the user's own loop. One or two parameters: the exact loss over a box around the paths. Three
-or more: the loss over a plane through parameter space (`gdviz.run.plane`), and along each path's
-shadow in that plane, so the picture can show how far the shadow's loss is from the real one.
-
-Losses are evaluated in batches with `torch.func.vmap` (over `torch.func.functional_call` for a
-network), falling back to one call at a time for a function vmap cannot batch (one that calls
-``.item()`` or branches on values). ``benchmarks/landscape.py`` measures the two.
+"""Evaluating a loss at many parameter vectors: `Evaluator` (batched over the vectors with
+`torch.func.vmap`, or one at a time where vmap cannot batch the function or loses), `FlatModule`
+(a network's forward pass as a function of a flat parameter vector), and
+`first_layer_shortcut` (a plane's first-layer products done once).
 """
 
 from __future__ import annotations
@@ -22,16 +15,12 @@ from collections.abc import Callable, Iterator, Sequence
 import numpy as np
 import torch
 from torch.func import functional_call, vmap
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from gdviz.errors import GdvizError
-from gdviz.run.frames import pick_steps
-from gdviz.run.landscape import SURFACE, Landscape
-from gdviz.run.plane import Plane, make_plane, region
-from gdviz.run.record import Run
+from gdviz.run.plane import Plane
 from gdviz.system.progress import Progress
 
-RESOLUTION = {1: 400, 2: 101, 3: 41}  # grid points a side, by dimension (3: any plane)
-PATH_POINTS = 1000  # snapshots whose loss on the plane is evaluated; more are thinned evenly
 BATCH_ELEMENTS = 32_000  # about how many numbers one vmapped call handles per data column
 BAR_AFTER = 0.5  # seconds: longer evaluations show a progress bar on a terminal
 SHORTCUT_INPUTS = 8  # inputs a first linear layer needs for `first_layer_shortcut` to pay
@@ -48,6 +37,11 @@ class Evaluator:
         What the parameter vectors are converted to.
     size : int
         How many numbers one call works through (the data points): sets the batch size.
+    batch : int, optional
+        Vectors a vmapped call takes, where the caller knows better than ``size`` says.
+
+    `chunk` evaluates one batch of vectors, passing ``single`` any further arguments unbatched
+    (a batch of data, for `DataLoss`).
     """
 
     def __init__(
@@ -57,11 +51,14 @@ class Evaluator:
         dtype: torch.dtype | None = None,
         device: torch.device | str = "cpu",
         size: int = 1,
+        batch: int | None = None,
     ):
         self.single = single
         self.dtype = dtype or torch.get_default_dtype()
         self.device = device
-        self.batch = int(np.clip(BATCH_ELEMENTS // max(size, 1), 1, 256))
+        if batch is None:
+            batch = BATCH_ELEMENTS // max(size, 1)
+        self.batch = int(np.clip(batch, 1, 256))
         # "vmap" or "loop" once chosen: vmap wins where calls are small (overheads batched
         # away) and can lose where each call is large work on big arrays (measured in
         # benchmarks/landscape.py), so the first batches time both ways.
@@ -90,45 +87,47 @@ class Evaluator:
                 chunk = points[start : start + self.batch]
                 if lift is not None:
                     chunk = lift(chunk)
-                values = self._chunk(torch.as_tensor(chunk, dtype=self.dtype, device=self.device))
+                values = self.chunk(torch.as_tensor(chunk, dtype=self.dtype, device=self.device))
                 if out is None:
                     out = np.empty((total, *values.shape[1:]))
                 out[start : start + len(chunk)] = values
                 bar.update(start + len(chunk))
         return np.empty((0,)) if out is None else out
 
-    def _chunk(self, chunk: torch.Tensor) -> np.ndarray:
+    def chunk(self, chunk: torch.Tensor, *args) -> np.ndarray:
+        """``single`` at each row of ``chunk`` (with ``args``), as float64 numpy."""
         if self.mode == "loop":
-            return self._loop(chunk)
+            return self._loop(chunk, args)
         if self.mode == "vmap":
-            return self._vmap(chunk)
+            return self._vmap(chunk, args)
         began = time.perf_counter()
         if self.mode is None:  # first: try vmap, and time it
             try:
-                out = self._vmap(chunk)
+                out = self._vmap(chunk, args)
             except Exception:  # vmap cannot batch this function; errors of its own recur below
                 self.mode = "loop"
-                return self._loop(chunk)
+                return self._loop(chunk, args)
             self._vmap_seconds = (time.perf_counter() - began) / len(chunk)
             self.mode = "timing"
             return out
-        out = self._loop(chunk)  # second: time one call at a time, then keep the faster
+        out = self._loop(chunk, args)  # second: time one call at a time, then keep the faster
         loop_seconds = (time.perf_counter() - began) / len(chunk)
         self.mode = "vmap" if self._vmap_seconds <= loop_seconds else "loop"
         return out
 
-    def _vmap(self, chunk: torch.Tensor) -> np.ndarray:
+    def _vmap(self, chunk: torch.Tensor, args: tuple) -> np.ndarray:
         # Where torch has no batching rule for an operation it loops inside vmap and says so
         # at every call (a transformer layer: once a batch); the timing below decides, quietly.
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*batching rule", category=UserWarning)
-            return _numpy(vmap(self.single)(chunk))
+            dims = (0,) + (None,) * len(args)
+            return _numpy(vmap(self.single, in_dims=dims)(chunk, *args))
 
-    def _loop(self, chunk: torch.Tensor) -> np.ndarray:
+    def _loop(self, chunk: torch.Tensor, args: tuple) -> np.ndarray:
         out = []
         for p in chunk:
             try:
-                out.append(_numpy(self.single(p)))
+                out.append(_numpy(self.single(p, *args)))
             except GdvizError:
                 raise
             except Exception:  # undefined there (a log of a negative, a failed factorisation)
@@ -168,6 +167,7 @@ class FlatModule:
             )
         self.module = module
         self.keys = [owned[id(t)] for t in tensors]
+        self._variances = [k for k in self.keys if k.rsplit(".", 1)[-1] == "running_var"]
         self.shapes = [tuple(t.shape) for t in tensors]
         self.sizes = [t.numel() for t in tensors]
         first = tensors[0]
@@ -176,21 +176,34 @@ class FlatModule:
 
     def params(self, flat: torch.Tensor) -> dict[str, torch.Tensor]:
         chunks = flat.split(self.sizes)
-        return {k: c.view(s) for k, c, s in zip(self.keys, chunks, self.shapes)}
+        out = {k: c.view(s) for k, c, s in zip(self.keys, chunks, self.shapes)}
+        for k in self._variances:  # a mix of running variances, extrapolated, may fall below 0
+            out[k] = out[k].clamp(min=0)
+        return out
 
     def __call__(self, flat: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
         return functional_call(self.module, self.params(flat), (inputs,))
 
     @contextlib.contextmanager
-    def evaluating(self) -> Iterator[None]:
-        """Eval mode while the landscape is computed (no dropout noise), restored after."""
+    def evaluating(self, bn: str = "eval") -> Iterator[None]:
+        """Eval mode while the landscape is computed (no dropout noise), restored after. With
+        ``bn="train"`` batch norm layers normalise with each batch's own statistics instead of
+        their running ones, and leave those untouched."""
         modes = [(m, m.training) for m in self.module.modules()]
+        norms = [m for m in self.module.modules() if isinstance(m, _BatchNorm)]
+        tracking = [(m, m.track_running_stats) for m in norms]
         self.module.eval()
+        if bn == "train":
+            for m in norms:
+                m.train()
+                m.track_running_stats = False  # batch statistics, and no update of the running
         try:
             yield
         finally:
             for m, mode in modes:
                 m.train(mode)
+            for m, track in tracking:
+                m.track_running_stats = track
 
 
 def first_layer_shortcut(
@@ -269,79 +282,3 @@ def first_layer_shortcut(
 def _no_state(m: torch.nn.Module) -> bool:
     """A layer with nothing to learn or keep, and no randomness in eval mode (Flatten, ...)."""
     return not any(True for _ in m.parameters()) and not any(True for _ in m.buffers())
-
-
-# -- the landscape ---------------------------------------------------------------------------------
-
-
-def attach(
-    runs: Sequence[Run],
-    loss_at: Evaluator,
-    *,
-    plane: str = "pca",
-    shapes: Sequence[tuple[int, ...]] | None = None,
-    box: Sequence[tuple[float, float]] | None = None,
-    seed: int = 0,
-    on_plane: Callable[[Plane], Evaluator] | None = None,
-) -> None:
-    """Compute one landscape for ``runs`` (drawn together) and store it in each run's extras.
-
-    One or two parameters: the loss over ``box`` (default: around the paths), keys
-    ``surface_x`` (, ``surface_y``) and ``surface_loss``. Three or more: the loss over the
-    ``plane`` (``"pca"``, ``"random"``, ``"endpoints"``; ``box`` then in plane coordinates),
-    keys ``plane_*``, with each run's own ``plane_path_loss`` at the snapshots
-    ``plane_path_step``. ``on_plane`` makes a faster evaluator of plane coordinates for a
-    plane, where the model allows one (see `first_layer_shortcut`).
-    """
-    dim = runs[0].params.shape[1]
-    if dim <= 2:
-        bounds = list(box) if box is not None else region([r.params for r in runs], runs)
-        axes = [np.linspace(lo, hi, RESOLUTION[dim]) for lo, hi in bounds]
-        grid = np.stack(np.meshgrid(*axes), axis=-1).reshape(-1, dim)
-        values = loss_at(grid, label="loss surface").reshape([len(a) for a in axes][::-1])
-        surface = Landscape(
-            kind=SURFACE,
-            origin=np.zeros(dim),
-            directions=np.eye(dim),
-            a=axes[0],
-            b=axes[1] if dim == 2 else None,
-            loss=values,
-        )
-        for run in runs:
-            surface.store(run.extras, run.meta)
-        return
-
-    flat = make_plane(plane, [r.params for r in runs], shapes=shapes, seed=seed)
-    coords = [flat.project(r.params) for r in runs]
-    if box is None:
-        box = region(coords, runs, kind=flat.kind)
-    a, b = (np.linspace(lo, hi, RESOLUTION[3]) for lo, hi in box)
-    grid = np.stack(np.meshgrid(a, b), axis=-1).reshape(-1, 2)
-    if on_plane is not None:
-        coords_loss = on_plane(flat)
-
-        def evaluate(points, label):
-            return coords_loss(points, label=label)
-    else:
-
-        def evaluate(points, label):
-            return loss_at(points, lift=flat.lift, label=label)
-
-    values = evaluate(grid, "loss on the plane").reshape(len(b), len(a))
-    for run, xy in zip(runs, coords):
-        steps = np.arange(len(xy))
-        if len(steps) > PATH_POINTS:
-            steps = pick_steps([run], PATH_POINTS)
-        along = evaluate(xy[steps], "loss along the path")
-        found = Landscape(
-            kind=flat.kind,
-            origin=flat.origin,
-            directions=flat.dirs,
-            a=a,
-            b=b,
-            loss=values,
-            explained=flat.explained,
-            path_loss=along,
-            path_step=steps,
-        )
-        found.store(run.extras, run.meta)

@@ -1,0 +1,123 @@
+"""The grid of a landscape around recorded paths, stored in the runs: the exact surface of one or
+two parameters, or the loss over a plane of three or more with each path's shadow on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from gdviz.run.frames import pick_steps
+from gdviz.run.landscape import SURFACE, Landscape
+from gdviz.run.plane import Plane, make_plane, region
+from gdviz.run.record import Run
+
+RESOLUTION = {1: 400, 2: 101, 3: 41}  # grid points a side, by dimension (3: any plane)
+PATH_POINTS = 1000  # snapshots whose loss on the plane is evaluated; more are thinned evenly
+
+
+def axis(lo: float, hi: float, points: int) -> np.ndarray:
+    """``points`` evenly spaced from ``lo`` to ``hi``; an axis symmetric about zero holds zero
+    exactly at its middle where ``points`` is odd (the model a plane is centred on)."""
+    out = np.linspace(lo, hi, points)
+    if points % 2 and np.isclose(lo, -hi):
+        out[points // 2] = 0.0
+    return out
+
+
+def named(normalization: str | None) -> str:
+    """A random plane's normalization as the run file names it (None: ``"none"``)."""
+    return "none" if normalization is None else normalization
+
+
+def measure(loss_at, points, *, lift=None, label=None):
+    """The loss at ``points`` and its standard error where the evaluator knows one (a subsample:
+    `DataLoss.measured`), else None."""
+    if hasattr(loss_at, "measured"):
+        return loss_at.measured(points, lift=lift, label=label)
+    return loss_at(points, lift=lift, label=label), None
+
+
+def attach(
+    runs: Sequence[Run],
+    loss_at,
+    *,
+    plane: str = "pca",
+    shapes: Sequence[tuple[int, ...]] | None = None,
+    box: Sequence[tuple[float, float]] | None = None,
+    seed: int = 0,
+    on_plane: Callable[[Plane], Callable] | None = None,
+    resolution: int | None = None,
+    normalization: str | None = "filter",
+    sampling: tuple[int | None, int | None] = (None, None),
+) -> None:
+    """Compute one landscape for ``runs`` (drawn together) and store it in each run's extras.
+
+    ``loss_at`` is an `Evaluator` or a `DataLoss`: the loss at parameter vectors. One or two
+    parameters: the loss over ``box`` (default: around the paths), keys ``surface_x`` (,
+    ``surface_y``) and ``surface_loss``. Three or more: the loss over the ``plane`` (``"pca"``,
+    ``"random"``, ``"endpoints"``; ``box`` then in plane coordinates, the random directions
+    scaled by ``normalization``) on ``resolution`` points a side, keys ``plane_*``, with each
+    run's own ``plane_path_loss`` at the snapshots ``plane_path_step``. ``on_plane`` makes a
+    faster evaluator of plane coordinates for a plane, where the model allows one (see
+    `first_layer_shortcut`). ``sampling`` is (samples, examples) where the data was subsampled.
+    """
+    dim = runs[0].params.shape[1]
+    if dim <= 2:
+        bounds = list(box) if box is not None else region([r.params for r in runs], runs)
+        axes = [np.linspace(lo, hi, RESOLUTION[dim]) for lo, hi in bounds]
+        grid = np.stack(np.meshgrid(*axes), axis=-1).reshape(-1, dim)
+        values = loss_at(grid, label="loss surface").reshape([len(a) for a in axes][::-1])
+        surface = Landscape(
+            kind=SURFACE,
+            origin=np.zeros(dim),
+            directions=np.eye(dim),
+            a=axes[0],
+            b=axes[1] if dim == 2 else None,
+            loss=values,
+        )
+        for run in runs:
+            surface.store(run.extras, run.meta)
+        return
+
+    flat = make_plane(
+        plane, [r.params for r in runs], shapes=shapes, seed=seed, normalization=normalization
+    )
+    coords = [flat.project(r.params) for r in runs]
+    if box is None:
+        box = region(coords, runs, kind=flat.kind)
+    a, b = (axis(lo, hi, resolution or RESOLUTION[3]) for lo, hi in box)
+    grid = np.stack(np.meshgrid(a, b), axis=-1).reshape(-1, 2)
+    if on_plane is not None:
+        coords_loss = on_plane(flat)
+
+        def evaluate(points, label):
+            return measure(coords_loss, points, label=label)
+    else:
+
+        def evaluate(points, label):
+            return measure(loss_at, points, lift=flat.lift, label=label)
+
+    values, stderr = evaluate(grid, "loss on the plane")
+    samples, examples = sampling
+    for run, xy in zip(runs, coords):
+        steps = np.arange(len(xy))
+        if len(steps) > PATH_POINTS:
+            steps = pick_steps([run], PATH_POINTS)
+        along, _ = evaluate(xy[steps], "loss along the path")
+        found = Landscape(
+            kind=flat.kind,
+            origin=flat.origin,
+            directions=flat.dirs,
+            a=a,
+            b=b,
+            loss=values.reshape(len(b), len(a)),
+            explained=flat.explained,
+            path_loss=along,
+            path_step=steps,
+            samples=samples,
+            stderr=None if stderr is None else stderr.reshape(len(b), len(a)),
+            examples=examples,
+            normalization=named(normalization) if flat.kind == "random" else None,
+        )
+        found.store(run.extras, run.meta)

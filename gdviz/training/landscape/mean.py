@@ -1,0 +1,223 @@
+"""The loss of a network at many parameter vectors, each the mean over every example of the data:
+batch losses weighted by batch size, so a `DataLoader` gives what the whole data at once gives.
+
+Points are taken a chunk at a time and each chunk makes one pass over the data, evaluated for the
+whole chunk at once on each batch (`Evaluator`: vmapped over the points where that pays), so the
+loader is read once per chunk rather than once per point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch.func import vmap
+
+from gdviz.errors import GdvizError, first_line
+from gdviz.system.progress import Progress
+from gdviz.training.landscape.data import Batches
+from gdviz.training.landscape.evaluate import BAR_AFTER, Evaluator, FlatModule
+
+ACTIVATIONS = 2**23  # numbers the layers' outputs may hold for one chunk of points on a batch
+ERRORS = (RuntimeError, ValueError, IndexError, TypeError)
+
+
+class DataLoss:
+    """The mean loss of ``forward`` (a `FlatModule`) over ``batches``, under ``loss_fn`` (called
+    as ``loss_fn(outputs, targets)``, a mean over the batch), at flat parameter vectors.
+
+    ``bn`` is ``"eval"`` (running statistics) or ``"train"`` (each batch's own statistics);
+    dropout is off either way, and nothing is computed with gradients. ``spread=True`` also
+    finds each point's per-example losses' spread, for the standard error of a subsample.
+    Call `check` at a first point before evaluating: it names in one line what the model or
+    loss cannot do with the data, and sizes the chunks.
+    """
+
+    def __init__(
+        self,
+        forward: FlatModule,
+        loss_fn: Callable,
+        batches: Batches,
+        *,
+        bn: str = "eval",
+        spread: bool = False,
+    ):
+        self.forward = forward
+        self.loss_fn = loss_fn
+        self.batches = batches
+        self.bn = bn
+        self.spread = spread
+        self.each: Callable | None = None  # per-example losses of (outputs, targets)
+        self.outputs = 1  # the model's outputs an example (a classifier's classes)
+        self.evaluator: Evaluator | None = None
+
+    # -- checks and sizes, once ---------------------------------------------------------------
+
+    def check(self, point: np.ndarray) -> float:
+        """The loss at ``point`` on the first batch, after checking that the model takes the
+        data, that the loss gives one finite number, and that batch losses averaged by batch
+        size give the loss of all examples at once (a mean, not a sum). Sizes the chunks."""
+        flat = torch.as_tensor(point, dtype=self.forward.dtype, device=self.forward.device)
+        inputs, targets = self.batches.first()
+        said = "x" if self.batches.in_memory else "the data's inputs"
+        with self.forward.evaluating(self.bn), torch.no_grad():
+            counted = _Counter(self.forward.module)
+            try:
+                with counted:
+                    out = self.forward(flat, inputs)
+            except ERRORS as exc:
+                raise GdvizError(
+                    f"the model cannot take {said} (shape {tuple(inputs.shape)}): {first_line(exc)}"
+                ) from None
+            if isinstance(out, torch.Tensor):
+                self.outputs = int(out.shape[-1]) if out.ndim >= 2 else 1
+            value = self._one(out, targets)
+            if not np.isfinite(value):
+                raise GdvizError(
+                    f"the loss is not a number ({value}) at the model's own parameters on the "
+                    "first batch: nothing to draw around it"
+                )
+            if len(out) >= 2 and not self.batches.in_memory:
+                self._check_mean(out, targets, value)
+            if self.spread:
+                self.each = _per_example(self.loss_fn, out, targets, value)
+        per_point = max(counted.numbers, inputs.numel(), 1)
+        self.evaluator = Evaluator(
+            self._single_spread if self.spread else self._single,
+            dtype=self.forward.dtype,
+            device=self.forward.device,
+            batch=ACTIVATIONS // per_point,
+        )
+        return value
+
+    def _one(self, out: torch.Tensor, targets: torch.Tensor) -> float:
+        try:
+            value = self.loss_fn(out, targets)
+        except ERRORS as exc:
+            said = "y" if self.batches.in_memory else "the targets"
+            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            raise GdvizError(
+                f"the loss cannot be computed from the model's output (shape {shape}) and "
+                f"{said} (shape {tuple(targets.shape)}): {first_line(exc)}"
+            ) from None
+        if not isinstance(value, torch.Tensor) or value.numel() != 1:
+            shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
+            raise GdvizError(
+                f"the loss must give one number, but it gives {shape} "
+                "(a loss with reduction='none'?)"
+            )
+        return float(value)
+
+    def _check_mean(self, out, targets, whole: float) -> None:
+        half = len(out) // 2
+        parts = (out[:half], targets[:half]), (out[half:], targets[half:])
+        weighted = sum(self._one(o, t) * len(o) for o, t in parts) / len(out)
+        if not np.isclose(weighted, whole, rtol=1e-4, atol=1e-7 * max(1.0, abs(whole))):
+            raise GdvizError(
+                "the loss is not a mean over the batch's examples (reduction='sum'?): the loss "
+                "over a loader averages batch losses by batch size, which needs "
+                "reduction='mean'"
+            )
+
+    # -- the function of one point and one batch ----------------------------------------------
+
+    def _single(self, flat: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor):
+        return self.loss_fn(self.forward(flat, inputs), targets).reshape(())
+
+    def _single_spread(self, flat: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor):
+        each = self.each(self.forward(flat, inputs), targets)
+        return torch.stack([each.sum(), (each * each).sum()])
+
+    # -- evaluation ---------------------------------------------------------------------------
+
+    def __call__(self, points, *, lift=None, label=None) -> np.ndarray:
+        """The mean loss at each of ``points`` (N, P), or at ``lift(points)``."""
+        return self.measured(points, lift=lift, label=label)[0]
+
+    def measured(self, points, *, lift=None, label=None) -> tuple[np.ndarray, np.ndarray | None]:
+        """The mean loss at each point and, with ``spread``, its standard error as an estimate
+        of the loss over the data the examples were drawn from (None without)."""
+        if self.evaluator is None:
+            raise RuntimeError("DataLoss.check first")
+        points = np.asarray(points, dtype=float)
+        total = len(points)
+        sums = np.zeros((total, 2 if self.spread else 1))
+        size = self.evaluator.batch
+        bar = Progress(
+            label or "", total, unit="points", delay=BAR_AFTER, enabled=None if label else False
+        )
+        with bar, self.forward.evaluating(self.bn), torch.no_grad():
+            for start in range(0, total, size):
+                chunk = points[start : start + size]
+                if lift is not None:
+                    chunk = lift(chunk)
+                chunk = torch.as_tensor(chunk, dtype=self.forward.dtype, device=self.forward.device)
+                part = sums[start : start + len(chunk)]
+                for inputs, targets in self.batches:
+                    values = self.evaluator.chunk(chunk, inputs, targets)
+                    if self.spread:
+                        part += values
+                    else:
+                        part[:, 0] += values * len(inputs)
+                bar.update(start + len(chunk))
+        n = self.batches.examples
+        mean = sums[:, 0] / n
+        if not self.spread:
+            return mean, None
+        return mean, _stderr(mean, sums[:, 1] / n, n, self.batches.total)
+
+
+def _stderr(mean, mean_square, n: int, total: int) -> np.ndarray:
+    """The standard error of a mean of ``n`` examples drawn without replacement from ``total``:
+    the examples' spread, with the finite-population correction (zero when all are drawn)."""
+    variance = np.maximum(mean_square - mean**2, 0.0) * n / max(n - 1, 1)
+    return np.sqrt(variance / n * (1 - n / total))
+
+
+def _per_example(loss_fn, out: torch.Tensor, targets: torch.Tensor, whole: float) -> Callable:
+    """A function of (outputs, targets) giving each example's loss, checked to average to the
+    batch's: the loss applied to each example alone, vmapped where it can be."""
+
+    def vmapped(o, t):
+        return vmap(lambda a, b: loss_fn(a[None], b[None]).reshape(()))(o, t)
+
+    def looped(o, t):
+        return torch.stack([loss_fn(o[i : i + 1], t[i : i + 1]).reshape(()) for i in range(len(o))])
+
+    for each in (vmapped, looped):
+        try:
+            values = each(out, targets)
+        except ERRORS:
+            continue
+        if np.isclose(float(values.mean()), whole, rtol=1e-4, atol=1e-7 * max(1.0, abs(whole))):
+            return each
+        break
+    raise GdvizError(
+        "samples= needs a loss that is a mean of one loss per example (the standard error "
+        "comes from their spread), and this loss is not"
+    )
+
+
+class _Counter:
+    """Counts the numbers the leaf layers output in a forward pass (forward hooks), to size how
+    many points one call evaluates at once."""
+
+    def __init__(self, module: torch.nn.Module):
+        self.module = module
+        self.numbers = 0
+        self._hooks = []
+
+    def __enter__(self):
+        for m in self.module.modules():
+            if not any(True for _ in m.children()):
+                self._hooks.append(m.register_forward_hook(self._count))
+        return self
+
+    def _count(self, _module, _inputs, output):
+        if isinstance(output, torch.Tensor):
+            self.numbers += output.numel()
+
+    def __exit__(self, *exc):
+        for h in self._hooks:
+            h.remove()
