@@ -299,6 +299,8 @@ class Recorder:
                     "or x and y) and loss as well as the model"
                 )
             tensors = {}
+            if data is not None and (x is not None or y is not None):
+                raise GdvizError("pass the data once: data= or x= and y=, not both")
             if data is None:
                 tensors = dict(x=_tensor(x, "x"), y=_tensor(y, "y"))
                 if len(tensors["x"]) != len(tensors["y"]):

@@ -18,6 +18,7 @@ _LAZY = {
     "View": "gdviz.views.base",
     "ContourView": "gdviz.views.contour",
     "FitView": "gdviz.views.fit",
+    "LineView": "gdviz.views.line",
     "LossView": "gdviz.views.loss",
     "SurfaceView": "gdviz.views.surface3d",
 }

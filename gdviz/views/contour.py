@@ -21,6 +21,7 @@ from gdviz.run.record import Run
 from gdviz.views import internals as inside
 from gdviz.views import planes, surface
 from gdviz.views.base import (
+    LEGEND_PLACES,
     View,
     at,
     check_together,
@@ -114,7 +115,10 @@ class ContourView(View):
             self._draw_surface(ax)
         if self.pathless:
             self.over_ = planes.marks(ax, self.stored)
-            self.note_ = self._note_box(ax)
+            text = planes.mark_note(self.stored)
+            # in the corner that hides none of the models, where one does
+            loc = legend_place(ax, np.empty((0, 2)), self.stored.marks, labels=text.split("\n"))
+            self.note_ = self._note_box(ax, LEGEND_PLACES[loc])
             return [self.note_]
         count = len(self.runs)
         for i, (run, xy) in enumerate(zip(self.runs, self.coords)):
@@ -183,16 +187,18 @@ class ContourView(View):
         return moving
 
     @staticmethod
-    def _note_box(ax: Axes):
-        """The lower left note: on a plane, each run's recorded loss beside the plane's."""
+    def _note_box(ax: Axes, corner: tuple[float, float] = (0.0, 0.0)):
+        """The note (lower left unless ``corner`` says another, in axes fractions): on a plane,
+        each run's recorded loss beside the plane's, or the models' losses."""
+        x, y = corner
         return ax.text(
-            0.02,
-            0.02,
+            0.02 + 0.96 * x,
+            0.02 + 0.96 * y,
             "",
             transform=ax.transAxes,
             fontsize="small",
-            va="bottom",
-            ha="left",
+            va={0.0: "bottom", 0.5: "center", 1.0: "top"}[y],
+            ha={0.0: "left", 0.5: "center", 1.0: "right"}[x],
             bbox={"fc": "white", "ec": "none", "alpha": 0.8},
             zorder=7,
         )

@@ -51,8 +51,8 @@ def build(fig: Figure, runs: list[Run], name: str, show=()) -> list[View]:
     show = check_show(show, name, runs)
     if name != "interpolation" and any(is_line(r.meta) for r in runs):
         raise GdvizError(
-            "an interpolation between two models is drawn by view='interpolation' "
-            "(--view interpolation), alone or with other interpolations"
+            "an interpolation between two models is drawn by view='interpolation', alone or "
+            "with other interpolations"
         )
     if name == "dashboard":
         return dashboard.build(fig, runs, internals="internals" in show)

@@ -55,6 +55,7 @@ class Terrain:
         stored = _widest(held, plane=dim >= 3)
         if dim >= 3:
             if stored is not None:
+                _one_plane_for_models(runs, held, stored)
                 return _stored_plane(runs, held, stored)
             return _numpy_plane(runs, resolution)
         if stored is not None:
@@ -82,6 +83,17 @@ def known(run: Run) -> bool:
     except GdvizError:
         return False
     return True
+
+
+def _one_plane_for_models(runs, held, stored: Landscape) -> None:
+    """Models on planes of their own (`gdviz.landscape`, each around its model) are drawn
+    apart: no one plane holds them all."""
+    for run, own in zip(runs, held):
+        if run.meta.get("source") == "landscape" and (own is None or not own.same_plane(stored)):
+            raise GdvizError(
+                f"{run.label!r} is a landscape on a plane of its own: draw each apart (or make "
+                "one plane for them all with gdviz.landscape(through=...) or runs=[...])"
+            )
 
 
 def _widest(landscapes: list[Landscape | None], *, plane: bool) -> Landscape | None:

@@ -111,23 +111,24 @@ def landscape(
         mark_loss=at_marks,
         normalization=named(knobs.normalization) if others is None else None,
     )
+    meta = {
+        "source": "landscape",
+        "model": "module",
+        "formula": type(module).__name__,
+        "loss": loss_name(loss),
+        "label": names[0],
+        "seed": knobs.seed,
+    }
+    statistics = _statistics(module, knobs.bn)
+    if statistics is not None:
+        meta["batch_norm"] = statistics
     run = Run(
         params=flat.origin[None, :width],
         grads=np.full((1, width), np.nan),
         loss=at_marks[:1],
         param_names=_param_names(module),
-        meta={
-            "source": "landscape",
-            "model": "module",
-            "formula": type(module).__name__,
-            "loss": loss_name(loss),
-            "label": names[0],
-            "batch_norm": _statistics(module, knobs.bn),
-            "seed": knobs.seed,
-        },
+        meta=meta,
     )
-    if run.meta["batch_norm"] is None:
-        del run.meta["batch_norm"]
     found.store(run.extras, run.meta)
     return run
 
