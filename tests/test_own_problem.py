@@ -729,7 +729,7 @@ def test_a_batch_norm_networks_plane_says_it_used_the_final_statistics():
             warnings.simplefilter("ignore")
             run = gdviz.train((x.numpy(), y.numpy()), model=net, steps=5)
         title = gdviz.animate(run, view="contour", frames=2).views[0].ax_.get_title()
-        assert ("batch norm at its final statistics" in title) is said
+        assert ("batch norm: final statistics" in title) is said
         assert (run.training.batch_norm == "final running statistics") is said
 
 

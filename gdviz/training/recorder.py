@@ -257,6 +257,7 @@ class Recorder:
         normalization="filter",
         bn="eval",
         samples=None,
+        cache=None,
         seed=0,
         **meta,
     ) -> Run:
@@ -284,7 +285,10 @@ class Recorder:
         path); ``normalization`` of random directions (``"filter"``, ``"layer"``, ``"model"``,
         None); ``bn`` (``"eval"``: batch norm with its running statistics, those of the end of
         training at every point; ``"train"``: each batch's own statistics); ``samples=N``: a
-        seeded subsample of N examples, with the standard error of each point's loss stored.
+        seeded subsample of N examples, with the standard error of each point's loss stored;
+        ``cache``: a ``.npz`` file keeping finished points, so that a killed evaluation resumes.
+        Inside a ``torch.distributed`` process group the points are shared out among the
+        processes, and each returns the whole run.
 
         Extra keywords go into ``run.meta``. A recording whose loss or parameters stopped being
         finite is cut before the first such snapshot, with ``diverged_at`` set and a warning.
@@ -336,7 +340,9 @@ class Recorder:
         run = self.snapshot_run(x=x if data is None else None, y=y if data is None else None,
                                 meta=meta)  # fmt: skip
         if network:
-            describe_module(run, forward, batches, loss, loss_fn, knobs=knobs, plane=plane, box=box)
+            describe_module(
+                run, forward, batches, loss, loss_fn, knobs=knobs, plane=plane, box=box, cache=cache
+            )
         if self._live is not None:
             self._live.finish(run)
         return run

@@ -17,6 +17,8 @@ from gdviz.training import landscape, predictions
 from gdviz.training.landscape import Evaluator, FlatModule
 from gdviz.training.landscape.data import Batches
 from gdviz.training.landscape.mean import DataLoss
+from gdviz.training.landscape.schedule import digest, group
+from gdviz.training.landscape.solutions import work
 from gdviz.training.predictions import task_of
 
 
@@ -48,6 +50,8 @@ def store(
     normalization: str | None = "filter",
     bn: str = "eval",
     sampling: tuple[int | None, int | None] = (None, None),
+    cache=None,
+    weights: str = "",
 ) -> None:
     """Store one shared loss landscape in ``runs`` (drawn together), from ``loss_at`` (the loss
     of a flat parameter vector, over ``size`` examples, or a ready `DataLoss`), and each run's
@@ -73,6 +77,8 @@ def store(
             resolution=resolution,
             normalization=normalization,
             sampling=sampling,
+            cache=cache,
+            weights=weights,
         )
     if _keeps_statistics(forward.module):
         said = "final running statistics" if bn == "eval" else "batch statistics"
@@ -92,6 +98,12 @@ def store(
         )
 
 
+def _floats(module: torch.nn.Module) -> list[np.ndarray]:
+    """The module's parameters and floating buffers as float64 arrays (for a cache's digest)."""
+    tensors = [*module.parameters(), *(b for b in module.buffers() if b.is_floating_point())]
+    return [t.detach().to("cpu", torch.float64).numpy().reshape(-1) for t in tensors]
+
+
 def _keeps_statistics(module: torch.nn.Module) -> bool:
     """Whether the network normalises with running statistics (batch norm): in eval mode, as
     the landscape is computed, those of the end of training serve at every point."""
@@ -101,7 +113,7 @@ def _keeps_statistics(module: torch.nn.Module) -> bool:
     )
 
 
-def describe_module(run, forward, batches, loss, loss_fn, *, knobs, plane, box) -> None:
+def describe_module(run, forward, batches, loss, loss_fn, *, knobs, plane, box, cache=None) -> None:
     """Store a recorded network's landscape and predictions in ``run`` (`Recorder.to_run`),
     after checking that the model takes the data (``batches``: `Batches`) and that the loss
     (``loss_fn``, named ``loss``) gives one number, and warning where, on data held whole, it
@@ -130,8 +142,8 @@ def describe_module(run, forward, batches, loss, loss_fn, *, knobs, plane, box) 
         else:
             classes = loss_of.outputs
         run.meta.update(task=task, classes=max(2, classes))
-    shortcut = None
-    if whole_data and knobs.bn == "eval":
+    shortcut = None  # not with a cache or several processes: those the evaluator keeps
+    if whole_data and knobs.bn == "eval" and cache is None and group() is None:
         shortcut = landscape.first_layer_shortcut(forward, loss_fn, x, y)
     network = Network(
         forward=forward,
@@ -151,4 +163,7 @@ def describe_module(run, forward, batches, loss, loss_fn, *, knobs, plane, box) 
         normalization=knobs.normalization,
         bn=knobs.bn,
         sampling=(batches.samples, batches.total),
+        cache=cache,
+        weights=digest(run.params[-1], *(_floats(forward.module))),
     )
+    run.meta["evaluation"] = work(loss_of)

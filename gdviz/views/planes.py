@@ -28,7 +28,7 @@ AXES = {
     "endpoints": ("towards the start", "across"),
 }
 STATISTICS = {
-    "final running statistics": "batch norm at its final statistics",
+    "final running statistics": "batch norm: final statistics",
     "running statistics": "batch norm: running statistics",
     "batch statistics": "batch norm: each batch's statistics",
 }
@@ -85,9 +85,10 @@ def axis_labels(
     if pathless(runs):
         return first, second
     share = plane.explained
+    paths = "paths'" if len(runs) > 1 else "path's"
     if short:
         return f"{first} ({share[0]:.0%})", f"{second} ({share[1]:.0%})"
-    return f"{first} ({share[0]:.1%} of the path's variance)", f"{second} ({share[1]:.1%})"
+    return f"{first} ({share[0]:.1%} of the {paths} variance)", f"{second} ({share[1]:.1%})"
 
 
 def marks(ax: Axes, stored: Landscape | None) -> list:

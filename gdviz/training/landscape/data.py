@@ -14,6 +14,7 @@ import torch
 
 from gdviz.errors import GdvizError, whole
 
+SIGNED = 64  # examples a cache's digest of the data reads
 SUBSAMPLE_BATCH = 256  # examples a batch of a subsample holds, where the data names no size
 
 
@@ -33,6 +34,7 @@ class Batches:
     total: int | None = None
     samples: int | None = None
     in_memory: bool = False  # one batch of tensors already (x, y)
+    seed: int | None = None  # the subsample's
 
     @classmethod
     def of(cls, data, *, device, dtype, x=None, y=None) -> Batches:
@@ -139,7 +141,20 @@ class Batches:
             total=total,
             samples=samples,
             in_memory=len(batches) == 1,
+            seed=seed,
         )
+
+    def signature(self) -> str:
+        """A digest of the data, for a cache: how many examples, and a few of them (from the
+        dataset of a shuffling loader, which gives another first batch each pass)."""
+        import hashlib
+
+        h = hashlib.sha1(f"{self.count()}/{self.total}".encode())
+        found = _from_dataset(self.source, np.unique([0, self.examples // 2, self.examples - 1]))
+        inputs, targets = found[:2] if found is not None else self.first()
+        for t in (inputs[:SIGNED], targets[:SIGNED]):
+            h.update(t.detach().to("cpu", torch.float64).contiguous().numpy().tobytes())
+        return h.hexdigest()[:16]
 
     def first(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The first batch (checked and moved)."""

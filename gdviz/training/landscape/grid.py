@@ -11,6 +11,7 @@ from gdviz.run.frames import pick_steps
 from gdviz.run.landscape import SURFACE, Landscape
 from gdviz.run.plane import Plane, make_plane, region
 from gdviz.run.record import Run
+from gdviz.training.landscape.schedule import digest
 
 RESOLUTION = {1: 400, 2: 101, 3: 41}  # grid points a side, by dimension (3: any plane)
 PATH_POINTS = 1000  # snapshots whose loss on the plane is evaluated; more are thinned evenly
@@ -20,7 +21,7 @@ def axis(lo: float, hi: float, points: int) -> np.ndarray:
     """``points`` evenly spaced from ``lo`` to ``hi``; an axis symmetric about zero holds zero
     exactly at its middle where ``points`` is odd (the model a plane is centred on)."""
     out = np.linspace(lo, hi, points)
-    if points % 2 and np.isclose(lo, -hi):
+    if points % 2 and np.isclose(lo, -hi, rtol=1e-12, atol=0.0):
         out[points // 2] = 0.0
     return out
 
@@ -30,11 +31,11 @@ def named(normalization: str | None) -> str:
     return "none" if normalization is None else normalization
 
 
-def measure(loss_at, points, *, lift=None, label=None):
+def measure(loss_at, points, *, lift=None, label=None, section=None):
     """The loss at ``points`` and its standard error where the evaluator knows one (a subsample:
-    `DataLoss.measured`), else None."""
+    `DataLoss.measured`, which keeps ``section`` in its cache), else None."""
     if hasattr(loss_at, "measured"):
-        return loss_at.measured(points, lift=lift, label=label)
+        return loss_at.measured(points, lift=lift, label=label, section=section)
     return loss_at(points, lift=lift, label=label), None
 
 
@@ -50,6 +51,8 @@ def attach(
     resolution: int | None = None,
     normalization: str | None = "filter",
     sampling: tuple[int | None, int | None] = (None, None),
+    cache=None,
+    weights: str = "",
 ) -> None:
     """Compute one landscape for ``runs`` (drawn together) and store it in each run's extras.
 
@@ -61,6 +64,7 @@ def attach(
     run's own ``plane_path_loss`` at the snapshots ``plane_path_step``. ``on_plane`` makes a
     faster evaluator of plane coordinates for a plane, where the model allows one (see
     `first_layer_shortcut`). ``sampling`` is (samples, examples) where the data was subsampled.
+    ``cache`` (a `DataLoss`'s) keeps finished points for the model of digest ``weights``.
     """
     dim = runs[0].params.shape[1]
     if dim <= 2:
@@ -84,6 +88,8 @@ def attach(
         plane, [r.params for r in runs], shapes=shapes, seed=seed, normalization=normalization
     )
     coords = [flat.project(r.params) for r in runs]
+    if cache is not None:
+        loss_at.use_cache(cache, weights=weights, plane=digest(flat.origin, flat.dirs))
     if box is None:
         box = region(coords, runs, kind=flat.kind)
     a, b = (axis(lo, hi, resolution or RESOLUTION[3]) for lo, hi in box)
@@ -91,20 +97,20 @@ def attach(
     if on_plane is not None:
         coords_loss = on_plane(flat)
 
-        def evaluate(points, label):
+        def evaluate(points, label, section):
             return measure(coords_loss, points, label=label)
     else:
 
-        def evaluate(points, label):
-            return measure(loss_at, points, lift=flat.lift, label=label)
+        def evaluate(points, label, section):
+            return measure(loss_at, points, lift=flat.lift, label=label, section=section)
 
-    values, stderr = evaluate(grid, "loss on the plane")
+    values, stderr = evaluate(grid, "loss on the plane", "grid")
     samples, examples = sampling
-    for run, xy in zip(runs, coords):
+    for i, (run, xy) in enumerate(zip(runs, coords)):
         steps = np.arange(len(xy))
         if len(steps) > PATH_POINTS:
             steps = pick_steps([run], PATH_POINTS)
-        along, _ = evaluate(xy[steps], "loss along the path")
+        along, _ = evaluate(xy[steps], "loss along the path", f"path {i}")
         found = Landscape(
             kind=flat.kind,
             origin=flat.origin,

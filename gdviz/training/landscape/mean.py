@@ -16,11 +16,13 @@ from torch.func import vmap
 
 from gdviz.errors import GdvizError, first_line
 from gdviz.system.progress import Progress
+from gdviz.training.landscape import schedule
 from gdviz.training.landscape.data import Batches
 from gdviz.training.landscape.evaluate import BAR_AFTER, Evaluator, FlatModule
 
 ACTIVATIONS = 2**23  # numbers the layers' outputs may hold for one chunk of points on a batch
 ERRORS = (RuntimeError, ValueError, IndexError, TypeError)
+SHARES = 8  # chunks a rank takes at least, on average: the queue evens out ranks' speeds
 
 
 class DataLoss:
@@ -50,6 +52,8 @@ class DataLoss:
         self.spread = spread
         self.each: Callable | None = None  # per-example losses of (outputs, targets)
         self.outputs = 1  # the model's outputs an example (a classifier's classes)
+        self.cache: schedule.Cache | None = None
+        self.work: dict[str, dict[str, int]] = {}  # points evaluated here, and from the cache
         self.evaluator: Evaluator | None = None
 
     # -- checks and sizes, once ---------------------------------------------------------------
@@ -135,37 +139,97 @@ class DataLoss:
         """The mean loss at each of ``points`` (N, P), or at ``lift(points)``."""
         return self.measured(points, lift=lift, label=label)[0]
 
-    def measured(self, points, *, lift=None, label=None) -> tuple[np.ndarray, np.ndarray | None]:
+    def measured(
+        self, points, *, lift=None, label=None, section: str | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """The mean loss at each point and, with ``spread``, its standard error as an estimate
-        of the loss over the data the examples were drawn from (None without)."""
+        of the loss over the data the examples were drawn from (None without).
+
+        Inside a process group of several processes the points are shared out among them
+        (`schedule.Queue`) and each returns all of them; with a cache (`use_cache`), the
+        points of ``section`` found there are not evaluated again, and those finished are
+        written to it as they finish."""
         if self.evaluator is None:
             raise RuntimeError("DataLoss.check first")
         points = np.asarray(points, dtype=float)
-        total = len(points)
-        sums = np.zeros((total, 2 if self.spread else 1))
+        total, width = len(points), 2 if self.spread else 1
+        cache = self.cache if section is not None else None
+        name = section or label or "points"
+        if cache is not None:
+            known, sums = cache.known(section, schedule.digest(points), total, width)
+        else:
+            known, sums = np.zeros(total, dtype=bool), np.zeros((total, width))
+        missing = np.flatnonzero(~known)
         size = self.evaluator.batch
+        where = schedule.group()
+        # Chunks enough for the progress bar to move, the cache to keep work as it goes, and
+        # every rank of several to take a few: each a pass over the data, so no more.
+        ranks = 1 if where is None else where[1]
+        size = max(1, min(size, -(-len(missing) // (SHARES * ranks))))
+        chunks = [missing[i : i + size] for i in range(0, len(missing), size)]
+        queue = schedule.Queue(len(chunks), name)
+        if queue.where is not None:  # every rank the same points of the same plane
+            ends = points[[0, -1]] if total else points
+            schedule.agree(schedule.digest(points, lift(ends) if lift is not None else ends))
+        shown = label is not None and (queue.where is None or queue.where[0] == 0)
+        cached = f" ({total - len(missing)} from the cache)" if total > len(missing) else ""
         bar = Progress(
-            label or "", total, unit="points", delay=BAR_AFTER, enabled=None if label else False
+            (label or "") + cached,
+            max(len(missing), 1),
+            unit="points",
+            delay=BAR_AFTER,
+            enabled=None if shown else False,
+            rate=True,
         )
+        mine = []
         with bar, self.forward.evaluating(self.bn), torch.no_grad():
-            for start in range(0, total, size):
-                chunk = points[start : start + size]
+            for c in queue:
+                index = chunks[c]
+                chunk = points[index]
                 if lift is not None:
                     chunk = lift(chunk)
                 chunk = torch.as_tensor(chunk, dtype=self.forward.dtype, device=self.forward.device)
-                part = sums[start : start + len(chunk)]
+                part = np.zeros((len(index), width))
                 for inputs, targets in self.batches:
                     values = self.evaluator.chunk(chunk, inputs, targets)
                     if self.spread:
                         part += values
                     else:
                         part[:, 0] += values * len(inputs)
-                bar.update(start + len(chunk))
+                sums[index] = part
+                mine.append(index)
+                if cache is not None:
+                    cache.keep(section, index, part, last=False)
+                bar.update(queue.finished(len(index)))
+        mine = np.concatenate(mine) if mine else np.zeros(0, dtype=np.int64)
+        if queue.where is not None:
+            sums = queue.gather(mine, sums[mine], sums)
+        if cache is not None:
+            cache.complete(section, sums)
+        self.work[name] = {"evaluated": len(mine), "cached": total - len(missing)}
         n = self.batches.examples
         mean = sums[:, 0] / n
         if not self.spread:
             return mean, None
         return mean, _stderr(mean, sums[:, 1] / n, n, self.batches.total)
+
+    def use_cache(self, path, *, weights: str, plane: str, bn: str | None = None) -> None:
+        """Keep finished points in ``path`` (None: nowhere), for inputs told by digests of the
+        model's ``weights`` and of the ``plane`` (its origin and directions), with the data, the
+        loss and the settings this evaluator holds."""
+        if path is None:
+            return
+        self.cache = schedule.Cache(
+            path,
+            {
+                "weights": weights,
+                "directions": plane,
+                "data": self.batches.signature(),
+                "loss": describe(self.loss_fn),
+                "bn": bn or self.bn,
+                "samples": f"{self.batches.samples}/{self.batches.seed}",
+            },
+        )
 
 
 def _stderr(mean, mean_square, n: int, total: int) -> np.ndarray:
@@ -197,6 +261,19 @@ def _per_example(loss_fn, out: torch.Tensor, targets: torch.Tensor, whole: float
         "samples= needs a loss that is a mean of one loss per example (the standard error "
         "comes from their spread), and this loss is not"
     )
+
+
+def describe(loss_fn) -> str:
+    """The loss, for a cache's fingerprint: its name and the settings of a loss module."""
+    name = getattr(loss_fn, "__qualname__", type(loss_fn).__qualname__)
+    if isinstance(loss_fn, torch.nn.Module):
+        settings = {
+            k: v
+            for k, v in sorted(vars(loss_fn).items())
+            if not k.startswith("_") and isinstance(v, (int, float, str, bool, type(None)))
+        }
+        name += repr(settings)
+    return name
 
 
 class _Counter:

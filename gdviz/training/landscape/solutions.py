@@ -23,6 +23,7 @@ from gdviz.training.landscape.evaluate import FlatModule
 from gdviz.training.landscape.grid import attach, axis, named
 from gdviz.training.landscape.knobs import Knobs
 from gdviz.training.landscape.mean import DataLoss
+from gdviz.training.landscape.schedule import digest, group
 from gdviz.training.networks import element_names, loss_callable, loss_name
 
 STATISTICS = {"eval": "running statistics", "train": "batch statistics"}
@@ -40,7 +41,7 @@ def landscape(
     *,
     loss,
     data,
-    plane: str = "random",
+    plane: str | None = None,
     through=None,
     runs: Sequence[Run] | None = None,
     resolution: int = 41,
@@ -48,17 +49,66 @@ def landscape(
     normalization: str | None = "filter",
     bn: str = "eval",
     samples: int | None = None,
+    cache=None,
     seed: int = 0,
 ):
-    """The loss landscape of a trained ``model``: a `Run` carrying the plane (``run.landscape``),
-    drawn by the ``contour`` and ``surface`` views. See `gdviz.landscape`."""
+    """The loss landscape of a trained ``model`` (Li et al. 2018), without a recorded path.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The trained network (with ``through``: any of its architecture, which evaluates them).
+    loss : callable or str
+        Called as ``loss(model(inputs), targets)``, a mean over the batch
+        (``torch.nn.CrossEntropyLoss()``), or a name (``"mse"``, ``"cross_entropy"``, ...).
+    data : DataLoader, re-iterable of (inputs, targets) batches, or (x, y) tensors
+        The loss at a point is the mean over every example, batch losses weighted by batch
+        size, under ``torch.no_grad`` on the model's device, dropout off.
+    plane : {"random", "pca", "endpoints"}, optional
+        ``"random"`` (the default): two seeded random directions around the model, scaled by
+        ``normalization``, the model at the centre. With ``runs``, the plane of their paths
+        (default ``"pca"``).
+    through : list or dict of three torch.nn.Module, optional
+        The plane through three trained models of one architecture (Garipov et al. 2018): the
+        first at (0, 0), the second at (1, 0), the third across, distances true; each marked
+        and named (a dict's keys, else "model 1", ...), each with its own batch-norm statistics.
+    runs : list of Run, optional
+        Paths recorded from models of this architecture (``Recorder(model)``): returned as
+        copies sharing one plane, each with the loss along its own shadow on it.
+    resolution : int
+        Grid points a side (41; 51 reproduces Li et al.'s plots; odd holds the model itself).
+    distance : float
+        Half the grid's width in units of the directions (1.0: Li et al.'s [-1, 1]); with
+        ``through``, the margin around the three (1.0: they fill the middle two thirds).
+    normalization : {"filter", "layer", "model", None}
+        How random directions are scaled to the weights: each filter (Li et al.; biases and
+        norm layers get none), each layer, the whole model, or not at all.
+    bn : {"eval", "train"}
+        Batch norm with its running statistics, or with each batch's own.
+    samples : int, optional
+        Average each point over a seeded subsample of this many examples, with its standard
+        error stored (``run.landscape.stderr``) and shown: a fast preview.
+    cache : str or path, optional
+        A ``.npz`` file that keeps every finished point as it finishes: started again after a
+        kill, the evaluation computes only the missing points. A cache made for other weights,
+        directions, data, grid, loss or settings is refused, naming what differs.
+    seed : int
+        Seeds the random directions and the subsample.
+
+    Returns
+    -------
+    Run, or a list of Run with ``runs``
+        ``run.landscape`` holds the grid (`gdviz.run.landscape.Landscape`); `gdviz.animate`
+        draws it with the contour view (``view="surface"``: in 3-D), the models marked.
+    """
     knobs = Knobs.check(resolution, distance, normalization, bn, samples, seed)
     module = _module(model, "model")
     loss_fn = loss_callable(loss)
     if through is not None and runs is not None:
         raise GdvizError("give through= (three models) or runs= (recorded paths), not both")
     if runs is not None:
-        return _around_runs(module, loss, loss_fn, data, runs, plane, knobs)
+        return _around_runs(module, loss, loss_fn, data, runs, plane or "pca", knobs, cache)
+    plane = plane or "random"
     if plane != "random" and through is None:
         if plane in KINDS:
             raise GdvizError(
@@ -93,8 +143,12 @@ def landscape(
         box = _through_box(marks, knobs.distance or 1.0)
     a, b = (axis(lo, hi, knobs.resolution) for lo, hi in box)
     grid = np.stack(np.meshgrid(a, b), axis=-1).reshape(-1, 2)
-    values, stderr = loss_of.measured(grid, lift=flat.lift, label="loss on the plane")
-    at_marks, _ = loss_of.measured(marks, lift=flat.lift)
+    weights = [module] if others is None else list(others.values())
+    loss_of.use_cache(cache, weights=state(*weights), plane=digest(flat.origin, flat.dirs))
+    values, stderr = loss_of.measured(
+        grid, lift=flat.lift, label="loss on the plane", section="grid"
+    )
+    at_marks, _ = loss_of.measured(marks, lift=flat.lift, section="marks")
     found = Landscape(
         kind=flat.kind,
         origin=flat.origin[:width],
@@ -118,6 +172,7 @@ def landscape(
         "loss": loss_name(loss),
         "label": names[0],
         "seed": knobs.seed,
+        "evaluation": work(loss_of),
     }
     statistics = _statistics(module, knobs.bn)
     if statistics is not None:
@@ -133,7 +188,7 @@ def landscape(
     return run
 
 
-def _around_runs(module, loss, loss_fn, data, runs, plane, knobs: Knobs) -> list[Run]:
+def _around_runs(module, loss, loss_fn, data, runs, plane, knobs: Knobs, cache) -> list[Run]:
     """Copies of ``runs`` (each recorded from ``module``'s architecture) on one shared plane, each
     with the loss along its own path's shadow beside its recorded loss."""
     one_of(plane, KINDS, "plane")
@@ -169,10 +224,15 @@ def _around_runs(module, loss, loss_fn, data, runs, plane, knobs: Knobs) -> list
             resolution=knobs.resolution,
             normalization=knobs.normalization,
             sampling=(batches.samples, batches.total),
+            cache=cache,
+            weights=state(module),
         )
     statistics = _statistics(module, knobs.bn)
     for run in copies:
-        run.meta.update(loss=run.meta.get("loss") or loss_name(loss))
+        run.meta.setdefault("model", "module")
+        run.meta.setdefault("formula", type(module).__name__)
+        run.meta.setdefault("loss", loss_name(loss))
+        run.meta["evaluation"] = work(loss_of)
         if statistics is not None:
             run.meta["batch_norm"] = (
                 "final running statistics" if knobs.bn == "eval" else statistics
@@ -201,10 +261,22 @@ def interpolate(
     points: int = 51,
     bn: str = "eval",
     samples: int | None = None,
+    cache=None,
     seed: int = 0,
     names: tuple[str, str] | None = None,
 ) -> Interpolation:
-    """The loss along ``(1 − α)·a + α·b``. See `gdviz.interpolate`."""
+    """The loss along the straight line ``(1 − α)·a + α·b`` between two trained models of one
+    architecture (Goodfellow et al. 2015), for α from −0.5 to 1.5.
+
+    ``loss``, ``data``, ``bn``, ``samples``, ``cache`` and ``seed`` are as for `landscape`;
+    ``points`` is
+    the number of evenly spaced α, to which 0 and 1 (the models themselves) are added. In eval
+    mode the running statistics of batch norm mix as the weights do. Returns an
+    `Interpolation` (a `Run` of one parameter, α): ``alpha``, ``loss``, ``barrier`` (the largest
+    rise of the loss above the chord between the two models, on [0, 1]) and, for a network with
+    batch norm, ``other``: the loss in the other mode where it differs. `gdviz.animate` draws a
+    point moving along the curve.
+    """
     knobs = Knobs.check(3, None, None, bn, samples, seed)
     points = whole(points, "points", minimum=3)
     if points > MAX_POINTS:
@@ -213,6 +285,9 @@ def interpolate(
     names = _two_names(names, first, second)
     loss_fn = loss_callable(loss)
     alpha = np.union1d(np.linspace(-0.5, 1.5, points), [0.0, 1.0])
+
+    evaluated: dict[str, dict[str, int]] = {}
+    both = state(first, second) if cache is not None else ""  # the line, in either mode
 
     def along(mode: str, batches: Batches | None) -> tuple[np.ndarray, Batches]:
         tensors = _tensors(first, buffers=mode == "eval")
@@ -227,7 +302,11 @@ def interpolate(
         def lift(coords):
             return start + coords[:, :1] * (end - start)
 
-        values, _ = loss_of.measured(alpha[:, None], lift=lift, label="loss along the line")
+        loss_of.use_cache(cache, weights=both, plane=both, bn=knobs.bn)
+        values, _ = loss_of.measured(
+            alpha[:, None], lift=lift, label="loss along the line", section=f"line {mode}"
+        )
+        evaluated.update(loss_of.work)
         return values, batches
 
     values, batches = along(knobs.bn, None)
@@ -259,6 +338,7 @@ def interpolate(
             "label": f"{names[0]} to {names[1]}",
             "interpolation_samples": batches.samples,
             "interpolation_examples": batches.total,
+            "evaluation": summed(evaluated),
         },
     )
 
@@ -352,6 +432,24 @@ def _two_names(names, a, b) -> tuple[str, str]:
 def _param_names(module: torch.nn.Module) -> tuple[str, ...]:
     """The names of the numbers of ``module.parameters()``, as `Recorder(module)` gives them."""
     return tuple(n for name, t in module.named_parameters() for n in element_names(name, t))
+
+
+def state(*modules: torch.nn.Module) -> str:
+    """A digest of the models' parameters and floating buffers, for a cache."""
+    return digest(*(_vector(_tensors(m, buffers=True)) for m in modules))
+
+
+def work(loss_of: DataLoss) -> dict[str, int]:
+    """What this process evaluated: for `run.meta["evaluation"]`."""
+    return summed(loss_of.work)
+
+
+def summed(work: dict[str, dict[str, int]]) -> dict[str, int]:
+    where = group()
+    out = {"ranks": 1 if where is None else where[1], "rank": 0 if where is None else where[0]}
+    out["evaluated"] = sum(w["evaluated"] for w in work.values())
+    out["cached"] = sum(w["cached"] for w in work.values())
+    return out
 
 
 def _statistics(module: torch.nn.Module, bn: str) -> str | None:
