@@ -175,3 +175,36 @@ def test_torchrun_without_a_process_group_is_said_once(monkeypatch):
     monkeypatch.setattr(schedule, "_WARNED", [])
     with pytest.warns(RuntimeWarning, match="in no process group"):
         gdviz.landscape(cnn(0), loss=LOSS, data=loader(), resolution=3)
+
+
+def test_a_big_path_s_pca_plane_is_found_a_block_at_a_time_and_equals_the_svd_s(monkeypatch):
+    from gdviz.run import plane
+
+    rng = np.random.default_rng(0)
+    t = np.linspace(0, 1, 120)[:, None]
+    path = rng.standard_normal(3000) + 3 * t * rng.standard_normal(3000)
+    path = path + t**2 * rng.standard_normal(3000) + 0.01 * rng.standard_normal((120, 3000))
+    path[5, 3] = np.nan  # a snapshot that is not finite is left out, either way
+    whole = plane.pca_plane([path])
+    shares = plane.explained_by(whole.dirs, [path], whole.origin)
+    monkeypatch.setattr(plane, "WHOLE", 10)  # as for a path of millions of parameters
+    monkeypatch.setattr(plane, "BLOCK", 1000)  # blocks of a few columns
+    blocks = plane.pca_plane([path])
+    np.testing.assert_allclose(blocks.dirs, whole.dirs, atol=1e-10)
+    np.testing.assert_allclose(blocks.explained, whole.explained, rtol=1e-10)
+    np.testing.assert_allclose(plane.explained_by(whole.dirs, [path], whole.origin), shares)
+    np.testing.assert_allclose(blocks.project(path[::7]), whole.project(path[::7]), atol=1e-9)
+    # the reference: numpy's SVD of the centred offsets
+    finite = path[np.isfinite(path).all(axis=1)] - path[-1]
+    _, s, vt = np.linalg.svd(finite - finite.mean(axis=0), full_matrices=False)
+    np.testing.assert_allclose(np.abs(blocks.dirs @ vt[:2].T), np.eye(2), atol=1e-9)
+    assert blocks.explained == pytest.approx(s[:2] ** 2 / (s**2).sum())
+
+
+def test_a_one_snapshot_plane_of_millions_of_parameters_builds_no_square_matrix():
+    from gdviz.run import plane
+
+    one = np.random.default_rng(0).standard_normal((1, 3_000_000))
+    found = plane.pca_plane([one])  # an identity of 3 million a side would be 72 TB
+    assert found.dirs.shape == (2, 3_000_000)
+    assert abs(found.dirs[0] @ found.dirs[1]) < 1e-12

@@ -38,14 +38,37 @@ class Plane:
     dirs: np.ndarray  # (2, P), linearly independent
     explained: np.ndarray  # (2,), share of the path's variance along each direction
     kind: str = "pca"
-    _pinv: np.ndarray = field(init=False, repr=False, compare=False)
+    _pinv: np.ndarray | None = field(init=False, repr=False, compare=False)
+    _gram_inv: np.ndarray | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "_pinv", np.linalg.pinv(np.asarray(self.dirs, dtype=float)))
+        # The pseudo-inverse of two independent directions, Dᵀ (D Dᵀ)⁻¹: the SVD numpy's pinv
+        # takes copies a matrix of millions of parameters several times over.
+        dirs = np.asarray(self.dirs, dtype=float)
+        gram = dirs @ dirs.T
+        pinv = np.linalg.pinv(dirs) if np.linalg.cond(gram) > 1e12 else None
+        object.__setattr__(self, "_pinv", pinv)
+        object.__setattr__(self, "_gram_inv", None if pinv is not None else np.linalg.inv(gram))
+
+    def _coords(self, offsets: np.ndarray) -> np.ndarray:
+        """Plane coordinates of offsets from the origin: Dᵀ(D Dᵀ)⁻¹ applied as (x D ᵀ)(D Dᵀ)⁻¹,
+        which keeps no (P, 2) matrix beside the directions."""
+        if self._pinv is not None:
+            return offsets @ self._pinv
+        return (offsets @ np.asarray(self.dirs, dtype=float).T) @ self._gram_inv
 
     def project(self, params: np.ndarray) -> np.ndarray:
-        """Plane coordinates (..., 2) of parameter vectors (..., P): of the nearest plane point."""
-        return (np.asarray(params, dtype=float) - self.origin) @ self._pinv
+        """Plane coordinates (..., 2) of parameter vectors (..., P): of the nearest plane point.
+        A long path of many parameters is projected a few rows at a time (no copy of it)."""
+        params = np.asarray(params)
+        if params.ndim < 2:
+            return self._coords(params.astype(float) - self.origin)
+        flat = params.reshape(-1, params.shape[-1])
+        out = np.empty((len(flat), 2))
+        step = max(1, BLOCK // max(flat.shape[1], 1))
+        for start in range(0, len(flat), step):
+            out[start : start + step] = self._coords(flat[start : start + step] - self.origin)
+        return out.reshape(*params.shape[:-1], 2)
 
     def lift(self, coords: np.ndarray) -> np.ndarray:
         """Parameter vectors (..., P) of plane coordinates (..., 2)."""
@@ -76,6 +99,8 @@ def make_plane(
 
 
 SAMPLE = 5000  # snapshots a long path is thinned to (evenly) for its principal directions
+BLOCK = 2**22  # numbers (32 MB of float64) a block of a path's columns or rows holds
+WHOLE = 2**25  # numbers of the snapshots up to which a path is copied whole for its SVD
 CHUNK = 65_536  # snapshots looked at a time where a whole path is scanned
 
 
@@ -90,27 +115,111 @@ def _offsets(paths: Sequence[np.ndarray], origin: np.ndarray) -> np.ndarray:
     return offsets[np.isfinite(offsets).all(axis=1)]
 
 
+def _rows(paths: Sequence[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each path with the snapshots its principal directions use: evenly thinned to `SAMPLE`,
+    those with every parameter finite (read a block of rows at a time: no copy of the path)."""
+    out = []
+    for p in paths:
+        index = np.arange(len(p))
+        if len(p) > SAMPLE:
+            index = np.unique(np.linspace(0, len(p) - 1, SAMPLE).round().astype(int))
+        step = max(1, BLOCK // max(p.shape[1], 1))
+        finite = np.concatenate(
+            [np.isfinite(p[index[i : i + step]]).all(axis=1) for i in range(0, len(index), step)]
+        )
+        out.append((p, index[finite]))
+    return out
+
+
+def _blocks(rows, origin: np.ndarray, mean: np.ndarray | None = None):
+    """Blocks of columns of the stacked offsets (rows less ``origin``, and less ``mean`` where
+    given): (columns, (S, b) float64), a few megabytes each."""
+    count = sum(len(i) for _, i in rows)
+    step = max(1, BLOCK // max(count, 1))
+    for start in range(0, len(origin), step):
+        cols = slice(start, start + step)
+        block = np.concatenate([np.asarray(p[i, cols], dtype=float) for p, i in rows])
+        block -= origin[cols]
+        if mean is not None:
+            block -= mean[cols]
+        yield cols, block
+
+
+def _mean(rows, origin: np.ndarray) -> np.ndarray:
+    mean = np.zeros_like(origin)
+    for cols, block in _blocks(rows, origin):
+        mean[cols] = block.mean(axis=0) if len(block) else 0.0
+    return mean
+
+
+def _gram_pca(paths: Sequence[np.ndarray], origin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The variances and the top two principal directions of the offsets, from their Gram
+    matrix (S x S) built a block of columns at a time: the path of a model of millions of
+    parameters is never copied whole, and nothing is P x P."""
+    rows = _rows(paths)
+    mean = _mean(rows, origin)
+    count = sum(len(i) for _, i in rows)
+    gram = np.zeros((count, count))
+    for _, block in _blocks(rows, origin, mean):
+        gram += block @ block.T
+    values, vectors = np.linalg.eigh(gram)
+    order = np.argsort(values)[::-1]
+    values, vectors = np.clip(values[order], 0.0, None), vectors[:, order]
+    keep = [k for k in range(min(2, count)) if values[k] > 1e-24 * max(values[0], 1e-300)]
+    dirs = np.zeros((len(keep), len(origin)))
+    for cols, block in _blocks(rows, origin, mean):
+        for k in keep:
+            dirs[k, cols] = vectors[:, k] @ block / np.sqrt(values[k])
+    return values, dirs
+
+
+def _axis(size: int, k: int) -> np.ndarray:
+    """The unit vector along axis ``k`` (np.eye(size)[k] without the size x size matrix)."""
+    out = np.zeros(size)
+    out[k] = 1.0
+    return out
+
+
+def _orthonormal(dirs: np.ndarray) -> np.ndarray:
+    """Two directions made orthonormal in order (Gram-Schmidt), as columns (P, 2)."""
+    first = np.asarray(dirs[0], dtype=float)
+    first = first / np.linalg.norm(first)
+    second = np.asarray(dirs[1], dtype=float) - (dirs[1] @ first) * first
+    return np.column_stack([first, second / np.linalg.norm(second)])
+
+
 def _orthogonal(u: np.ndarray) -> np.ndarray:
     """A unit vector orthogonal to the unit vector ``u``: the axis least along it, made so."""
-    e = np.eye(len(u))[np.argmin(np.abs(u))]
+    e = _axis(len(u), int(np.argmin(np.abs(u))))
     e = e - (e @ u) * u
     return e / np.linalg.norm(e)
 
 
 def explained_by(dirs: np.ndarray, paths: Sequence[np.ndarray], origin: np.ndarray) -> np.ndarray:
     """The share of the paths' variance along each of ``dirs``, orthonormalised in order."""
+    basis = _orthonormal(dirs)  # (P, 2), Gram-Schmidt in order
+    if sum(min(len(p), SAMPLE) for p in paths) * len(origin) > WHOLE:  # a block at a time
+        rows = _rows(paths)
+        along, total = 0.0, 0.0
+        for cols, block in _blocks(rows, origin, _mean(rows, origin)):
+            along = along + block @ basis[cols]
+            total += float((block**2).sum())
+        return np.zeros(2) if total <= 0 else (np.asarray(along) ** 2).sum(axis=0) / total
     centred = _offsets(paths, origin)
     centred = centred - centred.mean(axis=0)
     total = float((centred**2).sum())
     if total <= 0:
         return np.zeros(2)
-    basis, _ = np.linalg.qr(np.asarray(dirs, dtype=float).T)  # (P, 2), Gram-Schmidt in order
     return ((centred @ basis) ** 2).sum(axis=0) / total
 
 
 def _signed(dirs: np.ndarray) -> np.ndarray:
-    # A fixed sign (largest entry positive) keeps the picture from flipping between runs.
-    return dirs * np.sign(dirs[np.arange(2), np.abs(dirs).argmax(axis=1)])[:, None]
+    """``dirs`` (the caller's own, flipped in place: no copy of millions of parameters) with a
+    fixed sign, the largest entry positive, which keeps the picture from flipping between runs."""
+    for k in range(len(dirs)):
+        if dirs[k, np.abs(dirs[k]).argmax()] < 0:
+            dirs[k] *= -1
+    return dirs
 
 
 def pca_plane(paths: Sequence[np.ndarray]) -> Plane:
@@ -119,20 +228,22 @@ def pca_plane(paths: Sequence[np.ndarray]) -> Plane:
     The directions are those of the offsets from that point, all paths stacked; a path with
     one direction of motion gets an arbitrary orthogonal second one (explaining nothing).
     """
-    origin = np.asarray(paths[0][-1], dtype=float)
-    offsets = _offsets(paths, origin)
-    centred = offsets - offsets.mean(axis=0)
-    # The thin SVD: the full one of a (S, P) path builds a P x P matrix (730 MB and 6 s for
-    # 10,000 parameters) to keep two of its rows.
-    _, s, vt = np.linalg.svd(centred, full_matrices=False)
-    variance = s**2
+    origin = np.array(paths[0][-1], dtype=float)
+    if sum(min(len(p), SAMPLE) for p in paths) * len(origin) > WHOLE:
+        variance, dirs = _gram_pca(paths, origin)
+    else:
+        offsets = _offsets(paths, origin)
+        centred = offsets - offsets.mean(axis=0)
+        # The thin SVD: the full one of a (S, P) path builds a P x P matrix (730 MB and 6 s
+        # for 10,000 parameters) to keep two of its rows.
+        _, s, vt = np.linalg.svd(centred, full_matrices=False)
+        variance, dirs = s**2, vt[:2]
     total = variance.sum()
     explained = np.zeros(2)
     if total > 0:
         explained[: min(2, len(variance))] = variance[:2] / total
-    dirs = vt[:2]
     if len(dirs) < 2:  # a single snapshot: no second direction to find
-        first = dirs[0] if len(dirs) else np.eye(len(origin))[0]
+        first = dirs[0] if len(dirs) else _axis(len(origin), 0)
         dirs = np.stack([first, _orthogonal(first)])
     return Plane(origin, _signed(dirs), explained, "pca")
 
@@ -210,12 +321,9 @@ def random_plane(
     ``normalization`` (`normalized`: filter-wise by default)."""
     origin = np.asarray(paths[0][-1], dtype=float)
     rng = np.random.default_rng(seed)
-    dirs = np.stack(
-        [
-            normalized(rng.standard_normal(len(origin)), origin, shapes, normalization)
-            for _ in range(2)
-        ]
-    )
+    dirs = np.empty((2, len(origin)))
+    for k in range(2):
+        dirs[k] = normalized(rng.standard_normal(len(origin)), origin, shapes, normalization)
     if np.linalg.matrix_rank(dirs) < 2:
         raise GdvizError(
             "a random plane needs two independent directions, and this model has none to "

@@ -22,6 +22,7 @@ from gdviz.training.landscape.evaluate import BAR_AFTER, Evaluator, FlatModule
 
 ACTIVATIONS = 2**23  # numbers the layers' outputs may hold for one chunk of points on a batch
 ERRORS = (RuntimeError, ValueError, IndexError, TypeError)
+LIFTED = 2**25  # numbers of the parameter vectors a chunk lifts at once (256 MB of float64)
 SHARES = 8  # chunks a rank takes at least, on average: the queue evens out ranks' speeds
 
 
@@ -166,6 +167,7 @@ class DataLoss:
         # every rank of several to take a few: each a pass over the data, so no more.
         ranks = 1 if where is None else where[1]
         size = max(1, min(size, -(-len(missing) // (SHARES * ranks))))
+        size = min(size, max(1, LIFTED // max(sum(self.forward.sizes), 1)))  # vectors in memory
         chunks = [missing[i : i + size] for i in range(0, len(missing), size)]
         queue = schedule.Queue(len(chunks), name)
         if queue.where is not None:  # every rank the same points of the same plane
