@@ -49,8 +49,9 @@ class Batches:
         if pair is not None:
             inputs, targets = pair
             n = len(inputs)
-            found = cls([pair], torch.device(device), dtype, n, n, in_memory=True)
+            found = cls([pair], torch.device(device), dtype, in_memory=True)
             found._check(pair, 0)
+            found.examples = found.total = n
             return found
         if isinstance(data, (str, bytes, dict)) or not isinstance(data, Iterable):
             raise GdvizError(
@@ -106,9 +107,10 @@ class Batches:
             )
         if len(inputs) == 0 and self.in_memory:
             raise GdvizError("the data is empty: x and y hold no examples")
-        for name, t in (("inputs", inputs), ("targets", targets)):
-            if t.is_floating_point() and not bool(torch.isfinite(t).all()):
-                raise GdvizError(f"{where} has {name} that are not finite (nan or inf)")
+        if self.examples is None:  # the values on the first pass (each pass is another 4%)
+            for name, t in (("inputs", inputs), ("targets", targets)):
+                if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+                    raise GdvizError(f"{where} has {name} that are not finite (nan or inf)")
         return inputs, targets
 
     def count(self) -> int:
