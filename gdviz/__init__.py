@@ -18,6 +18,7 @@ __all__ = [
     "Recorder",
     "Run",
     "animate",
+    "callbacks",
     "interpolate",
     "landscape",
     "load",
@@ -36,4 +37,12 @@ _LAZY = {
     "interpolate": "gdviz.training.landscape.solutions",
 }
 
-__getattr__, __dir__ = lazy(__name__, _LAZY)
+_lent, __dir__ = lazy(__name__, _LAZY)
+
+
+def __getattr__(name: str):
+    if name == "callbacks":  # a package of its own (``import gdviz.callbacks``), loaded on use
+        import importlib
+
+        return importlib.import_module("gdviz.callbacks")
+    return _lent(name)

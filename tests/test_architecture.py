@@ -18,6 +18,7 @@ LAYERS = {
     "problems": 2,  # data, models and losses, test functions, formulas, optimisers, schedules
     "run": 3,  # Run and its file, frames, planes, convergence, scaling
     "training": 4,  # the only one that imports torch
+    "callbacks": 4.5,  # the frameworks' callbacks, lent by name from training/callbacks
     "views": 5,
     "animation": 6,
     "export": 7,

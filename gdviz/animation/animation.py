@@ -145,6 +145,33 @@ class Animation:
         self.overlay_.lay()
         return _rgb(canvas)
 
+    def show(self, step: int | None = None) -> None:
+        """Move every view and the caption to training step ``step`` (None: the last frame):
+        for a still of any step, though the frames may not hold it."""
+        if step is None:
+            self.update(self.n_frames - 1)
+            return
+        longest = max(self.runs, key=lambda r: len(r.loss))
+        last = int(longest.step_at(len(longest.loss) - 1))
+        if (
+            isinstance(step, bool)
+            or not isinstance(step, (int, np.integer))
+            or not (0 <= step <= last)
+        ):
+            raise GdvizError(f"frame must be a step from 0 to {last}, not {step!r}"[:200])
+        index = int(np.searchsorted(longest.step, step, side="right")) - 1
+        for view in self.views:
+            view.update(index)
+        self.caption_.set_text(caption(self.runs, index, self.steps[-1]))
+
+    def picture(self, step: int | None = None) -> np.ndarray:
+        """The frame at training step ``step`` (None: the last), drawn whole, as RGB."""
+        if step is None:
+            return self.last_frame()
+        self.show(step)
+        self.fig.canvas.draw()
+        return _rgb(self.fig.canvas)
+
     def last_frame(self) -> np.ndarray:
         """The final frame, drawn whole, as a (height, width, 3) uint8 RGB array."""
         if self._blit is not None:
@@ -169,15 +196,19 @@ class Animation:
             )
         return self._anim
 
-    def save(self, path: str | os.PathLike, *, progress: bool | None = None) -> Path:
-        """Write the animation; the format follows the suffix: .gif, .mp4, .html or .png.
+    def save(
+        self, path: str | os.PathLike, *, progress: bool | None = None, frame: int | None = None
+    ) -> Path:
+        """Write the animation; the format follows the suffix: .gif, .mp4, .html, or one still
+        (.png, and .svg and .pdf as vector graphics with their text as text).
 
-        The file is written whole or not at all. ``progress`` shows a bar on stderr
-        (default: only when stderr is a terminal).
+        ``frame=K`` makes the still of training step K (default: the last frame). The file is
+        written whole or not at all. ``progress`` shows a bar on stderr (default: only when
+        stderr is a terminal).
         """
         from gdviz.export import save
 
-        return save(self, path, progress=progress)
+        return save(self, path, progress=progress, frame=frame)
 
     def with_frames(self, frames: int) -> Animation:
         """The same animation drawn with another number of frames."""

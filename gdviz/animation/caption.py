@@ -41,6 +41,14 @@ class Caption(Artist):
         self._samples: list[str] = []
         self._slots: list[float] | None = None
 
+    @property
+    def fontsize(self) -> float:
+        return self._prop.get_size_in_points()
+
+    @property
+    def color(self) -> tuple[float, float, float]:
+        return tuple(float(c) for c in self._rgb / 255)
+
     def set_samples(self, texts) -> None:
         """The texts the caption will show, to size its slots."""
         self._samples = [str(t) for t in texts]

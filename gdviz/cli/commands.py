@@ -69,6 +69,7 @@ class AnimateConfig:
     save_run: Path | None = None
     quiet: bool = False
     show: tuple[str, ...] = ()
+    frame: int | None = None  # the still's training step
 
 
 # -- commands -----------------------------------------------------------------------------------
@@ -119,7 +120,13 @@ FILE, OUT = click.Path(exists=True, dir_okay=False), click.Path(dir_okay=False)
 @option("--size", type=Checked("WxH", kinds.size), help="Pixels [640x480; dashboard 1280x440].")
 @option("--dpi", type=kinds.Real(min=20, max=600), help="Dots per inch [100; slide 225].")
 @option("--style", type=click.Choice(["slide"]), help="slide: 1920x1080, everything scaled up.")
-@option("--out", type=OUT, callback=kinds.output, help=".gif .mp4 .html or .png [SOURCE-VIEW.gif].")
+@option(
+    "--out",
+    type=OUT,
+    callback=kinds.output,
+    help=".gif .mp4 .html, or a still: .png .svg .pdf [SOURCE-VIEW.gif].",
+)
+@option("--frame", type=kinds.Whole(min=0), help="For a still: the step it shows [the last].")
 @option("--save-run", type=OUT, callback=kinds.npz, help="Also save the run(s) to this .npz file.")
 @option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def animate(**options):
@@ -159,6 +166,11 @@ def make_config(o: dict) -> AnimateConfig:
         )
     else:
         source = Source("dataset", o["dataset"] or "synthetic")
+    still = o["out"] is not None and o["out"].suffix.lower() in kinds.STILLS
+    _refuse(
+        o["frame"] is not None and not still,
+        "--frame picks the step of a still: --out a .png, .svg or .pdf",
+    )
     moons = source.name == "moons" and source.kind == "dataset"
     _refuse(o["hidden"] and o["model"] != "mlp" and not moons, "--hidden is for --model mlp")
     if box is not None:
@@ -198,6 +210,7 @@ def make_config(o: dict) -> AnimateConfig:
         dpi=o["dpi"],
         style=o["style"],
         save_run=o["save_run"],
+        frame=o["frame"],
         quiet=o["quiet"],
         show=tuple(dict.fromkeys(show)),
     )
@@ -315,14 +328,14 @@ def run_animate(config: AnimateConfig) -> None:
         style=config.style,
         show=config.show,
     )
-    if out.suffix.lower() != ".html":  # a page shows every snapshot; a video its frames
-        anim.keep_seen()
+    if out.suffix.lower() != ".html" and config.frame is None:
+        anim.keep_seen()  # a page shows every snapshot; a video its frames; --frame any step
     snapshots = sum(len(r.loss) for r in runs)
     del runs  # memory follows the frames: the animation holds what they show
     if snapshots > LONG_RUNS:  # and long runs go now: reference cycles would hold them until
         gc.collect()  # later (a collection costs 0.1 s, more than a short run's arrays weigh)
     interrupts.check_interrupted()
-    anim.save(out, progress=False if config.quiet else None)
+    anim.save(out, progress=False if config.quiet else None, frame=config.frame)
     say(str(out))
 
 

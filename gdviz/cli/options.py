@@ -12,7 +12,8 @@ from gdviz.errors import GdvizError
 from gdviz.problems.optimizers import OPTIMIZERS
 from gdviz.views.names import SHOWN
 
-SUFFIXES = (".gif", ".mp4", ".html", ".png")
+SUFFIXES = (".gif", ".mp4", ".html", ".png", ".svg", ".pdf")
+STILLS = (".png", ".svg", ".pdf")  # one picture: --frame picks its step
 
 
 class Whole(click.IntRange):

@@ -18,6 +18,7 @@ from gdviz.export.html import HtmlWriter, html_fragment
 from gdviz.export.mp4 import Mp4Writer, ffmpeg_exe
 from gdviz.export.png import PngWriter
 from gdviz.export.stream import Progress, render
+from gdviz.export.vector import PdfWriter, SvgWriter, draw_vector
 from gdviz.export.writer import Writer
 from gdviz.system.files import atomic_path, check_writable, interrupts_kept
 
@@ -28,8 +29,10 @@ __all__ = [
     "GifWriter",
     "HtmlWriter",
     "Mp4Writer",
+    "PdfWriter",
     "PngWriter",
     "Progress",
+    "SvgWriter",
     "Writer",
     "check_target",
     "html_fragment",
@@ -37,7 +40,7 @@ __all__ = [
 ]
 
 FORMATS: dict[str, type[Writer]] = {
-    w.suffix: w for w in (GifWriter, Mp4Writer, HtmlWriter, PngWriter)
+    w.suffix: w for w in (GifWriter, Mp4Writer, HtmlWriter, PngWriter, SvgWriter, PdfWriter)
 }
 
 
@@ -61,7 +64,9 @@ def check_target(path: str | os.PathLike) -> Path:
     return check_writable(path)
 
 
-def save(animation, path: str | os.PathLike, *, progress: bool | None = None) -> Path:
+def save(
+    animation, path: str | os.PathLike, *, progress: bool | None = None, frame: int | None = None
+) -> Path:
     """Write ``animation`` to ``path`` in the format its suffix names.
 
     Parameters
@@ -71,10 +76,12 @@ def save(animation, path: str | os.PathLike, *, progress: bool | None = None) ->
         ``fps`` and ``last_frame()``.
     path : str or path-like
         ``.gif`` (loops forever), ``.mp4`` (H.264), ``.html`` (an interactive page, see
-        `gdviz.export.page`) or ``.png``
-        (the final frame).
+        `gdviz.export.page`), or one still: ``.png``, ``.svg`` or ``.pdf`` (vector graphics,
+        text as text).
     progress : bool or None
         A progress bar on stderr; None shows it only when stderr is a terminal.
+    frame : int, optional
+        For a still: the training step it shows (default: the last frame).
 
     Returns
     -------
@@ -90,24 +97,36 @@ def save(animation, path: str | os.PathLike, *, progress: bool | None = None) ->
     path = check_target(path)
     suffix = path.suffix.lower()
     writer = FORMATS[suffix]
+    if frame is not None and not writer.final_frame_only:
+        raise GdvizError(
+            f"frame= picks the still of a .png, .svg or .pdf; a {suffix} holds every frame"
+        )
+    if frame is not None and hasattr(animation, "show"):
+        animation.show(frame)  # checked before a byte is written
     try:
         with interrupts_kept():
-            _write(animation, path, writer, progress)
+            _write(animation, path, writer, progress, frame)
     except OSError as exc:  # a full disk, a file system gone read-only: name the file
         raise GdvizError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path
 
 
-def _write(animation, path: Path, writer: type[Writer], progress: bool | None) -> None:
+def _write(animation, path: Path, writer: type[Writer], progress: bool | None, frame) -> None:
     with atomic_path(path) as tmp:
         try:
-            _write_into(tmp, animation, path, writer, progress)
+            _write_into(tmp, animation, path, writer, progress, frame)
         except GdvizError as exc:  # a writer names the file it writes: the temporary one,
             raise GdvizError(str(exc).replace(str(tmp), str(path))) from None  # gone now
 
 
-def _write_into(tmp: Path, animation, path: Path, writer: type[Writer], progress) -> None:
+def _write_into(
+    tmp: Path, animation, path: Path, writer: type[Writer], progress, frame=None
+) -> None:
     """Write ``animation`` into ``tmp``, which becomes ``path`` once whole."""
+    vector = getattr(writer, "vector", None)
+    if vector is not None:
+        draw_vector(animation, tmp, vector, frame)
+        return
     note = None  # why a page is a video
     if writer is HtmlWriter and hasattr(animation, "views"):
         from gdviz.export.page import Unsupported, page
@@ -121,10 +140,13 @@ def _write_into(tmp: Path, animation, path: Path, writer: type[Writer], progress
             tmp.write_text(text, encoding="utf-8")
             return
     if writer.final_frame_only:
-        frame = animation.last_frame()
-        size = (frame.shape[1], frame.shape[0])
+        if frame is None:
+            picture = animation.last_frame()
+        else:
+            picture = animation.picture(frame)
+        size = (picture.shape[1], picture.shape[0])
         with writer(tmp, fps=animation.fps, size=size) as still:
-            still.append(frame)
+            still.append(picture)
         return
     # The still figure is drawn once for the writer's look at the last frame and every frame.
     with getattr(animation, "prepared", contextlib.nullcontext)():

@@ -1,0 +1,48 @@
+"""SVG and PDF: one frame as vector graphics, its text as text, for papers and slides."""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+
+from gdviz.export.writer import Writer
+
+
+class SvgWriter(Writer):
+    """The final frame (or the step asked for) as an SVG: paths, and text a reader can select."""
+
+    suffix = ".svg"
+    description = "the final frame as vector graphics"
+    final_frame_only = True
+    vector = "svg"
+
+
+class PdfWriter(SvgWriter):
+    """The final frame (or the step asked for) as a PDF, fonts embedded as TrueType."""
+
+    suffix = ".pdf"
+    vector = "pdf"
+
+
+def draw_vector(animation, path, fmt: str, step: int | None) -> None:
+    """Write ``animation``'s frame at training ``step`` (None: its last frame) to ``path`` as
+    ``fmt``. The caption, drawn from cached glyphs in a raster frame, is set as text here."""
+    animation.show(step)
+    fig, caption = animation.fig, animation.caption_
+    text = fig.text(
+        caption.x,
+        caption.y,
+        caption.get_text(),
+        ha="center",
+        va="baseline",
+        fontsize=caption.fontsize,
+        color=caption.color,
+        parse_math=False,
+    )
+    caption.set_visible(False)
+    try:
+        # text as <text> in SVG and as TrueType in PDF: selectable, searchable, editable
+        with mpl.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42}):
+            fig.savefig(path, format=fmt, dpi=fig.dpi)
+    finally:
+        text.remove()
+        caption.set_visible(True)
