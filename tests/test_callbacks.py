@@ -24,7 +24,9 @@ class Module(lightning.LightningModule):
     def __init__(self, optimizer="sgd", lr=0.05):
         super().__init__()
         torch.manual_seed(0)
-        self.net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+        self.net = torch.nn.Sequential(
+            torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1)
+        )
         self.kind, self.lr = optimizer, lr
 
     def forward(self, x):
@@ -86,8 +88,12 @@ def test_the_optimizer_s_state_is_torch_s_own():
         replay.grad = torch.tensor(run.grads[t])
         adam.step()
         state = adam.state[replay]
-        np.testing.assert_allclose(run.state["exp_avg"][t + 1], state["exp_avg"], rtol=1e-5, atol=1e-9)
-        np.testing.assert_allclose(run.state["exp_avg_sq"][t + 1], state["exp_avg_sq"], rtol=1e-4, atol=1e-12)
+        np.testing.assert_allclose(
+            run.state["exp_avg"][t + 1], state["exp_avg"], rtol=1e-5, atol=1e-9
+        )
+        np.testing.assert_allclose(
+            run.state["exp_avg_sq"][t + 1], state["exp_avg_sq"], rtol=1e-4, atol=1e-12
+        )
         np.testing.assert_allclose(run.params[t + 1], replay.detach(), rtol=1e-5, atol=1e-6)
 
 
@@ -100,7 +106,9 @@ def test_clipping_keeps_the_gradient_used_and_the_one_before_it():
     assert (used <= 0.1 + 1e-6).all() and (before > 0.1).any()
     clipped = before > 0.1
     np.testing.assert_allclose(used[clipped], 0.1, rtol=1e-4)
-    np.testing.assert_allclose(np.diff(run.params, axis=0), -0.05 * run.grads[:-1], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(
+        np.diff(run.params, axis=0), -0.05 * run.grads[:-1], rtol=1e-5, atol=1e-7
+    )
 
 
 def test_every_view_draws_a_recorded_fit(tmp_path):
@@ -113,9 +121,107 @@ def test_every_view_draws_a_recorded_fit(tmp_path):
 
 
 def test_importing_gdviz_callbacks_imports_no_framework():
-    code = (
-        "import sys, gdviz, gdviz.callbacks; "
-        "assert 'lightning' not in sys.modules and 'transformers' not in sys.modules; "
-        "gdviz.callbacks.Lightning; assert 'lightning' in sys.modules"
+    before = "import sys, gdviz, gdviz.callbacks; "
+    before += "assert 'lightning' not in sys.modules and 'transformers' not in sys.modules; "
+    for name, module in (("Lightning", "lightning"), ("Transformers", "transformers")):
+        code = before + f"gdviz.callbacks.{name}; assert {module!r} in sys.modules"
+        subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
+
+
+# -- Hugging Face Trainer ---------------------------------------------------------------------------
+
+
+class Tokens(torch.utils.data.Dataset):
+    """Random token sequences, labelled by whether token 7 occurs in them."""
+
+    def __init__(self, n=64, length=12):
+        g = torch.Generator().manual_seed(1)
+        self.ids = torch.randint(0, 50, (n, length), generator=g)
+        self.labels = (self.ids == 7).any(dim=1).long()
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, i):
+        return {
+            "input_ids": self.ids[i],
+            "attention_mask": torch.ones_like(self.ids[i]),
+            "labels": self.labels[i],
+        }
+
+
+def tiny_bert():
+    transformers = pytest.importorskip("transformers")
+    config = transformers.BertConfig(
+        vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=32, max_position_embeddings=16, hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0, num_labels=2,
+    )  # fmt: skip
+    torch.manual_seed(0)
+    return transformers.BertForSequenceClassification(config)  # built from a config: no download
+
+
+def hf_fit(tmp_path, *, optim="sgd", clip=0.0, accumulate=2):
+    transformers = pytest.importorskip("transformers")
+    model = tiny_bert()
+    rec = gdviz.callbacks.Transformers()
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path), per_device_train_batch_size=4,
+        gradient_accumulation_steps=accumulate, num_train_epochs=1, learning_rate=0.05,
+        optim=optim, lr_scheduler_type="constant", weight_decay=0.0, max_grad_norm=clip,
+        report_to=[], save_strategy="no", logging_strategy="steps", logging_steps=1,
+        use_cpu=True, seed=0, disable_tqdm=True, eval_strategy="steps", eval_steps=3,
+    )  # fmt: skip
+
+    class InOrder(transformers.Trainer):  # micro-batches in the data's order, to recompute
+        def _get_train_sampler(self, *args, **kwargs):
+            return torch.utils.data.SequentialSampler(self.train_dataset)
+
+    trainer = InOrder(  # evaluated every 3 steps: those forward passes are not a step's
+        model=model, args=args, train_dataset=Tokens(), eval_dataset=Tokens(8), callbacks=[rec]
     )
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        trainer.train()
+    trainer.said = [str(w.message) for w in said]
+    return rec, model, trainer
+
+
+def test_a_trainer_fit_of_a_tiny_bert_is_recorded_step_for_step(tmp_path):
+    rec, model, trainer = hf_fit(tmp_path)
+    run = rec.to_run()
+    assert len(run.loss) == 64 // 4 // 2  # 16 micro-batches, a step every 2
+    np.testing.assert_allclose(
+        np.diff(run.params, axis=0), -0.05 * run.grads[:-1], rtol=1e-4, atol=1e-7
+    )
+    final = torch.nn.utils.parameters_to_vector(model.parameters()).detach().double().numpy()
+    np.testing.assert_allclose(final, run.params[-1] - 0.05 * run.grads[-1], rtol=1e-4, atol=1e-7)
+    # each step's loss: the mean of its two micro-batches' at the step's starting parameters
+    data, probe = Tokens(), tiny_bert()
+    for t in (0, 3, 7):
+        torch.nn.utils.vector_to_parameters(torch.tensor(run.params[t], dtype=torch.float32),
+                                            probe.parameters())  # fmt: skip
+        with torch.no_grad():
+            parts = [
+                float(probe(**{k: v[8 * t + 4 * m : 8 * t + 4 * m + 4] for k, v in
+                               {"input_ids": data.ids, "labels": data.labels,
+                                "attention_mask": torch.ones_like(data.ids)}.items()}).loss)
+                for m in (0, 1)
+            ]  # fmt: skip
+        assert run.loss[t] == pytest.approx(np.mean(parts), rel=1e-5)
+    gdviz.animate(run, view="loss", frames=4).save(tmp_path / "loss.png")
+
+
+def test_a_trainer_s_adam_state_is_torch_s_own_and_clipping_is_said(tmp_path):
+    rec, _, trainer = hf_fit(tmp_path, optim="adamw_torch", clip=1.0, accumulate=1)
+    assert any("clips gradients (max_grad_norm=1)" in w for w in trainer.said)
+    run = rec.to_run()
+    assert (np.linalg.norm(run.grads, axis=1) <= 1.0 + 1e-5).all()  # the clipped ones, used
+    replay = torch.nn.Parameter(torch.tensor(run.params[0], dtype=torch.float64))
+    adam = torch.optim.AdamW([replay], lr=0.05, weight_decay=0.0)
+    for t in range(len(run.loss) - 1):
+        replay.grad = torch.tensor(run.grads[t])
+        adam.step()
+        np.testing.assert_allclose(run.state["exp_avg"][t + 1], adam.state[replay]["exp_avg"],
+                                   rtol=1e-4, atol=1e-9)  # fmt: skip
+        np.testing.assert_allclose(run.params[t + 1], replay.detach(), rtol=1e-4, atol=1e-6)

@@ -42,11 +42,21 @@ class StepRecorder:
         self.stepped = False  # ... and the optimizer made the step
         self.missing: list[str] = []
         self._hooks: list = []
+        self.sharded_grads = False
 
-    def attach(self, module: torch.nn.Module, optimizer: torch.optim.Optimizer, *, pre=False):
+    def attach(
+        self,
+        module: torch.nn.Module,
+        optimizer: torch.optim.Optimizer,
+        *,
+        pre: bool = False,
+        sharded_grads: bool = False,
+    ):
         """Record ``module`` as ``optimizer`` steps; ``pre``: take each snapshot in the
         optimizer's pre-step hook (a framework that steps without a closure, its gradients
-        final by then)."""
+        final by then); ``sharded_grads``: a step whose parameters hold no gradient at all
+        (they live elsewhere: DeepSpeed, FSDP) records nan, and says so, rather than zero."""
+        self.sharded_grads = sharded_grads
         if self.recorder is None:
             self.recorder = Recorder(module, optimizer=optimizer, **self.options)
         else:
@@ -68,6 +78,14 @@ class StepRecorder:
         self.recorder.record(math.nan)  # the loss comes later: `loss`
         self._before = self._grads()
         self.taken, self.stepped = True, False
+        rec, rows = self.recorder, self.recorder._rows
+        if self.sharded_grads and all(t.grad is None for t in rec._tensors):
+            if (rows.n - 1) % rec.every == 0:
+                rows.grads[rows.kept - 1] = math.nan
+            self._say_once(
+                "the gradients are not on the model's parameters (sharded by DeepSpeed or FSDP?): "
+                "run.grads holds nan there"
+            )
 
     def _grads(self) -> np.ndarray:
         return np.concatenate(
@@ -119,6 +137,11 @@ class StepRecorder:
             else:
                 self._say("the loss of a step never reached the callback")
         self.parts, self.taken, self.stepped = [], False, False
+
+    def _say_once(self, what: str) -> None:
+        if what not in self.missing:
+            self.missing.append(what)
+            warn(what, RuntimeWarning)
 
     def _say(self, what: str) -> None:
         if what not in self.missing:
