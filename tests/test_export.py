@@ -359,12 +359,26 @@ def test_memory_does_not_grow_with_the_frame_count(tmp_path, suffix):
 def test_progress_counts_frames_and_time_left():
     out = io.StringIO()
     bar = Progress("writing a.gif", 10, enabled=True, file=out)
+    time.sleep(0.15)  # past the redraw interval: every update after it is drawn
     bar.update(1)
+    time.sleep(0.15)
     bar.update(10)
     bar.close()
     text = out.getvalue()
     assert "1/10 frames" in text and "10/10 frames" in text and "left" in text
     assert text.endswith("\n")
+
+
+def test_quiet_turns_off_every_bar_that_would_show_itself():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    assert Progress("training", 3, file=Terminal()).enabled
+    with Progress.hushed():  # as the command line's -q
+        assert not Progress("training", 3, file=Terminal()).enabled
+        assert Progress("asked for", 3, file=Terminal(), enabled=True).enabled
+    assert Progress("training", 3, file=Terminal()).enabled
 
 
 def test_progress_is_silent_unless_asked_or_on_a_terminal(tmp_path, capsys):

@@ -28,6 +28,7 @@ from gdviz.problems.schedules import parse as parse_schedule
 from gdviz.run.plane import KINDS as PLANES
 from gdviz.system import interrupts
 from gdviz.system.files import Outputs
+from gdviz.system.progress import Progress
 from gdviz.views import names as views
 
 # Options that change how runs are trained, so they mean nothing with --run.
@@ -293,7 +294,12 @@ OUTPUTS = Outputs()
 
 
 def run_animate(config: AnimateConfig) -> None:
-    """Make the runs, draw them, write the file(s) and say where."""
+    """Make the runs, draw them, write the file(s) and say where (-q: no progress bars)."""
+    with Progress.hushed(config.quiet):
+        _run_animate(config)
+
+
+def _run_animate(config: AnimateConfig) -> None:
     from gdviz.export import check_target  # before any work: a bad target fails fast
 
     check_target(config.out or Path(f"{config.source.stem}-fit.gif"))
@@ -303,6 +309,7 @@ def run_animate(config: AnimateConfig) -> None:
         check_writable(config.save_run)
     runs = make_runs(config)
     say = (lambda *a: None) if config.quiet else click.echo
+    Progress.quiet = config.quiet  # training's and the planes' bars too
     view = config.view
     if view is None:
         from gdviz.views.registry import default_view

@@ -1,10 +1,11 @@
 """A progress bar on one line of a terminal or a notebook's output, for work that takes more
-than a moment."""
+than a moment: tqdm's, in gdviz's words."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
-import time
+from collections.abc import Iterator
 from typing import TextIO
 
 BAR_WIDTH = 24
@@ -13,14 +14,28 @@ REFRESH = 0.1  # seconds between redraws of the bar
 
 class Progress:
     """``label [#####.....]  37/100 frames  0:02 left`` on one line of a terminal (with
-    ``rate``, ``12.5 frames/s`` before the time left).
+    ``rate``, ``12.5 frames/s`` before the time left), drawn by tqdm: its notebook widget in a
+    notebook with ipywidgets, else a line that notebooks draw as a terminal does.
 
     ``enabled=None`` shows it only when ``file`` (stderr by default) is a terminal or a
     notebook kernel's output stream (Jupyter, VS Code and Colab draw ``\r`` as a terminal does);
-    ``delay``
-    holds it back until the work has taken that many seconds (quick work shows nothing). As a
-    context manager it ends the line on the way out, as it stands if an exception is raised.
+    ``delay`` holds it back until the work has taken that many seconds (quick work shows
+    nothing). As a context manager it ends the line on the way out, as it stands if an exception
+    is raised.
     """
+
+    quiet = False  # every bar off (the command line's -q): see `hushed`
+
+    @classmethod
+    @contextlib.contextmanager
+    def hushed(cls, quiet: bool = True) -> Iterator[None]:
+        """Within, every bar that would show by itself (``enabled=None``) stays off."""
+        before = cls.quiet
+        cls.quiet = before or quiet
+        try:
+            yield
+        finally:
+            cls.quiet = before
 
     def __init__(
         self,
@@ -34,41 +49,36 @@ class Progress:
         rate: bool = False,
     ):
         self.file = sys.stderr if file is None else file
+        kernel = type(self.file).__module__.startswith("ipykernel")
         if enabled is None:
             isatty = getattr(self.file, "isatty", None)
-            kernel = type(self.file).__module__.startswith("ipykernel")
-            enabled = bool(isatty and isatty()) or kernel
+            enabled = (bool(isatty and isatty()) or kernel) and not Progress.quiet
         self.enabled = enabled
         self.label, self.total, self.unit = label, max(int(total), 1), unit
-        self.start = time.monotonic()
-        self.delay = delay
-        self.rate = rate  # say how many units a second
-        self._shown = -1.0
-        self._width = 0
+        self._bar = None
+        if enabled:
+            speed = "{rate_fmt}  " if rate else ""
+            self._bar = _tqdm(kernel and file is None)(
+                total=self.total,
+                desc=label,
+                unit=unit,
+                file=self.file,
+                delay=delay,
+                mininterval=REFRESH,
+                ascii=".#",
+                bar_format=f"{{desc}} [{{bar:{BAR_WIDTH}}}] {{n}}/{{total}} {{unit}}  {speed}"
+                "{remaining} left{postfix}",
+            )
 
     def update(self, done: int, *, total: int | None = None, note: str | None = None) -> None:
-        if not self.enabled:
+        bar = self._bar
+        if bar is None:
             return
         if total is not None:
-            self.total = max(total, 1)
-        now = time.monotonic()
-        if note is None and done < self.total and now - self._shown < REFRESH:
-            return
-        if self._shown < 0 and now - self.start < self.delay:
-            return  # not yet: quick work never shows a bar
-        self._shown = now
-        filled = BAR_WIDTH * min(done, self.total) // self.total
-        bar = "#" * filled + "." * (BAR_WIDTH - filled)
-        elapsed = now - self.start
+            bar.total = self.total = max(total, 1)
         if note is not None:
-            tail = note
-        elif done and done < self.total:
-            tail = f"{_clock(elapsed / done * (self.total - done))} left"
-        else:
-            tail = _clock(elapsed)
-        if self.rate and done and elapsed > 0:
-            tail = f"{done / elapsed:.3g} {self.unit}/s  {tail}"
-        self._write(f"{self.label} [{bar}] {done}/{self.total} {self.unit}  {tail}")
+            bar.set_postfix_str(note, refresh=False)
+        bar.update(done - bar.n)
 
     def __enter__(self) -> Progress:
         return self
@@ -78,26 +88,28 @@ class Progress:
 
     def close(self, *, ok: bool = True) -> None:
         """End the line: with the time taken on success, as it stands otherwise."""
-        if not self.enabled or self._shown < 0:
-            self.enabled = False
+        bar, self._bar = self._bar, None
+        self.enabled = False
+        if bar is None:
             return
         if ok:
-            bar = "#" * BAR_WIDTH
-            self._write(
-                f"{self.label} [{bar}] {self.total}/{self.total} {self.unit}  "
-                f"{_clock(time.monotonic() - self.start)}"
+            bar.bar_format = (
+                f"{{desc}} [{{bar:{BAR_WIDTH}}}] {{total}}/{{total}} {{unit}}  {{elapsed}}"
             )
-        self.file.write("\n")
-        self.file.flush()
-        self.enabled = False
-
-    def _write(self, text: str) -> None:
-        pad = " " * max(self._width - len(text), 0)  # rub out the end of a longer previous line
-        self._width = len(text)
-        self.file.write(f"\r{text}{pad}")
-        self.file.flush()
+            bar.n = bar.total
+        bar.close()
 
 
-def _clock(seconds: float) -> str:
-    seconds = round(seconds)
-    return f"{seconds // 60}:{seconds % 60:02d}"
+def _tqdm(widget: bool):
+    """tqdm's notebook widget where a notebook can show one (ipywidgets), else its text bar."""
+    if widget:
+        try:
+            import ipywidgets  # noqa: F401  (the widget needs it; without it, text)
+            from tqdm.auto import tqdm
+
+            return tqdm
+        except ImportError:
+            pass
+    from tqdm import tqdm
+
+    return tqdm
