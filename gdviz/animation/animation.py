@@ -236,6 +236,13 @@ class Animation:
 
         return notebook_html(self)
 
+    def _display_(self):
+        """How marimo shows it: marimo sets an output's HTML without running its scripts, so the
+        player goes in an iframe of its own, where they run (`gdviz.notebook.display`)."""
+        from gdviz.notebook.display import marimo_output
+
+        return marimo_output(self)
+
     def __repr__(self) -> str:
         names = "+".join(v.name for v in self.views)
         return f"<gdviz.Animation {names}: {len(self.runs)} run(s), {self.n_frames} frames>"

@@ -191,9 +191,10 @@ def player(animation) -> str:
         "@STYLE@": STYLE,
         "@SCRIPT@": SCRIPT,
         "@DATA@": payload,
+        "@STILL@": png(animation.last_frame(), flip=False),  # for a viewer that runs no script
     }
     # One pass: nothing a label or the data holds is read as a placeholder.
-    return re.sub("@(NOTE|STYLE|SCRIPT|DATA)@", lambda m: parts[m.group(0)], PLAYER)
+    return re.sub("@(NOTE|STYLE|SCRIPT|DATA|STILL)@", lambda m: parts[m.group(0)], PLAYER)
 
 
 def _note(data: dict) -> str:

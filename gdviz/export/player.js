@@ -7,6 +7,8 @@
   const canvas = $("canvas"), ctx = canvas.getContext("2d");
   const slider = $("slider"), readout = $("readout"), play = $("play"), speed = $("speed");
   const tip = $("tip");
+  $("still").remove(); // the script runs: the player, not the still a viewer without one shows
+  $("live").hidden = false;
 
   async function unpack(packed) {
     const bytes = Uint8Array.from(atob(packed.data), (c) => c.charCodeAt(0));

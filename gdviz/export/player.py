@@ -25,8 +25,14 @@ TEMPLATE = """<!DOCTYPE html>
 
 # The player alone: what a page's body holds and what a notebook's output shows (several on
 # one page keep to themselves: the script finds its data and elements from its own place).
+# Where no script runs (a notebook viewer that strips them: GitHub's, nbviewer's), the last
+# frame shows with a note instead of an empty box; the script, when it runs, swaps them.
 PLAYER = """<div class="gdviz">
 <style>@STYLE@</style>
+<div class="still" data-gdviz="still"><img alt="the animation's last frame" src="@STILL@">
+<p class="note">This viewer runs no scripts, so it shows the last frame. The player runs in
+Jupyter, VS Code, Colab and marimo; a .gif or .mp4 saved by gdviz plays anywhere.</p></div>
+<div class="live" data-gdviz="live" hidden>
 <div class="stage">
 <img class="background" alt="" data-gdviz="background">
 <canvas data-gdviz="canvas" aria-label="the moving parts of the picture"></canvas>
@@ -44,6 +50,7 @@ PLAYER = """<div class="gdviz">
 </div>
 <div class="readout" data-gdviz="readout" role="status" aria-live="polite"></div>
 <p class="note" data-gdviz="note">@NOTE@</p>
+</div>
 <script type="application/json" data-gdviz="data">@DATA@</script>
 <script>@SCRIPT@</script>
 </div>

@@ -67,3 +67,20 @@ def notebook_html(animation) -> str:
         full=animation.n_frames, size=full_size / 2**20, limit=limit_mb, shown=shown.n_frames
     )
     return markup + "\n" + note
+
+
+CONTROLS = 64  # pixels under the picture: the player's slider, buttons and readout
+
+
+def marimo_output(animation):
+    """The animation for marimo: its notebook markup (`notebook_html`) in an iframe as tall as
+    the picture and the player's controls, where the player's script runs."""
+    import marimo as mo
+
+    height = int(round(animation.fig.bbox.height)) + CONTROLS
+    markup = notebook_html(animation)
+    page = (
+        '<!doctype html><html><head><meta charset="utf-8"></head>'
+        f'<body style="margin:0">{markup}</body></html>'
+    )
+    return mo.iframe(page, height=f"{height}px")
