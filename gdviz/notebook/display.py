@@ -77,7 +77,7 @@ def marimo_output(animation):
     the picture and the player's controls, where the player's script runs."""
     import marimo as mo
 
-    height = int(round(animation.fig.bbox.height)) + CONTROLS
+    height = round(animation.fig.bbox.height) + CONTROLS
     markup = notebook_html(animation)
     page = (
         '<!doctype html><html><head><meta charset="utf-8"></head>'
