@@ -15,6 +15,7 @@ from torch.utils.data import DataLoader, TensorDataset
 import gdviz
 
 lightning = pytest.importorskip("lightning")
+pytestmark = pytest.mark.slow  # the frameworks take seconds to import and start
 
 X = torch.randn(96, 3, generator=torch.Generator().manual_seed(0))
 Y = X @ torch.tensor([1.0, -2.0, 0.5]) + 0.3

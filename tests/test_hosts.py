@@ -18,6 +18,8 @@ import pytest
 import gdviz
 from gdviz.notebook.display import notebook_html
 
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
 SHADOWS = """
 function frames(root) {
   let out = [...root.querySelectorAll('iframe')];
@@ -82,7 +84,6 @@ if __name__ == "__main__":
 """
 
 
-@pytest.mark.slow
 def test_marimo_shows_the_player_and_it_moves(tmp_path, driver):
     marimo = shutil.which("marimo") or str(Path(sys.executable).parent / "marimo")
     if not Path(marimo).exists():

@@ -68,6 +68,7 @@ def test_a_frame_no_still_can_show_is_one_line_and_nothing_written(anim, tmp_pat
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_the_command_line_writes_any_step_s_still(tmp_path):
     def gdviz_cli(*args):
         return subprocess.run(
