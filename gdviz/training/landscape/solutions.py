@@ -79,7 +79,8 @@ def landscape(
         Grid points a side (41; 51 reproduces Li et al.'s plots; odd holds the model itself).
     distance : float
         Half the grid's width in units of the directions (1.0: Li et al.'s [-1, 1]); with
-        ``through``, the margin around the three (1.0: they fill the middle two thirds).
+        ``through``, the margin around the three (1.0: they fill the middle two thirds); with
+        ``runs``, the grid spans their paths instead.
     normalization : {"filter", "layer", "model", None}
         How random directions are scaled to the weights: each filter (Li et al.; biases and
         norm layers get none), each layer, the whole model, or not at all.
@@ -213,16 +214,13 @@ def _around_runs(module, loss, loss_fn, data, runs, plane, knobs: Knobs, cache) 
     loss_of = knobs.loss(forward, loss_fn, batches)
     copies = [_copy(r) for r in runs]
     loss_of.check(copies[0].params[-1])
-    box = None
-    if knobs.distance is not None and plane == "random":
-        box = None  # the paths' own region, which on a random plane holds ±1 already
     with forward.evaluating(knobs.bn):
-        attach(
+        attach(  # over the paths' own region (on a random plane, ±1 at least)
             copies,
             loss_of,
             plane=plane,
             shapes=[tuple(t.shape) for t in tensors],
-            box=box,
+            box=None,
             seed=knobs.seed,
             resolution=knobs.resolution,
             normalization=knobs.normalization,
