@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from plane_worker import loss
+from test_landscapes import LOSS, X, Y, cnn, loader, trained
 
 import gdviz
 from gdviz.errors import GdvizError
-from tests.plane_worker import loss
-from tests.test_landscapes import LOSS, X, Y, cnn, loader, trained
 
 WORKER = Path(__file__).resolve().parent / "plane_worker.py"
 TORCHRUN = Path(sys.executable).parent / "torchrun"
