@@ -21,7 +21,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from test_landscapes import LOSS, cnn, loader, trained
+from landscape_stand_ins import LOSS, cnn, loader, trained
 
 import gdviz
 

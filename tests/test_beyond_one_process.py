@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from landscape_stand_ins import LOSS, X, Y, cnn, loader, trained
 from plane_worker import loss
-from test_landscapes import LOSS, X, Y, cnn, loader, trained
 
 import gdviz
 from gdviz.errors import GdvizError
