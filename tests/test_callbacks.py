@@ -226,3 +226,13 @@ def test_a_trainer_s_adam_state_is_torch_s_own_and_clipping_is_said(tmp_path):
         np.testing.assert_allclose(run.state["exp_avg"][t + 1], adam.state[replay]["exp_avg"],
                                    rtol=1e-4, atol=1e-9)  # fmt: skip
         np.testing.assert_allclose(run.params[t + 1], replay.detach(), rtol=1e-4, atol=1e-6)
+
+
+def test_kept_every_k_steps_the_last_snapshot_holds_the_gradient_its_update_used():
+    module = Module(lr=0.05)
+    rec, _ = fit(module, accumulate=1, clip=0.1, epochs=1, every=5)  # 12 steps: 0, 5, 10, 11
+    run = rec.to_run()
+    assert list(run.step) == [0, 5, 10, 11]
+    assert (np.linalg.norm(run.grads, axis=1) <= 0.1 + 1e-6).all()
+    final = torch.nn.utils.parameters_to_vector(module.parameters()).detach().double().numpy()
+    np.testing.assert_allclose(final, run.params[-1] - 0.05 * run.grads[-1], rtol=1e-5, atol=1e-7)

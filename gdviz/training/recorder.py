@@ -353,7 +353,7 @@ class Recorder:
         n = kept.n
         if n == 0:
             raise GdvizError("nothing was recorded: call record(loss) in the loop first")
-        rows = kept.kept + (1 if (n - 1) % self.every else 0)  # the last call, if not kept
+        rows = kept.last_row() + 1  # the kept calls, and the last one if it was not kept
         params, grads, state = kept.lend(rows)
         steps = kept.steps[:rows].copy()
         full = kept.loss[:n].copy()

@@ -99,6 +99,16 @@ class Rows:
             self.grow(2 * len(self.params))
         return self.kept
 
+    def last_row(self) -> int:
+        """The row the latest call wrote: the last kept one if it was kept, else the one after."""
+        return self.kept - 1 if (self.n - 1) % self.every == 0 else self.kept
+
+    def drop_last(self) -> None:
+        """Forget the latest call, as if it had not been made."""
+        if (self.n - 1) % self.every == 0:
+            self.kept -= 1
+        self.n -= 1
+
     def state_of(self, name: str) -> np.ndarray:
         """The rows of the optimiser's state ``name``, made (zero) when first seen."""
         buffer = self.state.get(name)

@@ -80,9 +80,8 @@ class StepRecorder:
         self.taken, self.stepped = True, False
         rec, rows = self.recorder, self.recorder._rows
         if self.sharded_grads and all(t.grad is None for t in rec._tensors):
-            if (rows.n - 1) % rec.every == 0:
-                rows.grads[rows.kept - 1] = math.nan
-            self._say_once(
+            rows.grads[rows.last_row()] = math.nan
+            self._say(
                 "the gradients are not on the model's parameters (sharded by DeepSpeed or FSDP?): "
                 "run.grads holds nan there"
             )
@@ -100,10 +99,8 @@ class StepRecorder:
         if not self.taken:
             return
         self.stepped = True
-        rec, rows = self.recorder, self.recorder._rows
-        if (rows.n - 1) % rec.every:
-            return  # a step not kept: only its loss counts
-        row = rows.kept - 1
+        rows = self.recorder._rows
+        row = rows.last_row()  # kept, or the run's last snapshot if it ends here
         used = self._grads()
         if CLIPPED not in rows.state and np.array_equal(used, self._before):
             return
@@ -115,10 +112,7 @@ class StepRecorder:
         rows.grads[row] = used
 
     def _drop(self) -> None:
-        rec, rows = self.recorder, self.recorder._rows
-        if (rows.n - 1) % rec.every == 0:
-            rows.kept -= 1
-        rows.n -= 1
+        self.recorder._rows.drop_last()
         self.taken = False
 
     def loss(self, value: float | None, *, last: bool) -> None:
@@ -135,18 +129,17 @@ class StepRecorder:
             if self.parts:
                 rows.loss[rows.n - 1] = float(np.mean(self.parts))
             else:
-                self._say("the loss of a step never reached the callback")
+                self._say(
+                    "the loss of a step never reached the callback: a run needs each step's "
+                    "loss, so to_run will refuse"
+                )
         self.parts, self.taken, self.stepped = [], False, False
 
-    def _say_once(self, what: str) -> None:
+    def _say(self, what: str) -> None:
+        """Warn of ``what`` the framework hides, once."""
         if what not in self.missing:
             self.missing.append(what)
             warn(what, RuntimeWarning)
-
-    def _say(self, what: str) -> None:
-        if what not in self.missing:
-            self.missing.append(what)
-            warn(f"{what}: that step is left out of the run", RuntimeWarning)
 
     def to_run(self, **kwargs):
         if self.recorder is None or len(self.recorder) == 0:
