@@ -18,7 +18,7 @@ from gdviz.training.landscape import Evaluator, FlatModule
 from gdviz.training.landscape.data import Batches
 from gdviz.training.landscape.mean import DataLoss
 from gdviz.training.landscape.schedule import digest, group
-from gdviz.training.landscape.solutions import work
+from gdviz.training.landscape.solutions import state, work
 from gdviz.training.predictions import task_of
 
 
@@ -80,8 +80,8 @@ def store(
             cache=cache,
             weights=weights,
         )
-    if _keeps_statistics(forward.module):
-        said = "final running statistics" if bn == "eval" else "batch statistics"
+    said = forward.statistics(bn, final=True)
+    if said is not None:
         for run in runs:  # said on the picture: which statistics every point used
             run.meta["batch_norm"] = said
     for run in runs:
@@ -96,21 +96,6 @@ def store(
             outputs_of=network.outputs_of,
             numeric_inputs=network.numeric_inputs,
         )
-
-
-def _floats(module: torch.nn.Module) -> list[np.ndarray]:
-    """The module's parameters and floating buffers as float64 arrays (for a cache's digest)."""
-    tensors = [*module.parameters(), *(b for b in module.buffers() if b.is_floating_point())]
-    return [t.detach().to("cpu", torch.float64).numpy().reshape(-1) for t in tensors]
-
-
-def _keeps_statistics(module: torch.nn.Module) -> bool:
-    """Whether the network normalises with running statistics (batch norm): in eval mode, as
-    the landscape is computed, those of the end of training serve at every point."""
-    return any(
-        getattr(m, "track_running_stats", False) and getattr(m, "running_mean", None) is not None
-        for m in module.modules()
-    )
 
 
 def describe_module(run, forward, batches, loss, loss_fn, *, knobs, plane, box, cache=None) -> None:
@@ -164,6 +149,6 @@ def describe_module(run, forward, batches, loss, loss_fn, *, knobs, plane, box, 
         bn=knobs.bn,
         sampling=(batches.samples, batches.total),
         cache=cache,
-        weights=digest(run.params[-1], *(_floats(forward.module))),
+        weights=digest(run.params[-1], state(forward.module)),
     )
     run.meta["evaluation"] = work(loss_of)

@@ -184,6 +184,21 @@ class FlatModule:
     def __call__(self, flat: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
         return functional_call(self.module, self.params(flat), (inputs,))
 
+    def statistics(self, bn: str, *, final: bool = False) -> str | None:
+        """What the network's batch norm normalised with under ``bn``, as the picture says it:
+        each batch's own, or the running statistics (``final``: those the training ended
+        with, at every point of a path's plane); None for a network that keeps none."""
+        keeps = any(
+            getattr(m, "track_running_stats", False)
+            and getattr(m, "running_mean", None) is not None
+            for m in self.module.modules()
+        )
+        if not keeps:
+            return None
+        if bn == "train":
+            return "batch statistics"
+        return "final running statistics" if final else "running statistics"
+
     @contextlib.contextmanager
     def evaluating(self, bn: str = "eval") -> Iterator[None]:
         """Eval mode while the landscape is computed (no dropout noise), restored after. With

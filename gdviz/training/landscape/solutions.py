@@ -26,7 +26,6 @@ from gdviz.training.landscape.mean import DataLoss
 from gdviz.training.landscape.schedule import digest, group
 from gdviz.training.networks import element_names, loss_callable, loss_name
 
-STATISTICS = {"eval": "running statistics", "train": "batch statistics"}
 MAX_POINTS = 100_001  # points along an interpolation
 THROUGH_REACH = (
     1.5  # the through-plane's half width, in the farthest model's offsets from the centre
@@ -178,7 +177,7 @@ def landscape(
         "seed": knobs.seed,
         "evaluation": work(loss_of),
     }
-    statistics = _statistics(module, knobs.bn)
+    statistics = forward.statistics(knobs.bn)
     if statistics is not None:
         meta["batch_norm"] = statistics
     run = Run(
@@ -228,16 +227,14 @@ def _around_runs(module, loss, loss_fn, data, runs, plane, knobs: Knobs, cache) 
             cache=cache,
             weights=state(module),
         )
-    statistics = _statistics(module, knobs.bn)
+    statistics = forward.statistics(knobs.bn, final=True)
     for run in copies:
         run.meta.setdefault("model", "module")
         run.meta.setdefault("formula", type(module).__name__)
         run.meta.setdefault("loss", loss_name(loss))
         run.meta["evaluation"] = work(loss_of)
         if statistics is not None:
-            run.meta["batch_norm"] = (
-                "final running statistics" if knobs.bn == "eval" else statistics
-            )
+            run.meta["batch_norm"] = statistics
     return copies
 
 
@@ -451,12 +448,6 @@ def summed(work: dict[str, dict[str, int]]) -> dict[str, int]:
     out["evaluated"] = sum(w["evaluated"] for w in work.values())
     out["cached"] = sum(w["cached"] for w in work.values())
     return out
-
-
-def _statistics(module: torch.nn.Module, bn: str) -> str | None:
-    if not any(isinstance(m, _BatchNorm) for m in module.modules()):
-        return None
-    return STATISTICS[bn]
 
 
 def _copy(run: Run) -> Run:
