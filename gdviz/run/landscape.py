@@ -22,6 +22,7 @@ from gdviz.run.plane import Plane
 from gdviz.system.files import atomic_path
 
 NORMALIZED = ("filter", "layer", "model", "none")  # a random plane's, as the file names them
+MODELS = "landscape"  # run.meta["source"] of `gdviz.landscape`'s runs: models, not paths
 SURFACE = "surface"  # the kind of an exact surface over one or two parameters (not a plane)
 
 
@@ -341,6 +342,11 @@ _NEEDS = {
     "surface_loss": ("surface_x",),
     "plane_path_loss": ("plane_path_step",),
 }
+
+
+def of_models(meta: dict) -> bool:
+    """Whether a run's ``meta`` is a landscape around models (`gdviz.landscape`), no path."""
+    return meta.get("source") == MODELS
 
 
 def _names(value) -> tuple[str, ...] | None:

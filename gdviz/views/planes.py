@@ -10,12 +10,11 @@ import numpy as np
 from matplotlib import patheffects
 from matplotlib.axes import Axes
 
-from gdviz.run.landscape import Landscape
+from gdviz.run.landscape import Landscape, of_models
 from gdviz.run.plane import Plane
 from gdviz.run.record import Run
 from gdviz.views.base import COLORS, number
 
-LANDSCAPE = "landscape"  # run.meta["source"] of `gdviz.landscape`'s runs: models, not paths
 NORMALIZED = {
     "filter": "filter-normalised",
     "layer": "layer-normalised",
@@ -37,7 +36,7 @@ OUTLINE = [patheffects.withStroke(linewidth=3, foreground="white", alpha=0.85)]
 
 def pathless(runs: Sequence[Run]) -> bool:
     """Whether ``runs`` are models on a plane (`gdviz.landscape`) rather than recorded paths."""
-    return all(r.meta.get("source") == LANDSCAPE for r in runs)
+    return all(of_models(r.meta) for r in runs)
 
 
 def title(plane: Plane, stored: Landscape | None, runs: Sequence[Run]) -> str:

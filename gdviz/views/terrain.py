@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdviz.errors import GdvizError
-from gdviz.run.landscape import Landscape
+from gdviz.run.landscape import Landscape, of_models
 from gdviz.run.plane import Plane, make_plane, region
 from gdviz.run.record import Run
 from gdviz.views import surface
@@ -89,7 +89,7 @@ def _one_plane_for_models(runs, held, stored: Landscape) -> None:
     """Models on planes of their own (`gdviz.landscape`, each around its model) are drawn
     apart: no one plane holds them all."""
     for run, own in zip(runs, held):
-        if run.meta.get("source") == "landscape" and (own is None or not own.same_plane(stored)):
+        if of_models(run.meta) and (own is None or not own.same_plane(stored)):
             raise GdvizError(
                 f"{run.label!r} is a landscape on a plane of its own: draw each apart (or make "
                 "one plane for them all with gdviz.landscape(through=...) or runs=[...])"

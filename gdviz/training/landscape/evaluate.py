@@ -94,6 +94,11 @@ class Evaluator:
                 bar.update(start + len(chunk))
         return np.empty((0,)) if out is None else out
 
+    def measured(self, points, *, lift=None, label=None, section=None):
+        """The function at ``points`` and no standard error (None), as `DataLoss.measured`
+        gives them: a function of no data has nothing to sample or to keep (``section``)."""
+        return self(points, lift=lift, label=label), None
+
     def chunk(self, chunk: torch.Tensor, *args) -> np.ndarray:
         """``single`` at each row of ``chunk`` (with ``args``), as float64 numpy."""
         if self.mode == "loop":

@@ -3,6 +3,7 @@ two parameters, or the loss over a plane of three or more with each path's shado
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -29,14 +30,6 @@ def axis(lo: float, hi: float, points: int) -> np.ndarray:
 def named(normalization: str | None) -> str:
     """A random plane's normalization as the run file names it (None: ``"none"``)."""
     return "none" if normalization is None else normalization
-
-
-def measure(loss_at, points, *, lift=None, label=None, section=None):
-    """The loss at ``points`` and its standard error where the evaluator knows one (a subsample:
-    `DataLoss.measured`, which keeps ``section`` in its cache), else None."""
-    if hasattr(loss_at, "measured"):
-        return loss_at.measured(points, lift=lift, label=label, section=section)
-    return loss_at(points, lift=lift, label=label), None
 
 
 def attach(
@@ -94,23 +87,18 @@ def attach(
         box = region(coords, runs, kind=flat.kind)
     a, b = (axis(lo, hi, resolution or RESOLUTION[3]) for lo, hi in box)
     grid = np.stack(np.meshgrid(a, b), axis=-1).reshape(-1, 2)
-    if on_plane is not None:
-        coords_loss = on_plane(flat)
-
-        def evaluate(points, label, section):
-            return measure(coords_loss, points, label=label)
+    if on_plane is not None:  # a function of plane coordinates itself: nothing to lift
+        evaluate = functools.partial(on_plane(flat).measured, lift=None)
     else:
+        evaluate = functools.partial(loss_at.measured, lift=flat.lift)
 
-        def evaluate(points, label, section):
-            return measure(loss_at, points, lift=flat.lift, label=label, section=section)
-
-    values, stderr = evaluate(grid, "loss on the plane", "grid")
+    values, stderr = evaluate(grid, label="loss on the plane", section="grid")
     samples, examples = sampling
     for i, (run, xy) in enumerate(zip(runs, coords)):
         steps = np.arange(len(xy))
         if len(steps) > PATH_POINTS:
             steps = pick_steps([run], PATH_POINTS)
-        along, _ = evaluate(xy[steps], "loss along the path", f"path {i}")
+        along, _ = evaluate(xy[steps], label="loss along the path", section=f"path {i}")
         found = Landscape(
             kind=flat.kind,
             origin=flat.origin,

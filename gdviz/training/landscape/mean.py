@@ -169,7 +169,7 @@ class DataLoss:
         size = max(1, min(size, -(-len(missing) // (SHARES * ranks))))
         size = min(size, max(1, LIFTED // max(sum(self.forward.sizes), 1)))  # vectors in memory
         chunks = [missing[i : i + size] for i in range(0, len(missing), size)]
-        queue = schedule.Queue(len(chunks), name)
+        queue = schedule.Queue(len(chunks), name, where)
         if queue.where is not None:  # every rank the same points of the same plane
             ends = points[[0, -1]] if total else points
             schedule.agree(schedule.digest(points, lift(ends) if lift is not None else ends))
@@ -201,7 +201,7 @@ class DataLoss:
                 sums[index] = part
                 mine.append(index)
                 if cache is not None:
-                    cache.keep(section, index, part, last=False)
+                    cache.keep(section, index, part)
                 bar.update(queue.finished(len(index)))
         mine = np.concatenate(mine) if mine else np.zeros(0, dtype=np.int64)
         if queue.where is not None:

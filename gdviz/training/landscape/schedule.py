@@ -83,7 +83,7 @@ class Cache:
         where = group()
         self.rank = 0 if where is None else where[0]
         self.several = where is not None
-        self.sections: dict[str, dict] = {}  # name -> points, index, values (this rank's)
+        self.sections: dict[str, dict] = {}  # name -> points, mask and values known here
         self.found: dict[str, tuple[np.ndarray, np.ndarray, str]] = {}
         self._written = 0.0
         for file in self._files():
@@ -159,13 +159,14 @@ class Cache:
         self.sections[name] = {"points": points, "mask": mask.copy(), "values": values.copy()}
         return mask, values
 
-    def keep(self, name: str, index: np.ndarray, values: np.ndarray, *, last: bool) -> None:
-        """Record finished points; rewrite this process's file now and then, and at the end."""
+    def keep(self, name: str, index: np.ndarray, values: np.ndarray) -> None:
+        """Record finished points; rewrite this process's file now and then (and whole at the
+        end: `complete`)."""
         section = self.sections[name]
         section["mask"][index] = True
         section["values"][index] = values
         now = time.monotonic()
-        if last or now - self._written >= WRITE_EVERY:
+        if now - self._written >= WRITE_EVERY:
             self.write()
             self._written = now
 
@@ -209,9 +210,9 @@ class Queue:
     process group, those it takes from the queue every rank shares (the group's store counts
     them out), until none is left."""
 
-    def __init__(self, count: int, name: str):
+    def __init__(self, count: int, name: str, where: tuple[int, int] | None):
         self.count = count
-        self.where = group()
+        self.where = where  # `group()`
         self.done_here = 0
         if self.where is not None:
             from torch.distributed import distributed_c10d

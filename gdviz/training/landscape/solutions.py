@@ -14,7 +14,7 @@ import torch
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from gdviz.errors import GdvizError, one_of, warn, whole
-from gdviz.run.landscape import Landscape
+from gdviz.run.landscape import MODELS, Landscape
 from gdviz.run.line import Interpolation
 from gdviz.run.plane import KINDS, random_plane, through_plane
 from gdviz.run.record import Run
@@ -169,7 +169,7 @@ def landscape(
         normalization=named(knobs.normalization) if others is None else None,
     )
     meta = {
-        "source": "landscape",
+        "source": MODELS,
         "model": "module",
         "formula": type(module).__name__,
         "loss": loss_name(loss),
