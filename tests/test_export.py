@@ -223,6 +223,13 @@ def test_every_writer_follows_the_protocol(tmp_path, suffix):
         FORMATS[suffix](tmp_path / f"b{suffix}", fps=10, size=(160, 120)).append(frames[0][:, :50])
 
 
+@pytest.mark.parametrize("suffix", [".svg", ".pdf"])
+def test_an_animation_of_frames_alone_saves_as_a_vector_still(tmp_path, suffix):
+    # No figure to draw as vectors: its last frame, laid in as the picture it is.
+    path = save(Sweep(3), tmp_path / f"a{suffix}")
+    assert path.stat().st_size > 0 and path.read_bytes()[:5] in (b"<?xml", b"%PDF-")
+
+
 def test_mp4_abort_stops_and_reaps_ffmpeg(tmp_path):
     writer = Mp4Writer(tmp_path / "a.mp4", fps=10, size=(160, 120))
     writer.append(next(iter(Sweep(2).frames())))

@@ -26,7 +26,7 @@ from gdviz.run.record import Run
 from gdviz.views.base import as_runs, at, number, plain_text
 from gdviz.views.line import caption as line_caption
 from gdviz.views.planes import pathless
-from gdviz.views.registry import build, check_show
+from gdviz.views.registry import build, check_show, own_view
 
 DEFAULT_FPS = 20
 CAPTION_INCHES = 0.34  # room kept free under the axes for the caption
@@ -398,11 +398,9 @@ def animate(
     (width, height), dpi = check_size(size, dpi, view)
     if not isinstance(view, str):
         raise GdvizTypeError(f"view must be a name like 'fit', not {view!r}"[:200])
-    if view == "fit":  # the default: for what the fit view cannot draw, the view that can
-        if all(is_line(r.meta) for r in runs):
-            view = "interpolation"
-        elif pathless(runs):
-            view = "contour"
+    own = own_view(runs) if view == "fit" else None
+    if own is not None:  # the default, for runs the fit view cannot draw: their own view
+        view = own[0]
     steps = pick_steps(runs, frames)
 
     inches = (width / dpi, height / dpi)

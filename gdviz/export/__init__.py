@@ -124,7 +124,7 @@ def _write_into(
 ) -> None:
     """Write ``animation`` into ``tmp``, which becomes ``path`` once whole."""
     vector = getattr(writer, "vector", None)
-    if vector is not None:
+    if vector is not None and hasattr(animation, "show"):  # an animation's figure, as vectors
         draw_vector(animation, tmp, vector, frame)
         return
     note = None  # why a page is a video

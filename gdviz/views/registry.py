@@ -25,15 +25,25 @@ VIEWS: dict[str, type[View]] = {
 }
 
 
-def default_view(runs: list[Run]) -> tuple[str, str | None]:
-    """The view drawn when none is named, and why it is not the fit view (None where it is):
-    the fit view where it can draw every run, else the dashboard of contour and loss, or the
-    loss view alone where no loss surface is known. Interpolations have their own view, and
-    models on a plane without a path (`gdviz.landscape`) the contour view."""
+def own_view(runs: list[Run]) -> tuple[str, str] | None:
+    """The view that draws runs of a kind of their own, and why, or None: an interpolation's
+    (`gdviz.interpolate`), and the contour view for models on a plane without a path
+    (`gdviz.landscape`)."""
     if all(is_line(r.meta) for r in runs):
         return "interpolation", "the run is an interpolation between two models"
-    if planes.pathless(runs) and all(terrain.known(r) for r in runs):
+    if planes.pathless(runs):
         return "contour", "the run is a landscape around models, with no path"
+    return None
+
+
+def default_view(runs: list[Run]) -> tuple[str, str | None]:
+    """The view drawn when none is named, and why it is not the fit view (None where it is):
+    the view of their own for runs that have one (`own_view`), else the fit view where it can
+    draw every run, else the dashboard of contour and loss, or the loss view alone where no
+    loss surface is known."""
+    own = own_view(runs)
+    if own is not None:
+        return own
     why = next((said for r in runs if (said := fit.refusal(r)) is not None), None)
     if why is None:
         return "fit", None
