@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 from gdviz.run.landscape import Landscape, of_models
 from gdviz.run.plane import Plane
 from gdviz.run.record import Run
-from gdviz.views.base import COLORS, number
+from gdviz.views.base import color, number
 
 NORMALIZED = {
     "filter": "filter-normalised",
@@ -96,8 +96,7 @@ def marks(ax: Axes, stored: Landscape | None) -> list:
         return []
     drawn = []
     for j, ((x, y), name) in enumerate(zip(stored.marks, stored.mark_names)):
-        color = COLORS[j % len(COLORS)]
-        (dot,) = ax.plot(x, y, "o", ms=9, color=color, mec="white", mew=1.6, zorder=6)
+        (dot,) = ax.plot(x, y, "o", ms=9, color=color(j), mec="white", mew=1.6, zorder=6)
         text = ax.annotate(
             name,
             (x, y),

@@ -20,7 +20,7 @@ from matplotlib.axes import Axes
 
 from gdviz.errors import GdvizError
 from gdviz.views import planes, surface
-from gdviz.views.base import COLORS, View, at, number, trail, value_label
+from gdviz.views.base import View, at, color, number, trail, value_label
 from gdviz.views.contour import CMAP, star
 from gdviz.views.terrain import Terrain
 
@@ -164,8 +164,7 @@ class SurfaceView(View):
             zip(stored.marks, stored.mark_names, stored.mark_loss)
         ):
             z = max(float(self._height(loss)), self.floor) + self.lift
-            color = COLORS[j % len(COLORS)]
-            (dot,) = ax.plot([x], [y], [z], "o", color=color, ms=8, mec="white", zorder=6)
+            (dot,) = ax.plot([x], [y], [z], "o", color=color(j), ms=8, mec="white", zorder=6)
             label = ax.text(x, y, z + 4 * self.lift, name, fontsize="small", zorder=7,
                             path_effects=planes.OUTLINE)  # fmt: skip
             drawn += [dot, label]
