@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from gdviz.errors import GdvizError, whole
+from gdviz.training.landscape.schedule import digest
 
 SIGNED = 64  # examples a cache's digest of the data reads
 SUBSAMPLE_BATCH = 256  # examples a batch of a subsample holds, where the data names no size
@@ -149,14 +150,11 @@ class Batches:
     def signature(self) -> str:
         """A digest of the data, for a cache: how many examples, and a few of them (from the
         dataset of a shuffling loader, which gives another first batch each pass)."""
-        import hashlib
-
-        h = hashlib.sha1(f"{self.count()}/{self.total}".encode())
+        count = f"{self.count()}/{self.total}"
         found = _from_dataset(self.source, np.unique([0, self.examples // 2, self.examples - 1]))
         inputs, targets = found[:2] if found is not None else self.first()
-        for t in (inputs[:SIGNED], targets[:SIGNED]):
-            h.update(t.detach().to("cpu", torch.float64).contiguous().numpy().tobytes())
-        return h.hexdigest()[:16]
+        few = (t[:SIGNED].detach().to("cpu", torch.float64).numpy() for t in (inputs, targets))
+        return digest(count, *few)
 
     def first(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The first batch (checked and moved)."""
