@@ -209,7 +209,7 @@ def _hessian_top(fn, flat):
 
 @pytest.mark.parametrize("hidden", [(6,), (12, 8)])  # 31 parameters (exact), 157 (iterated)
 def test_sharpness_of_a_network_against_torch_autograd_hessian(hidden):
-    run = gdviz.train("moons", hidden=hidden, steps=30, seed=1, curvature=True)
+    run = gdviz.train("moons", hidden=hidden, optimizer="gd", steps=30, seed=1, curvature=True)
     size = len(run.param_names)
     assert (size <= 100) == (hidden == (6,))
     x = torch.as_tensor(run.x, dtype=torch.float64)
@@ -391,9 +391,94 @@ def test_the_loss_view_draws_sharpness_and_the_edge_of_stability():
     (edge,) = [line for line in twin.get_lines() if line.get_label() == "(2 + 2β) / lr"]
     np.testing.assert_allclose(edge.get_ydata(), 3.8 / momentum.meta["lr"])
     adam = gdviz.train("synthetic", optimizer="adam", steps=5, curvature=True)
-    view = LossView(adam).plot()  # no stability line holds for an adaptive optimiser
+    view = LossView(adam).plot()  # Adam's own line, on its preconditioned sharpness
     twin = next(a for a in view.figure_.axes if a is not view.ax_)
-    assert [line.get_label() for line in twin.get_lines()] == ["sharpness (top Hessian eigenvalue)"]
+    labels = [line.get_label() for line in twin.get_lines()]
+    assert labels == [
+        "preconditioned sharpness (top eigenvalue of P⁻¹H)",
+        "38 / lr: (2 + 2β1) / ((1 − β1)·lr), β1 = 0.9",
+    ]
+    np.testing.assert_allclose(twin.get_lines()[1].get_ydata(), 38 / adam.meta["lr"])
+    assert twin.get_ylabel() == "preconditioned sharpness λ1(P⁻¹H)"
+    nesterov = gdviz.train("synthetic", optimizer="nesterov", steps=5, curvature=True)
+    view = LossView(nesterov).plot()  # none known: said, not left to be looked for
+    twin = next(a for a in view.figure_.axes if a is not view.ax_)
+    legend = [t.get_text() for t in twin.get_legend().get_texts()]
+    assert legend[-1] == "no edge of stability known for nesterov"
+    assert [line.get_linestyle() for line in twin.get_lines()] == ["-", "None"]
+
+
+def _preconditioner_from_state(name: str, state: dict, options: dict) -> np.ndarray:
+    """P for the step after a snapshot, from the state that step left (torch's docs' formulas)."""
+    if name in ("adam", "adamw"):
+        b1, b2 = options.get("betas", (0.9, 0.999))
+        t = state["step"]
+        v = state["max_exp_avg_sq"] if options.get("amsgrad") else state["exp_avg_sq"]
+        return (1 - b1**t) * (np.sqrt(v / (1 - b2**t)) + 1e-8)
+    if name == "rmsprop":
+        v = state["square_avg"]
+        if options.get("centered"):
+            v = v - state["grad_avg"] ** 2
+        return np.sqrt(v) + 1e-8
+    return np.sqrt(state["sum"]) + 1e-10
+
+
+@pytest.mark.parametrize(
+    "name, options",
+    [
+        ("adam", {}),
+        ("adam", {"amsgrad": True, "weight_decay": 0.3, "betas": (0.8, 0.99)}),
+        ("adamw", {"weight_decay": 0.3}),
+        ("rmsprop", {"centered": True}),
+        ("adagrad", {"weight_decay": 0.1}),
+    ],
+)
+def test_the_preconditioned_sharpness_is_the_top_eigenvalue_of_p_inverse_h(name, options):
+    # A diagonal quadratic: H = diag(2, 30) everywhere, so λ1(P⁻¹H) is known from P alone.
+    run = gdviz.train(
+        "x**2 + 15*y**2", init=(1.5, -0.7), optimizer=name, lr=0.05, steps=25, curvature=True,
+        **options,
+    )  # fmt: skip
+    assert run.meta["sharpness"] == "preconditioned"
+    decay = options.get("weight_decay", 0.0) if name != "adamw" else 0.0  # in the gradient
+    h = np.diag([2.0, 30.0]) + decay * np.eye(2)
+    for t in range(len(run.loss) - 1):
+        state = {k: v[t + 1] for k, v in run.state.items()}
+        p = _preconditioner_from_state(name, state, options)
+        expected = np.linalg.eigvals(np.diag(1 / p) @ h).real.max()
+        assert run.sharpness[t] == pytest.approx(expected, rel=1e-6)
+
+
+def test_the_preconditioner_is_the_one_adams_step_divided_by_beyond_the_exact_hessian():
+    # 121 parameters: past the exact Hessian, by Lanczos. Linear least squares: H = 2XᵀX/n.
+    torch.manual_seed(0)
+    x = torch.randn(200, 120, dtype=torch.float64)
+    y = x @ torch.randn(120, dtype=torch.float64) + 0.1 * torch.randn(200, dtype=torch.float64)
+    net = torch.nn.Linear(120, 1).double()
+    torch.set_default_dtype(torch.float64)
+    try:
+        run = gdviz.train((x, y), model=net, optimizer="adam", lr=0.01, steps=6, curvature=True)
+    finally:
+        torch.set_default_dtype(torch.float32)
+    design = np.column_stack([np.ones(200), x.numpy()])  # the bias first, as the Linear's
+    h = 2 * design.T @ design / 200
+    order = [*range(1, 121), 0]  # the run's columns: weight, then bias
+    h = h[np.ix_(order, order)]
+    for t in range(6):
+        # What Adam divided by, read off the step it took: Δθ = −lr · m / P.
+        moved = run.params[t + 1] - run.params[t]
+        p = -0.01 * run.state["exp_avg"][t + 1] / moved
+        root = 1 / np.sqrt(p)
+        expected = np.linalg.eigvalsh(root[:, None] * h * root[None, :])[-1]
+        assert run.sharpness[t] == pytest.approx(expected, rel=1e-4)
+
+
+def test_a_runs_kind_of_sharpness_is_saved_with_it(tmp_path):
+    run = gdviz.train("rosenbrock", optimizer="rmsprop", steps=4, curvature=True)
+    run.save(tmp_path / "r.npz")
+    assert gdviz.load(tmp_path / "r.npz").meta["sharpness"] == "preconditioned"
+    gd = gdviz.train("rosenbrock", optimizer="gd", steps=4, curvature=True)
+    assert gd.meta["sharpness"] == "hessian"
 
 
 def test_the_command_line_records_and_draws_curvature_and_internals(tmp_path, capsys):

@@ -115,6 +115,9 @@ class Training:
     # "final running statistics": a batch-norm network's landscape, every point evaluated with
     # the statistics the training ended with
     batch_norm: str | None = None
+    # what run.sharpness holds: "hessian" (the Hessian's top eigenvalue) or "preconditioned"
+    # (λ1(P⁻¹H), P the adaptive optimiser's preconditioner at that step)
+    sharpness: str | None = None
 
     of = classmethod(_of)  # ``Training.of(run.meta)``
 
@@ -128,7 +131,7 @@ class Training:
 TEXT = 1_000  # characters a name or a label may have
 _TEXT = (
     "source", "kind", "title", "x_label", "y_label", "expression", "model", "formula", "loss",
-    "task", "optimizer", "schedule", "plane", "label", "batch_norm",
+    "task", "optimizer", "schedule", "plane", "label", "batch_norm", "sharpness",
 )  # fmt: skip
 _WHOLE = ("classes", "steps", "seed", "batch_size")
 _MAPPING = ("standardized", "options", "torch_optimizer")

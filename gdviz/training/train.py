@@ -23,7 +23,7 @@ from gdviz.run.meta import Training
 from gdviz.run.record import Run
 from gdviz.system import interrupts
 from gdviz.system.progress import Progress
-from gdviz.training.curvature import Sharpness
+from gdviz.training.curvature import Sharpness, preconditioned, preconditioner
 from gdviz.training.objective import resolve
 from gdviz.training.options import Options
 from gdviz.training.recorder import Recorder
@@ -116,10 +116,14 @@ def train(
         ``run.full_loss``. For long runs of big models.
     curvature : bool
         Record the sharpness, the largest eigenvalue of the full-data loss's Hessian, at each
-        kept snapshot in ``run.sharpness`` (exact up to 100 parameters, by power iteration on
+        kept snapshot in ``run.sharpness`` (exact up to 100 parameters, by Lanczos iteration on
         Hessian-vector products beyond; in standard units with ``standardize``: the curvature
         the optimiser sees). The loss view draws it beside ``2 / lr``, the edge of stability.
-        Costs one backward pass per parameter (up to 100) or per power iteration, per snapshot.
+        For adam, adamw, rmsprop and adagrad it is the *preconditioned* sharpness, the largest
+        eigenvalue of ``P⁻¹H`` with ``P`` the preconditioner of the step taken from that
+        snapshot (`gdviz.training.curvature.preconditioner`), beside its own line (Adam's
+        ``(2 + 2β1) / ((1 − β1)·lr)``); ``run.meta["sharpness"]`` says which.
+        Costs one backward pass per parameter (up to 100) or per Lanczos step, per snapshot.
     **optimizer_options
         Passed to the `torch.optim` optimiser (``betas=(0.9, 0.99)``, ``weight_decay=...``).
 
@@ -198,6 +202,7 @@ class Session:
         self.step, self.clear, self.rate, opt = _stepper(
             found.optimizer, self.lr, found.params, o.optimizer_options, o.schedule, found.steps
         )
+        self.optimizer = opt
         if OPTIMIZERS[found.optimizer].cls is not None:
             self.recorder.watch(opt)  # its state at each snapshot, into run.state
         self._check_memory()
@@ -213,6 +218,8 @@ class Session:
         rates = np.empty(steps + 1)
         sharpness = np.full(steps + 1, np.nan) if o.curvature else None
         hessian = Sharpness(found.full_loss, found.params) if o.curvature else None
+        # An adaptive optimiser's own curvature: of P⁻¹H, P its preconditioner at that step.
+        adaptive = o.curvature and self.optimizer is not None and preconditioned(self.optimizer)
         with Progress("training", steps, unit="steps", delay=PROGRESS_AFTER) as bar:
             for t in range(steps + 1):
                 if o.zero_grad or t == 0:
@@ -234,7 +241,8 @@ class Session:
                 if not math.isfinite(rec.record(value)):
                     break
                 if hessian is not None and (t % o.every == 0 or t == steps):
-                    sharpness[t] = hessian()
+                    scale = preconditioner(self.optimizer, found.params) if adaptive else None
+                    sharpness[t] = hessian(scale)
                 if t < steps:
                     self.step()
                 bar.update(t)
@@ -247,6 +255,7 @@ class Session:
             options=_jsonable(o.optimizer_options),
             batch_size=self.batch_size,
             schedule=o.schedule,
+            sharpness=None if not o.curvature else "preconditioned" if adaptive else "hessian",
         )
         meta = {**found.problem.to_meta(), **training.to_meta()}
         with warnings.catch_warnings():

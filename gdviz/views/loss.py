@@ -29,12 +29,24 @@ SHARPNESS_COLOR = "#7b3294"  # the curvature axis of a single run: apart from th
 
 def edge_of_stability(run) -> tuple[np.ndarray, str] | None:
     """The sharpness above which the run's optimiser is unstable on a quadratic, per snapshot,
-    and its name: ``2 / lr`` for gradient descent, ``(2 + 2β) / lr`` for heavy-ball momentum
-    (β its momentum). None where no such line holds (adaptive optimisers, Nesterov) or the
-    rate is unknown."""
+    and its name, or None where no such line is known or the rate is unknown.
+
+    On the Hessian's sharpness: ``2 / lr`` for gradient descent, ``(2 + 2β) / lr`` for
+    heavy-ball momentum (β its momentum); none for Nesterov's. On the preconditioned sharpness
+    of an adaptive optimiser (``run.meta["sharpness"] == "preconditioned"``, the update
+    ``lr · P⁻¹ m`` with ``P`` held still): Adam's and AdamW's ``(2 + 2β1) / ((1 − β1)·lr)``,
+    38 / lr at β1 = 0.9 (Cohen et al. 2022: an exponential average of the gradient is
+    momentum ``β1`` on a step ``(1 − β1)·lr``), RMSprop's ``2 / lr`` (``(2 + 2μ) / lr`` with
+    momentum μ) and Adagrad's ``2 / lr``, where Adagrad's ever-growing ``P`` means it need
+    not ever reach its line."""
     settings = run.training.torch_optimizer
     settings = settings if isinstance(settings, dict) else {}
-    if run.training.optimizer == "gd" or settings.get("class") == "SGD":
+    kind = settings.get("class")
+    if run.training.sharpness == "preconditioned":
+        factor, name = _adaptive_edge(kind, settings)
+        if factor is None:
+            return None
+    elif run.training.optimizer == "gd" or kind == "SGD":
         beta = settings.get("momentum", 0.0)
         if not isinstance(beta, (int, float)) or settings.get("nesterov") is True:
             return None
@@ -47,6 +59,25 @@ def edge_of_stability(run) -> tuple[np.ndarray, str] | None:
     with np.errstate(divide="ignore"):
         line = np.where(lr > 0, factor / lr, np.nan)
     return (line, name) if np.isfinite(line).any() else None
+
+
+def _adaptive_edge(kind, settings: dict) -> tuple[float | None, str]:
+    """The edge of an adaptive optimiser's preconditioned sharpness, times lr, and its name."""
+    if kind in ("Adam", "AdamW"):
+        betas = settings.get("betas")
+        beta = betas[0] if isinstance(betas, list) and betas else None
+        if not isinstance(beta, (int, float)) or not 0 <= beta < 1:
+            return None, ""
+        factor = (2 + 2 * beta) / (1 - beta)
+        return factor, f"{factor:.3g} / lr: (2 + 2β1) / ((1 − β1)·lr), β1 = {beta:g}"
+    if kind == "RMSprop":
+        mu = settings.get("momentum", 0.0)
+        if not isinstance(mu, (int, float)):
+            return None, ""
+        return (2.0, "2 / lr") if mu == 0 else (2 + 2 * mu, f"(2 + 2μ) / lr, μ = {mu:g}")
+    if kind == "Adagrad":
+        return 2.0, "2 / lr"
+    return None, ""
 
 
 class LossView(View):
@@ -168,7 +199,7 @@ class LossView(View):
         twin = ax.twinx()
         single = len(self.runs) == 1
         self.edge_ = []
-        tops, points, names = [], [], []
+        tops, points, names, unknown = [], [], [], []
         for i, (run, sharp, edge) in enumerate(zip(self.runs, self.sharpness, self.edges)):
             if sharp is None:
                 continue
@@ -183,9 +214,15 @@ class LossView(View):
                 lw=1.3,
                 ls="-",
                 zorder=3,
-                label="sharpness (top Hessian eigenvalue)" if single else "_sharpness",
+                label=_sharpness_name(run) if single else "_sharpness",
             )
-            if edge is not None:
+            if edge is None and learning_rates(run) is None:
+                unknown.append("no edge of stability: the run's rate is unknown")
+            elif edge is None:
+                unknown.append(
+                    f"no edge of stability known for {run.training.optimizer or kind_of(run)}"
+                )
+            else:
                 line, name = edge
                 tops.append(np.nanmax(line))
                 # Over the sharpness, which at the edge of stability hides it otherwise (so
@@ -207,9 +244,13 @@ class LossView(View):
             twin.plot([], [], color="#777777", lw=1.3, label="sharpness (run's colour)")
             for name in dict.fromkeys(names):
                 twin.plot([], [], color="#777777", lw=1.2, ls="--", label=f"{name} (run's colour)")
+        for said in dict.fromkeys(unknown):  # said, where a line would be looked for
+            twin.plot([], [], " ", label=said)
         top = max(tops)
         twin.set_ylim(0 if min(np.nanmin(p[:, 1]) for p in points) >= 0 else None, 1.12 * top)
-        twin.set_ylabel("sharpness", color=SHARPNESS_COLOR if single else "black")
+        kinds = {r.training.sharpness for r, s in zip(self.runs, self.sharpness) if s is not None}
+        label = "preconditioned sharpness λ1(P⁻¹H)" if kinds == {"preconditioned"} else "sharpness"
+        twin.set_ylabel(label, color=SHARPNESS_COLOR if single else "black")
         if single:
             twin.tick_params(axis="y", colors=SHARPNESS_COLOR)
         return twin, points
@@ -256,6 +297,19 @@ class LossView(View):
             above = loss > top
         at_ = np.column_stack([steps, np.where(above, top, loss)])
         return Marks(at_[:, None, :], above.astype(np.uint8), ("o", "^"))
+
+
+def _sharpness_name(run) -> str:
+    if run.training.sharpness == "preconditioned":
+        return "preconditioned sharpness (top eigenvalue of P⁻¹H)"
+    return "sharpness (top Hessian eigenvalue)"
+
+
+def kind_of(run) -> str:
+    """The optimiser's name for a note: gdviz's, else torch's class, else "its optimiser"."""
+    settings = run.training.torch_optimizer
+    kind = settings.get("class") if isinstance(settings, dict) else None
+    return kind if isinstance(kind, str) else "its optimiser"
 
 
 def _finite_range(values: np.ndarray) -> tuple[float, float]:
