@@ -32,8 +32,8 @@ class Landscape:
 
     ``loss[j, i]`` is the loss at ``origin + a[i] * directions[0] + b[j] * directions[1]``.
     On a plane (three or more parameters) ``kind`` is the plane's name (``"pca"``,
-    ``"random"``, ``"endpoints"``), ``explained`` the share of the paths' variance along each
-    direction, and ``path_loss`` the loss on the plane where this run's path projects, at the
+    ``"random"``, ``"endpoints"``, ``"hessian"``), ``explained`` the share of the paths'
+    variance along each direction, ``curvatures`` a Hessian plane's two eigenvalues, and ``path_loss`` the loss on the plane where this run's path projects, at the
     snapshots ``path_step``. For a model of one or two parameters the grid is over the
     parameters themselves: ``kind`` is ``"surface"``, ``origin`` zero and ``directions`` the
     identity; with one parameter ``b`` is None and ``loss`` has shape ``(len(a),)``.
@@ -61,6 +61,7 @@ class Landscape:
     mark_names: tuple[str, ...] | None = None
     mark_loss: np.ndarray | None = None
     normalization: str | None = None  # how a random plane's directions were scaled
+    curvatures: np.ndarray | None = None  # a Hessian plane's eigenvalues along its directions
 
     @property
     def plane(self) -> Plane | None:
@@ -68,7 +69,7 @@ class Landscape:
         if self.kind == SURFACE:
             return None
         explained = np.zeros(2) if self.explained is None else self.explained
-        return Plane(self.origin, self.directions, explained, self.kind)
+        return Plane(self.origin, self.directions, explained, self.kind, self.curvatures)
 
     @property
     def extent(self) -> list[tuple[float, float]]:
@@ -133,6 +134,7 @@ class Landscape:
                 mark_names=_names(meta.get("plane_marks")),
                 mark_loss=_or_none(extras, "plane_mark_loss"),
                 normalization=meta.get("plane_normalization"),
+                curvatures=_or_none(extras, "plane_curvatures"),
             )
         if "surface_loss" in extras:
             b = _or_none(extras, "surface_y")
@@ -176,6 +178,13 @@ class Landscape:
                 return "has directions that do not span a plane"
             if self.explained is not None and np.shape(self.explained) != (2,):
                 return f"has explained of shape {np.shape(self.explained)}, not (2,)"
+            curvatures = self.curvatures
+            if curvatures is not None and (
+                np.shape(curvatures) != (2,)
+                or np.asarray(curvatures).dtype.kind not in "fi"
+                or not np.isfinite(curvatures).all()
+            ):
+                return f"has curvatures of shape {np.shape(curvatures)}, not two numbers"
         if self.path_loss is not None:
             steps = np.asarray(self.path_step)
             if np.ndim(self.path_loss) != 1 or steps.shape != np.shape(self.path_loss):
@@ -242,6 +251,8 @@ class Landscape:
             extras["plane_path_step"] = self.path_step
         if self.stderr is not None:
             extras["plane_stderr"] = self.stderr
+        if self.curvatures is not None:
+            extras["plane_curvatures"] = self.curvatures
         if self.marks is not None:
             extras["plane_marks"] = self.marks
             meta["plane_marks"] = list(self.mark_names)

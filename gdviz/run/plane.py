@@ -6,7 +6,12 @@ Three ways to choose the plane, all through the final parameters of the (first) 
 - ``"random"``: two seeded Gaussian directions, filter-normalised (Li et al., 2018, section 4):
   each filter of the direction is scaled to the norm of the same filter of the parameters;
 - ``"endpoints"``: through the first and final parameters and the path's point farthest from
-  the line between them, so those three points lie on the plane exactly.
+  the line between them, so those three points lie on the plane exactly;
+- ``"hessian"``: spanned by the two eigenvectors of the loss's Hessian at the final parameters
+  with the largest eigenvalues (unit-norm): the directions of the sharpest curvature, which
+  decide stability (GradVis; PyHessian), where PCA shows where the path went. Training finds
+  them with torch (`gdviz.training.curvature.top_eigenpairs`) and builds the plane with
+  `hessian_plane`; a loss known only as numpy gets its Hessian by central differences.
 
 Whatever the plane, ``explained`` says how much of the path's variance it holds: a path that
 mostly leaves the plane is drawn by its shadow, and the picture says so.
@@ -21,7 +26,7 @@ import numpy as np
 
 from gdviz.errors import GdvizError
 
-KINDS = ("pca", "random", "endpoints")
+KINDS = ("pca", "random", "endpoints", "hessian")
 THROUGH = "through"  # the plane through three models (`through_plane`), not one a path chooses
 NORMALIZATIONS = ("filter", "layer", "model", None)
 
@@ -38,6 +43,7 @@ class Plane:
     dirs: np.ndarray  # (2, P), linearly independent
     explained: np.ndarray  # (2,), share of the path's variance along each direction
     kind: str = "pca"
+    curvatures: np.ndarray | None = None  # a Hessian plane's two eigenvalues, in order
     _pinv: np.ndarray | None = field(init=False, repr=False, compare=False)
     _gram_inv: np.ndarray | None = field(init=False, repr=False, compare=False)
 
@@ -82,12 +88,14 @@ def make_plane(
     shapes: Sequence[tuple[int, ...]] | None = None,
     seed: int = 0,
     normalization: str | None = "filter",
+    loss=None,
 ) -> Plane:
     """The plane of ``kind`` for ``paths`` (each (S, P)), through the first path's end.
 
     ``shapes`` are the shapes of the tensors the flat parameter vector is made of, in order
     (default: one vector); the random plane scales its directions to them by
-    ``normalization`` (`normalized`).
+    ``normalization`` (`normalized`). The Hessian plane needs ``loss``, a numpy function of
+    parameters (P, ...) to values (...).
     """
     if kind == "pca":
         return pca_plane(paths)
@@ -95,6 +103,12 @@ def make_plane(
         return random_plane(paths, shapes=shapes, seed=seed, normalization=normalization)
     if kind == "endpoints":
         return endpoints_plane(paths)
+    if kind == "hessian" and loss is not None:
+        origin = np.array(paths[0][-1], dtype=float)
+        values, vectors = numeric_hessian(loss, origin)
+        return hessian_plane(origin, vectors, values, paths)
+    if kind == "hessian":
+        raise GdvizError("the Hessian plane needs the loss itself: train with plane='hessian'")
     raise GdvizError(f"unknown plane {kind!r}: use one of {', '.join(KINDS)}")
 
 
@@ -392,6 +406,58 @@ def loss_limit(runs) -> float:
     losses = np.concatenate([np.asarray(r.loss, dtype=float) for r in runs])
     span = float(np.ptp(losses[np.isfinite(losses)])) if np.isfinite(losses).any() else 0.0
     return start + 49 * max(abs(start), span, 1e-12)
+
+
+def hessian_plane(
+    origin: np.ndarray, vectors: np.ndarray, values: np.ndarray, paths: Sequence[np.ndarray]
+) -> Plane:
+    """The plane through ``origin`` spanned by the unit eigenvectors ``vectors`` (2, P) of the
+    Hessian there with eigenvalues ``values`` (descending), each signed with its largest entry
+    positive; ``explained`` is the paths' variance along each."""
+    dirs = np.array(vectors, dtype=float)
+    dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
+    dirs = _signed(dirs)
+    explained = explained_by(dirs, paths, origin)
+    return Plane(origin, dirs, explained, "hessian", np.asarray(values, dtype=float))
+
+
+def numeric_hessian(loss, origin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The two largest eigenvalues (descending) and unit eigenvectors (2, P) of the Hessian of
+    ``loss`` (numpy, parameters (P, n) to values (n,)) at ``origin``, by central differences
+    of step 1e-4 of each coordinate's size (at least 1e-4): all points in one call."""
+    size = len(origin)
+    h = 1e-4 * np.maximum(np.abs(origin), 1.0)
+    eye = np.eye(size) * h
+    i, j = np.triu_indices(size, 1)
+    points = [origin[None], origin + eye, origin - eye]
+    points += [origin + eye[i] + eye[j], origin + eye[i] - eye[j]]
+    points += [origin - eye[i] + eye[j], origin - eye[i] - eye[j]]
+    with np.errstate(all="ignore"):
+        f = np.asarray(loss(np.concatenate(points).T), dtype=float)
+    pairs = len(i)
+    centre, plus, minus = f[0], f[1 : 1 + size], f[1 + size : 1 + 2 * size]
+    at = 1 + 2 * size
+    pp, pm, mp, mm = (f[at + k * pairs : at + (k + 1) * pairs] for k in range(4))
+    hessian = np.diag((plus - 2 * centre + minus) / h**2)
+    hessian[i, j] = hessian[j, i] = (pp - pm - mp + mm) / (4 * h[i] * h[j])
+    if not np.isfinite(hessian).all():
+        raise GdvizError("the loss is not finite around the final parameters: no Hessian plane")
+    values, vectors = np.linalg.eigh(hessian)
+    return values[::-1][:2], vectors[:, ::-1][:, :2].T
+
+
+def reach(paths: Sequence[np.ndarray], origin: np.ndarray) -> float:
+    """How far the paths got from ``origin`` (their finite points; 1 where they never left it):
+    the half-width a plane of unit directions needs to show the curvature at the scale of the
+    training."""
+    far = 0.0
+    for p in paths:
+        step = max(1, BLOCK // max(p.shape[1], 1))
+        for start in range(0, len(p), step):
+            d = np.linalg.norm(np.asarray(p[start : start + step], dtype=float) - origin, axis=1)
+            d = d[np.isfinite(d)]
+            far = max(far, float(d.max()) if len(d) else 0.0)
+    return far if far > 0 else 1.0
 
 
 RANDOM_BOX = np.array([[-1.0, -1.0], [1.0, 1.0]])  # Li et al. draw a random plane over [-1, 1]

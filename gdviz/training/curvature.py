@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 EXACT = 100  # parameters up to which the whole Hessian is built
@@ -241,14 +242,23 @@ def _diagonal(kind: str, group: dict, state: dict, p: torch.Tensor, decay: float
 
 def lanczos(product: Callable[[torch.Tensor], torch.Tensor], start: torch.Tensor):
     """The largest eigenvalue of the symmetric operator ``product`` and its vector."""
+    values, vectors = lanczos_top(product, start, 1)
+    return float(values[-1]), vectors[:, -1]
+
+
+def lanczos_top(product: Callable[[torch.Tensor], torch.Tensor], start: torch.Tensor, k: int):
+    """The ``k`` largest eigenvalues of the symmetric operator ``product``, in ascending order,
+    and their unit vectors as columns (size, k): Lanczos iteration with full
+    reorthogonalisation, until each of the ``k`` Ritz pairs' residual is below `TOLERANCE` of
+    the largest eigenvalue in size (or the space is exhausted)."""
     size = len(start)
     basis = [start / start.norm()]
     alphas: list[float] = []
     betas: list[float] = []
-    top, vector = 0.0, basis[0]
-    for k in range(min(size, ITERATIONS)):
-        w = product(basis[k])
-        alphas.append(float(w @ basis[k]))
+    values, vectors = torch.zeros(1, dtype=torch.float64), basis[0][:, None]
+    for j in range(min(size, ITERATIONS)):
+        w = product(basis[j])
+        alphas.append(float(w @ basis[j]))
         for b in basis:  # full reorthogonalisation: a few hundred vectors at most
             w = w - (w @ b) * b
         beta = float(w.norm())
@@ -256,15 +266,37 @@ def lanczos(product: Callable[[torch.Tensor], torch.Tensor], start: torch.Tensor
         if betas:
             off = torch.tensor(betas, dtype=torch.float64)
             t = t + torch.diag(off, 1) + torch.diag(off, -1)
-        values, vectors = torch.linalg.eigh(t)
-        top = float(values[-1])
-        vector = torch.stack(basis, dim=1) @ vectors[:, -1]
-        # |beta * last component of the Ritz vector| is the residual ||H v - top v||.
-        if beta * abs(float(vectors[-1, -1])) <= TOLERANCE * max(abs(top), 1e-12) or beta == 0:
+        ritz, small = torch.linalg.eigh(t)
+        top = min(k, len(alphas))
+        values = ritz[-top:]
+        vectors = torch.stack(basis, dim=1) @ small[:, -top:]
+        # |beta * last component of a Ritz vector| is its residual ||H v - λ v||.
+        scale = max(float(ritz.abs().max()), 1e-12)
+        residuals = beta * small[-1, -top:].abs()
+        if beta == 0 or (top == k and bool((residuals <= TOLERANCE * scale).all())):
             break
         betas.append(beta)
         basis.append(w / beta)
-    return top, vector
+    return values, vectors
+
+
+def top_eigenpairs(
+    product: Callable[[torch.Tensor], torch.Tensor], size: int, k: int = 2, *, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` largest eigenvalues (descending) of a symmetric operator of ``size``, given by
+    its products with float64 vectors, and their unit eigenvectors as rows (k, size): exact
+    from the whole matrix up to `EXACT` (``size`` products), by `lanczos_top` beyond."""
+    if size <= EXACT:
+        eye = torch.eye(size, dtype=torch.float64)
+        h = torch.stack([product(eye[i]) for i in range(size)])
+        values, vectors = torch.linalg.eigh((h + h.T) / 2)
+        values, vectors = values[-k:], vectors[:, -k:]
+    else:
+        generator = torch.Generator().manual_seed(seed)
+        start = torch.randn(size, generator=generator, dtype=torch.float64)
+        values, vectors = lanczos_top(product, start, k)
+    order = torch.argsort(values, descending=True)
+    return values[order].numpy(), vectors[:, order].T.numpy()
 
 
 def _flat_or_zeros(t: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor:

@@ -274,7 +274,7 @@ class Recorder:
           as ``x`` and ``y`` tensors or as ``data``: a ``DataLoader`` or any re-iterable of
           ``(inputs, targets)`` batches (the loss at a point is then the mean over every
           example, batch losses weighted by batch size). The loss over a ``plane`` of parameter
-          space (``"pca"``, ``"random"``, ``"endpoints"``; for one or two recorded numbers,
+          space (``"pca"``, ``"random"``, ``"endpoints"``, ``"hessian"``; for one or two recorded numbers,
           over a ``box`` around the path) and, for data held as ``x`` of one or two columns, the
           network's predictions over its inputs are computed here, once, on the model's device,
           and stored in the run (``run.landscape``), so that every view draws them later, after

@@ -95,8 +95,10 @@ def train(
     box : sequence of (lo, hi)
         The region of the contour view for a function: one pair per parameter (two at most;
         for three or more, plane coordinates). Default: around the path.
-    plane : {"pca", "random", "endpoints"}
-        The plane through parameter space drawn for three or more parameters.
+    plane : {"pca", "random", "endpoints", "hessian"}
+        The plane through parameter space drawn for three or more parameters; ``"hessian"``:
+        spanned by the unit eigenvectors of the loss's Hessian at the final parameters with
+        the two largest eigenvalues (``run.landscape.curvatures``).
     hidden : sequence of int
         Layer widths of ``model="mlp"``.
     standardize : bool
@@ -256,6 +258,11 @@ class Session:
             batch_size=self.batch_size,
             schedule=o.schedule,
             sharpness=None if not o.curvature else "preconditioned" if adaptive else "hessian",
+            # the plane a model of three or more parameters is drawn on (a network's landscape
+            # says it again when stored; a built-in model's is drawn from this)
+            plane=o.plane
+            if o.plane != "pca" and sum(p.numel() for p in found.params) > 2
+            else None,
         )
         meta = {**found.problem.to_meta(), **training.to_meta()}
         with warnings.catch_warnings():

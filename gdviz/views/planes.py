@@ -25,6 +25,7 @@ AXES = {
     "pca": ("direction 1", "direction 2"),
     "random": ("random direction 1", "random direction 2"),
     "endpoints": ("towards the start", "across"),
+    "hessian": ("Hessian eigenvector 1", "Hessian eigenvector 2"),
 }
 STATISTICS = {
     "final running statistics": "batch norm: final statistics",
@@ -52,6 +53,8 @@ def title(plane: Plane, stored: Landscape | None, runs: Sequence[Run]) -> str:
             head = f"loss on a random plane ({how} directions)"
         elif kind == "endpoints":
             head = "loss on the plane through the start, the end and the farthest point"
+        elif kind == "hessian":
+            head = "loss on the plane of the Hessian's top two eigenvectors"
         else:
             paths = "paths'" if len(runs) > 1 else "path's"
             head = f"loss on the plane of the {paths} two main directions"
@@ -81,6 +84,9 @@ def axis_labels(
         a, b, c = stored.mark_names
         return f"from {a} towards {b}", f"across, towards {c}"
     first, second = AXES.get(plane.kind, AXES["pca"])
+    if plane.curvatures is not None:  # the curvature along each, which is what they are for
+        first = f"{first}, λ = {number(plane.curvatures[0])}"
+        second = f"{second}, λ = {number(plane.curvatures[1])}"
     if pathless(runs):
         return first, second
     share = plane.explained

@@ -99,6 +99,24 @@ class Evaluator:
         gives them: a function of no data has nothing to sample or to keep (``section``)."""
         return self(points, lift=lift, label=label), None
 
+    def hessian_product(self, point: np.ndarray) -> Callable[[torch.Tensor], torch.Tensor]:
+        """Products of the function's Hessian at ``point`` with float64 vectors (one backward
+        pass each, through the graph of its gradient, made once)."""
+        theta = torch.as_tensor(point, dtype=self.dtype, device=self.device).requires_grad_(True)
+        with torch.enable_grad():
+            (grad,) = torch.autograd.grad(self.single(theta).reshape(()), theta, create_graph=True)
+
+        def product(v: torch.Tensor) -> torch.Tensor:
+            if not grad.requires_grad:  # linear in the parameters: no curvature
+                return torch.zeros_like(v, dtype=torch.float64)
+            with torch.enable_grad():
+                (hv,) = torch.autograd.grad(
+                    grad, theta, v.to(grad), retain_graph=True, allow_unused=True
+                )
+            return torch.zeros_like(v) if hv is None else hv.detach().double().cpu()
+
+        return product
+
     def chunk(self, chunk: torch.Tensor, *args) -> np.ndarray:
         """``single`` at each row of ``chunk`` (with ``args``), as float64 numpy."""
         if self.mode == "loop":

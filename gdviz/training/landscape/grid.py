@@ -10,8 +10,9 @@ import numpy as np
 
 from gdviz.run.frames import pick_steps
 from gdviz.run.landscape import SURFACE, Landscape
-from gdviz.run.plane import Plane, make_plane, region
+from gdviz.run.plane import Plane, hessian_plane, make_plane, reach, region
 from gdviz.run.record import Run
+from gdviz.training.curvature import top_eigenpairs
 from gdviz.training.landscape.schedule import digest
 
 RESOLUTION = {1: 400, 2: 101, 3: 41}  # grid points a side, by dimension (3: any plane)
@@ -53,7 +54,7 @@ def attach(
     parameters: the loss over ``box`` (default: around the paths), keys ``surface_x`` (,
     ``surface_y``) and ``surface_loss``. Three or more: the loss over the ``plane`` (``"pca"``,
     ``"random"``, ``"endpoints"``; ``box`` then in plane coordinates, the random directions
-    scaled by ``normalization``) on ``resolution`` points a side, keys ``plane_*``, with each
+    scaled by ``normalization``; ``"hessian"``: `curvature_plane`) on ``resolution`` points a side, keys ``plane_*``, with each
     run's own ``plane_path_loss`` at the snapshots ``plane_path_step``. ``on_plane`` makes a
     faster evaluator of plane coordinates for a plane, where the model allows one (see
     `first_layer_shortcut`). ``sampling`` is (samples, examples) where the data was subsampled.
@@ -77,14 +78,20 @@ def attach(
             surface.store(run.extras, run.meta)
         return
 
-    flat = make_plane(
-        plane, [r.params for r in runs], shapes=shapes, seed=seed, normalization=normalization
-    )
+    paths = [r.params for r in runs]
+    if plane == "hessian":
+        flat = curvature_plane(loss_at, paths, seed=seed)
+    else:
+        flat = make_plane(plane, paths, shapes=shapes, seed=seed, normalization=normalization)
     coords = [flat.project(r.params) for r in runs]
     if cache is not None:
         loss_at.use_cache(cache, weights=weights, plane=digest(flat.origin, flat.dirs))
     if box is None:
-        box = region(coords, runs, kind=flat.kind)
+        extra = None
+        if flat.kind == "hessian":  # unit directions: the box holds how far the training went
+            far = reach(paths, flat.origin)
+            extra = np.array([[-far, -far], [far, far]])
+        box = region(coords, runs, kind=flat.kind, extra=extra)
     a, b = (axis(lo, hi, resolution or RESOLUTION[3]) for lo, hi in box)
     grid = np.stack(np.meshgrid(a, b), axis=-1).reshape(-1, 2)
     if on_plane is not None:  # a function of plane coordinates itself: nothing to lift
@@ -113,5 +120,16 @@ def attach(
             stderr=None if stderr is None else stderr.reshape(len(b), len(a)),
             examples=examples,
             normalization=named(normalization) if flat.kind == "random" else None,
+            curvatures=flat.curvatures,
         )
         found.store(run.extras, run.meta)
+
+
+def curvature_plane(loss_at, paths, *, seed: int = 0) -> Plane:
+    """The plane through the first path's end spanned by the top two eigenvectors of the
+    Hessian of ``loss_at`` (an `Evaluator` or a `DataLoss`) there: exact up to
+    `gdviz.training.curvature.EXACT` parameters, by Lanczos beyond."""
+    origin = np.array(paths[0][-1], dtype=float)
+    product = loss_at.hessian_product(origin)
+    values, vectors = top_eigenpairs(product, len(origin), 2, seed=seed)
+    return hessian_plane(origin, vectors, values, paths)

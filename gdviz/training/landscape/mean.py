@@ -215,6 +215,29 @@ class DataLoss:
             return mean, None
         return mean, _stderr(mean, sums[:, 1] / n, n, self.batches.total)
 
+    def hessian_product(self, point: np.ndarray) -> Callable[[torch.Tensor], torch.Tensor]:
+        """Products of the mean loss's Hessian at ``point`` with float64 vectors: one pass over
+        the data each, every batch's Hessian-vector product weighted by its examples (the
+        graph of one batch at a time in memory)."""
+        theta = torch.as_tensor(point, dtype=self.forward.dtype, device=self.forward.device)
+        theta.requires_grad_(True)
+
+        def product(v: torch.Tensor) -> torch.Tensor:
+            v = v.to(dtype=theta.dtype, device=theta.device)
+            total = torch.zeros(len(v), dtype=torch.float64)
+            with self.forward.evaluating(self.bn), torch.enable_grad():
+                for inputs, targets in self.batches:
+                    value = self._single(theta, inputs, targets) * len(inputs)
+                    (grad,) = torch.autograd.grad(value, theta, create_graph=True)
+                    if not grad.requires_grad:
+                        continue
+                    (hv,) = torch.autograd.grad(grad @ v, theta, allow_unused=True)
+                    if hv is not None:
+                        total += hv.detach().double().cpu()
+            return total / self.batches.examples  # known once a pass has ended
+
+        return product
+
     def use_cache(self, path, *, weights: str, plane: str, bn: str | None = None) -> None:
         """Keep finished points in ``path`` (None: nowhere), for inputs told by digests of the
         model's ``weights`` and of the ``plane`` (its origin and directions), with the data, the

@@ -20,7 +20,7 @@ from gdviz.run.plane import KINDS, random_plane, through_plane
 from gdviz.run.record import Run
 from gdviz.training.landscape.data import Batches
 from gdviz.training.landscape.evaluate import FlatModule
-from gdviz.training.landscape.grid import attach, axis, named
+from gdviz.training.landscape.grid import attach, axis, curvature_plane, named
 from gdviz.training.landscape.knobs import Knobs
 from gdviz.training.landscape.mean import DataLoss
 from gdviz.training.landscape.schedule import digest, group
@@ -63,10 +63,12 @@ def landscape(
     data : DataLoader, re-iterable of (inputs, targets) batches, or (x, y) tensors
         The loss at a point is the mean over every example, batch losses weighted by batch
         size, under ``torch.no_grad`` on the model's device, dropout off.
-    plane : {"random", "pca", "endpoints"}, optional
+    plane : {"random", "hessian", "pca", "endpoints"}, optional
         ``"random"`` (the default): two seeded random directions around the model, scaled by
-        ``normalization``, the model at the centre. With ``runs``, the plane of their paths
-        (default ``"pca"``).
+        ``normalization``, the model at the centre; ``"hessian"``: the unit eigenvectors of the
+        loss's Hessian there with the two largest eigenvalues (exact up to 100 parameters,
+        Lanczos beyond; ``run.landscape.curvatures`` holds the eigenvalues). With ``runs``,
+        the plane of their paths (default ``"pca"``; ``"hessian"`` at the first's end).
     through : list or dict of three torch.nn.Module, optional
         The plane through three trained models of one architecture (Garipov et al. 2018): the
         first at (0, 0), the second at (1, 0), the third across, distances true; each marked
@@ -109,13 +111,13 @@ def landscape(
     if runs is not None:
         return _around_runs(module, loss, loss_fn, data, runs, plane or "pca", knobs, cache)
     plane = plane or "random"
-    if plane != "random" and through is None:
+    if plane not in ("random", "hessian") and through is None:
         if plane in KINDS:
             raise GdvizError(
                 f"plane={plane!r} needs paths to choose it: pass runs=[...] recorded from this "
-                "model, or use plane='random' (or through=[a, b, c])"
+                "model, or use plane='random' or 'hessian' (or through=[a, b, c])"
             )
-        one_of(plane, ("random",), "plane")
+        one_of(plane, ("random", "hessian"), "plane")
     others = _three(through, module) if through is not None else None
     # Each model carries its own running statistics where they are used (bn="eval"), so the
     # plane through three evaluates each with its own, and the points between with a mix.
@@ -128,8 +130,11 @@ def landscape(
     if others is None:
         origin = _vector(tensors)
         loss_of.check(origin)
-        flat = random_plane([origin[None]], shapes=shapes, seed=knobs.seed,
-                            normalization=knobs.normalization)  # fmt: skip
+        if plane == "hessian":
+            flat = curvature_plane(loss_of, [origin[None]], seed=knobs.seed)
+        else:
+            flat = random_plane([origin[None]], shapes=shapes, seed=knobs.seed,
+                                normalization=knobs.normalization)  # fmt: skip
         half = knobs.distance or 1.0
         box = [(-half, half)] * 2
         marks, names = np.zeros((1, 2)), (type(module).__name__,)
@@ -166,7 +171,8 @@ def landscape(
         marks=marks,
         mark_names=names,
         mark_loss=at_marks,
-        normalization=named(knobs.normalization) if others is None else None,
+        normalization=named(knobs.normalization) if flat.kind == "random" else None,
+        curvatures=flat.curvatures,
     )
     meta = {
         "source": MODELS,
