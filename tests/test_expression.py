@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import builtins
+import json
 import math
+import operator
 
 import numpy as np
 import pytest
@@ -186,3 +188,59 @@ def test_brackets_up_to_the_depth_limit_parse_and_one_more_is_refused():
     assert Expression("(" * deep + "x" + ")" * deep)([2.0]) == 2.0
     with pytest.raises(GdvizError, match="nest"):
         Expression("(" * (deep + 1) + "x" + ")" * (deep + 1))
+
+
+def _evaluate(tree, p):
+    """A tree (`Expression.tree`) evaluated by a reader of its own, in Python floats."""
+    op, *args = tree
+    if op == "num":
+        return float(args[0])
+    if op == "var":
+        return p[args[0]]
+    values = [_evaluate(a, p) for a in args]
+    if op == "neg":
+        return -values[0]
+    if op in BINARY:
+        return BINARY[op](*values)
+    return abs(values[0]) if op == "abs" else getattr(math, op)(values[0])
+
+
+BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+BINARY["**"] = operator.pow
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(x-1)**2 + 3*(y+2)**2 + sin(x*y)",
+        "exp(x/3) + log(1 + y**2) - sqrt(x**2 + 1) * tanh(x - y) / (2 + cos(y))",
+        "-x**2 + abs(y - pi) + tan(y/8) + 2**x + (y**2 + 1)**(x/10) + e**(-x) + 3/(x**2 + 2)",
+        "y**3 - y",
+    ],
+)
+def test_the_tree_is_the_formula_as_data(text):
+    f = Expression(text)
+    tree = f.tree()
+    json.loads(json.dumps(tree))  # JSON as it is
+    rng = np.random.default_rng(0)
+    for p in rng.uniform(0.1, 1.5, (20, len(f.variables))):
+        assert _evaluate(tree, list(p)) == pytest.approx(f(list(p)), rel=1e-12)
+    assert Expression("log(0)*x").tree() == ["*", ["num", "-inf"], ["var", 0]]
+
+
+def test_each_named_function_is_its_formula_operation_for_operation():
+    # The page re-runs a named function through its formula: value and gradient in torch's
+    # float32 must be those of the function the trainer minimises, bit for bit.
+    from gdviz.problems.functions import FUNCTIONS as NAMED
+
+    torch.manual_seed(0)
+    for fn in NAMED.values():
+        formula = Expression(fn.expression)
+        assert formula.variables == fn.variables
+        for _ in range(50):
+            a = (torch.randn(2) * 2).requires_grad_(True)
+            b = a.detach().clone().requires_grad_(True)
+            fa, fb = fn.f(a), formula(b)
+            fa.backward()
+            fb.backward()
+            assert fa.item() == fb.item() and torch.equal(a.grad, b.grad), fn.name

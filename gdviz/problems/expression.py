@@ -91,6 +91,7 @@ class Node:
     text: str  # the node written for people: x², 10·y, sin(x)
     precedence: int  # how tightly its top operation binds (5: an atom)
     constant: float | None = None
+    tree: tuple = ()  # the node as data (`Expression.tree`): ("num", v), ("x",), (op, a, b), ...
 
 
 def _wrap(node: Node, level: int, *, equal_ok: bool) -> str:
@@ -116,9 +117,9 @@ def _binary(op: str, a: Node, b: Node) -> Node:
     fn = _BINARY[op]
     if a.constant is not None and b.constant is not None:
         value = _fold(fn, a.constant, b.constant)
-        return Node(lambda p, v=value: v, text, level, value)
+        return Node(lambda p, v=value: v, text, level, value, ("num", value))
     ea, eb = a.evaluate, b.evaluate
-    return Node(lambda p: fn(ea(p), eb(p)), text, level)
+    return Node(lambda p: fn(ea(p), eb(p)), text, level, tree=(op, a.tree, b.tree))
 
 
 def _fold(fn, a: float, b: float) -> float:
@@ -163,6 +164,27 @@ class Expression:
 
     def __call__(self, p):
         return self._node.evaluate(p)
+
+    def tree(self) -> list:
+        """The parsed formula as JSON-ready nested lists, for code that evaluates it elsewhere
+        (the page's re-runs, `gdviz.export.rerun`): ``["num", v]`` a constant (folded, as the
+        tensor code sees it; ``"inf"``, ``"-inf"``, ``"nan"`` as text), ``["var", i]``
+        parameter ``p[i]``, ``[op, a, b]`` for ``+ - * / **``, ``["neg", a]``, ``[f, a]`` for
+        each of `FUNCTIONS`. Operands are in the order Python evaluates them.
+
+        >>> Expression("2*x - sin(y)").tree()
+        ['-', ['*', ['num', 2.0], ['var', 0]], ['sin', ['var', 1]]]
+        """
+
+        def data(node: tuple) -> list:
+            if node[0] == "num":
+                v = float(node[1])
+                return ["num", v if math.isfinite(v) else str(v)]
+            if node[0] in VARIABLES:
+                return ["var", self._slots[node[0]]]
+            return [node[0], *(data(n) for n in node[1:])]
+
+        return data(self._node.tree)
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
@@ -247,11 +269,10 @@ class Expression:
                 return inner
             text = f"−{inner.text if inner.precedence >= _PRECEDENCE['neg'] else f'({inner.text})'}"
             if inner.constant is not None:
-                return Node(
-                    lambda p, v=-inner.constant: v, text, _PRECEDENCE["neg"], -inner.constant
-                )
+                value = -inner.constant
+                return Node(lambda p, v=value: v, text, _PRECEDENCE["neg"], value, ("num", value))
             ev = inner.evaluate
-            return Node(lambda p: -ev(p), text, _PRECEDENCE["neg"])
+            return Node(lambda p: -ev(p), text, _PRECEDENCE["neg"], tree=("neg", inner.tree))
         return self._power()
 
     def _power(self) -> Node:
@@ -266,13 +287,13 @@ class Expression:
         if token.kind == "number":
             value = float(token.text)
             text = token.text
-            return Node(lambda p, v=value: v, text, 5, value)
+            return Node(lambda p, v=value: v, text, 5, value, ("num", value))
         if token.kind == "name":
             return self._name(token)
         if token.kind == "op" and token.text == "(":
             inner = self._sum()
             self._close(token)
-            return Node(inner.evaluate, inner.text, inner.precedence, inner.constant)
+            return Node(inner.evaluate, inner.text, inner.precedence, inner.constant, inner.tree)
         self._i -= 1
         raise self._unexpected(token)
 
@@ -290,10 +311,11 @@ class Expression:
         if name in VARIABLES:
             self._used.add(name)
             # x is p[0]; y is p[1] when x is used too, else p[0]: known once parsing ends.
-            return Node(lambda p: p[self._slots[name]], name, 5)
+            return Node(lambda p: p[self._slots[name]], name, 5, tree=(name,))
         if name in CONSTANTS:
             value = CONSTANTS[name]
-            return Node(lambda p, v=value: v, "π" if name == "pi" else "e", 5, value)
+            text = "π" if name == "pi" else "e"
+            return Node(lambda p, v=value: v, text, 5, value, ("num", value))
         if name in FUNCTIONS:
             opening = self._peek()
             if not (opening.kind == "op" and opening.text == "("):
@@ -304,9 +326,9 @@ class Expression:
             text = f"|{inner.text}|" if name == "abs" else f"{name}({inner.text})"
             if inner.constant is not None:
                 value = elementwise(name, inner.constant)
-                return Node(lambda p, v=value: v, text, 5, value)
+                return Node(lambda p, v=value: v, text, 5, value, ("num", value))
             ev = inner.evaluate
-            return Node(lambda p: elementwise(name, ev(p)), text, 5)
+            return Node(lambda p: elementwise(name, ev(p)), text, 5, tree=(name, inner.tree))
         raise self._unknown(token)
 
     def _unknown(self, token: Token) -> GdvizError:

@@ -34,6 +34,9 @@ class TestFunction:
     extent: tuple[tuple[float, float], ...] | None = None  # the classic view
     variables: tuple[str, ...] = ("x", "y")
     saddles: tuple[tuple[float, ...], ...] = ()
+    # ``f`` as a formula gdviz parses (`gdviz.problems.expression`), operation for operation,
+    # so that code without torch (the page's re-runs) computes what the trainer computes
+    expression: str | None = None
 
     def rate(self, optimizer: str) -> float | None:
         """The learning rate this function's classic picture uses for ``optimizer`` (None: no
@@ -56,6 +59,7 @@ def formula(text: str) -> TestFunction:
         steps=FORMULA_STEPS,
         source=expr.text,
         variables=expr.variables,
+        expression=expr.text,
     )
 
 
@@ -98,6 +102,7 @@ FUNCTIONS = {
             },
             source="Rosenbrock (1960)",
             extent=((-2.0, 2.0), (-1.0, 3.0)),
+            expression="(1 - x)**2 + 100*(y - x**2)**2",
         ),
         TestFunction(
             "beale",
@@ -118,6 +123,7 @@ FUNCTIONS = {
             },
             source="Beale (1958)",
             extent=((-1.0, 4.5), (-1.5, 2.5)),
+            expression="(1.5 - x + x*y)**2 + (2.25 - x + x*y**2)**2 + (2.625 - x + x*y**3)**2",
         ),
         TestFunction(
             "himmelblau",
@@ -143,6 +149,7 @@ FUNCTIONS = {
             },
             source="Himmelblau (1972)",
             extent=((-5.0, 5.0), (-5.0, 5.0)),
+            expression="(x**2 + y - 11)**2 + (x + y**2 - 7)**2",
         ),
         TestFunction(
             "saddle",
@@ -164,6 +171,7 @@ FUNCTIONS = {
             source="the saddle point at the origin",
             saddles=((0.0, 0.0),),
             extent=((-1.5, 1.5), (-1.5, 1.5)),
+            expression="x**2 - y**2",
         ),
     )
 }
