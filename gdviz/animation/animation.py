@@ -357,10 +357,11 @@ def animate(
     Parameters
     ----------
     run_or_runs : Run or list of Run
-    view : {"fit", "contour", "loss", "surface", "dashboard", "interpolation"}
+    view : {"fit", "contour", "loss", "surface", "dashboard", "interpolation", "matrix"}
         What to draw: the fitted curve over the data, the path over the loss surface, the loss
         curve, the loss surface in 3-D with the camera turning, or fit, contour and loss moving
-        together; ``"interpolation"`` draws `gdviz.interpolate`'s line. An interpolation is
+        together; ``"interpolation"`` draws `gdviz.interpolate`'s line; ``"matrix"`` draws
+        Muon's internals on a weight matrix (`gdviz.views.matrix`). An interpolation is
         drawn by its own view and a landscape around models (`gdviz.landscape`) by the
         contour view where ``view`` is left at ``"fit"``.
     frames : int, optional
@@ -369,7 +370,7 @@ def animate(
     fps : float, optional
         Frames per second (default 20).
     size : (width, height), optional
-        In pixels (default 640x480).
+        In pixels (default 640x480; 1280x440 for the dashboard and the matrix view).
     dpi : float
         Dots per inch (default 100): text and lines scale with it.
     style : {None, "slide"}

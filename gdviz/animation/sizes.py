@@ -23,7 +23,7 @@ def check_size(size, dpi, view: str) -> tuple[tuple[int, int], float]:
     if not (math.isfinite(dpi) and DPI[0] <= dpi <= DPI[1]):
         raise GdvizError(f"dpi must be from {DPI[0]} to {DPI[1]}, not {dpi!r}")
     if size is None:
-        size = DASHBOARD if view == "dashboard" else DEFAULT
+        size = DASHBOARD if view in ("dashboard", "matrix") else DEFAULT
     try:
         items = [] if isinstance(size, (str, bytes)) else list(size)
     except TypeError:

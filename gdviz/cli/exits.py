@@ -40,10 +40,12 @@ def failure(exc: Exception) -> str:
 
 def spelled(message: str) -> str:
     """A library message in the command line's own words: ``view='contour' or 'loss'`` reads
-    ``--view contour or loss``; ``show=['curvature']`` reads ``--show curvature``."""
+    ``--view contour or loss``; ``show=['curvature']`` reads ``--show curvature``;
+    ``optimizer='muon'`` reads ``--optimizer muon`` (and ``model=``, ``plane=``)."""
     message = re.sub(
         r"view='(\w+)'((?:,? or '\w+'|, '\w+')*)",
         lambda m: "--view " + m.group(1) + m.group(2).replace("'", ""),
         message,
     )
+    message = re.sub(r"\b(optimizer|model|plane)='(\w+)'", r"--\1 \2", message)
     return re.sub(r"show=\[?'(\w+)'\]?", r"--show \1", message)

@@ -141,8 +141,9 @@ PRESETS = {
 }
 
 
-def as_xy(x, y) -> tuple[np.ndarray, np.ndarray]:
-    """Check and convert user data to float arrays: ``x`` of shape (n,) or (n, d), ``y`` (n,)."""
+def as_xy(x, y, *, several: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Check and convert user data to float arrays: ``x`` of shape (n,) or (n, d), ``y`` (n,),
+    or (n, k) targets of several columns where ``several`` allows them (a network's)."""
     try:
         xa = np.asarray(_values(x), dtype=np.float64)
         ya = np.asarray(_values(y), dtype=np.float64)
@@ -150,9 +151,10 @@ def as_xy(x, y) -> tuple[np.ndarray, np.ndarray]:
         raise GdvizError(f"data must be numbers: {exc}") from None
     if ya.ndim == 2 and ya.shape[1] == 1:
         ya = ya[:, 0]
-    if xa.ndim not in (1, 2) or ya.ndim != 1:
+    if xa.ndim not in (1, 2) or ya.ndim not in ((1, 2) if several else (1,)):
+        allowed = "y (n,) or (n, targets)" if several else "y (n,)"
         raise GdvizError(
-            f"x must have shape (n,) or (n, columns) and y (n,), got {xa.shape} and {ya.shape}"
+            f"x must have shape (n,) or (n, columns) and {allowed}, got {xa.shape} and {ya.shape}"
         )
     if len(xa) != len(ya):
         raise GdvizError(f"x and y differ in length: {len(xa)} and {len(ya)}")

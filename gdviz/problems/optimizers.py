@@ -34,8 +34,12 @@ OPTIMIZERS = {
         OptimizerSpec("rmsprop", "RMSprop", gd_factor=None, fixed_lr=0.01, state=2),
         OptimizerSpec("adam", "Adam", gd_factor=None, fixed_lr=0.1, state=3),
         OptimizerSpec("adamw", "AdamW", gd_factor=None, fixed_lr=0.1, state=3),
+        # torch's Muon for the weight matrices, paired with AdamW for the rest (biases, vectors)
+        # at the rates torch's documentation pairs them at: Muon 0.02, AdamW 3e-4 (`MUON_ADAMW`).
+        OptimizerSpec("muon", "Muon", gd_factor=None, fixed_lr=0.02, state=4),
     )
 }
+MUON_ADAMW = {"lr": 3e-4 / 0.02, "weight_decay": 0.01}  # AdamW's rate per Muon's, and decay
 
 
 def default_lr(optimizer: str, gd_lr: float) -> float:

@@ -188,11 +188,11 @@ def baseline(run: Run) -> tuple[float, str] | None:
     if y is None or len(y) == 0 or loss not in ("mse", "rmse", "mae", "bce", "cross_entropy"):
         return None
     y = np.asarray(y, dtype=float)
-    if loss in ("mse", "rmse"):
-        var = float(np.var(y))
+    if loss in ("mse", "rmse"):  # several target columns: each its own mean
+        var = float(np.var(y, axis=0).mean())
         return (var if loss == "mse" else math.sqrt(var)), "predicting the mean of y"
     if loss == "mae":
-        return float(np.mean(np.abs(y - np.median(y)))), "predicting the median of y"
+        return float(np.mean(np.abs(y - np.median(y, axis=0)))), "predicting the median of y"
     if loss == "bce":
         p = float(np.clip(np.mean(y), 1e-12, 1 - 1e-12))
         return -(p * math.log(p) + (1 - p) * math.log(1 - p)), "predicting class 1's share"

@@ -103,7 +103,8 @@ def resolve(data, options: Options) -> Objective:
         named = class_codes(y)
         if named is not None:  # class labels by name: a classifier, its names on the legend
             y, about["class_names"] = named
-        x, y = as_xy(x, y)
+        # A network of the user's own may predict several targets at once: y of (n, k).
+        x, y = as_xy(x, y, several=isinstance(o.model, torch.nn.Module) and named is None)
         optimizer = one_of("gd" if o.optimizer is None else o.optimizer, OPTIMIZERS, "optimizer")
         steps = whole_steps(DATA_STEPS if o.steps is None else o.steps)
         loss = ("mse" if named is None else "cross_entropy") if o.loss is None else o.loss

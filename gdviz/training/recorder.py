@@ -40,8 +40,8 @@ class Recorder:
         snapshot is. For long runs of models with many parameters.
     dtype : {"float64", "float32"}
         What parameters and gradients are kept as while recording: float32 halves the memory.
-    optimizer : torch.optim.Optimizer, optional
-        The optimiser that updates the tensors. Each snapshot then also copies the state it
+    optimizer : torch.optim.Optimizer or a list of them, optional
+        The optimiser that updates the tensors (or those that share them out: Muon and AdamW). Each snapshot then also copies the state it
         keeps per parameter, under torch's own names (``momentum_buffer``, ``exp_avg``,
         ``exp_avg_sq``, ``step``, ...), into ``run.state``: the state as the loop holds it when
         `record` is called, left by the updates before (zero before the first), so the state
@@ -115,6 +115,7 @@ class Recorder:
         self._slices = [slice(int(a), int(b)) for a, b in itertools.pairwise(offsets)]
         self._rows = Rows(len(self.param_names), self.dtype, self.every)
         self._optimizer = None
+        self._paired: list = []  # optimisers that share the parameters with the first
         live = flag(live, "live")
         self._live = None
         if live:
@@ -127,23 +128,36 @@ class Recorder:
         if optimizer is not None:
             self.watch(optimizer)
 
-    def watch(self, optimizer: torch.optim.Optimizer) -> None:
-        """Copy ``optimizer``'s per-parameter state and learning rate at each snapshot from now."""
-        if not isinstance(optimizer, torch.optim.Optimizer):
-            raise GdvizError(
-                f"optimizer must be a torch.optim optimiser, not {type(optimizer).__name__}"
-            )
-        updated = {id(p) for group in optimizer.param_groups for p in group["params"]}
+    def watch(self, optimizer) -> None:
+        """Copy ``optimizer``'s per-parameter state and learning rate at each snapshot from now.
+
+        A list of optimisers that share the parameters out (Muon for the weight matrices and
+        AdamW for the rest, as torch documents Muon) is watched as one: each parameter's state
+        from the optimiser that updates it, the rate from the first, and the others' settings
+        in ``run.meta["torch_optimizer"]["paired"]``."""
+        several = isinstance(optimizer, (list, tuple))
+        optimizers = list(optimizer) if several else [optimizer]
+        for opt in optimizers:
+            if not isinstance(opt, torch.optim.Optimizer):
+                raise GdvizError(
+                    f"optimizer must be a torch.optim optimiser (or a list of them), not "
+                    f"{type(opt).__name__}"
+                )
+        if not optimizers:
+            raise GdvizError("optimizer is an empty list: give the loop's torch.optim optimiser")
+        updated = {id(p) for o in optimizers for group in o.param_groups for p in group["params"]}
         if not any(id(t) in updated for t in self._tensors):
             raise GdvizError(
-                f"the {type(optimizer).__name__} optimiser updates none of the recorded tensors: "
-                "pass it the same ones (e.g. model.parameters() of the recorded model)"
+                f"the {' and '.join(type(o).__name__ for o in optimizers)} optimiser updates "
+                "none of the recorded tensors: pass it the same ones (e.g. model.parameters() "
+                "of the recorded model)"
             )
         if self._rows.n:
             raise GdvizError(
                 "watch the optimiser before the first record, so every snapshot has its state"
             )
-        self._optimizer = optimizer
+        self._optimizer = optimizers[0]
+        self._paired = optimizers[1:]
         self._rows.keep_rates()
 
     @property
@@ -183,6 +197,8 @@ class Recorder:
         rows.rates[row] = _rate(opt)
         for t, s in zip(self._tensors, self._slices):
             entry = opt.state.get(t)
+            for other in self._paired:  # the optimiser of the pair that updates t
+                entry = entry or other.state.get(t)
             if not entry:
                 continue
             for name, value in entry.items():
@@ -379,7 +395,10 @@ class Recorder:
             warn(f"diverged at step {diverged_at}", RuntimeWarning)
         meta = dict(meta or {})
         if self._optimizer is not None:
-            meta.setdefault("torch_optimizer", _settings(self._optimizer))
+            settings = _settings(self._optimizer)
+            if self._paired:
+                settings["paired"] = [_settings(o) for o in self._paired]
+            meta.setdefault("torch_optimizer", settings)
             if rates is not None and np.isnan(rates).all():
                 rates = None  # no rate, or one per parameter group: none is true of all
                 groups = self._optimizer.param_groups
@@ -404,7 +423,7 @@ class Recorder:
             loss=losses,
             param_names=self.param_names,
             x=None if x is None else _numpy(x),
-            y=None if y is None else _numpy(y).reshape(-1),
+            y=None if y is None else _targets(_numpy(y)),
             diverged_at=diverged_at,
             meta=meta,
             step=steps,
@@ -412,6 +431,14 @@ class Recorder:
             lr=rates,
             state=state,
         )
+
+
+def _targets(y: np.ndarray) -> np.ndarray:
+    """Targets one a row: (n,), or (n, k) for several columns (a column of one: (n,))."""
+    if y.ndim == 0:
+        return y.reshape(-1)
+    y = y.reshape(len(y), -1)
+    return y[:, 0] if y.shape[1] == 1 else y
 
 
 def _rate(optimizer: torch.optim.Optimizer) -> float:
@@ -447,6 +474,8 @@ def _settings(optimizer: torch.optim.Optimizer) -> dict:
             settings[key] = [float(v) for v in value]
         elif isinstance(value, torch.Tensor) and value.numel() == 1:  # a tensor lr
             settings[key] = float(value.item())
+        elif isinstance(value, str):  # a named choice (Muon's adjust_lr_fn)
+            settings[key] = value
     for key in ("nesterov", "amsgrad", "centered", "maximize"):
         flags = {g.get(key) for g in groups}
         if len(flags) == 1 and isinstance(groups[0].get(key), bool):

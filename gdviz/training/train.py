@@ -17,7 +17,7 @@ import torch
 
 from gdviz.errors import GdvizError, first_line, positive, warn, whole
 from gdviz.problems import schedules
-from gdviz.problems.optimizers import OPTIMIZERS, default_lr
+from gdviz.problems.optimizers import MUON_ADAMW, OPTIMIZERS, default_lr
 from gdviz.run import convergence
 from gdviz.run.meta import Training
 from gdviz.run.record import Run
@@ -333,7 +333,8 @@ def _stepper(
     optimizer: str, lr: float, params, options, schedule: str | None, steps: int
 ) -> tuple[Callable, Callable, Callable[[], float], torch.optim.Optimizer | None]:
     """The update, the gradient reset, the rate in force and the `torch.optim` optimiser (None
-    for an unscheduled ``gd``), for ``optimizer`` on ``params``.
+    for an unscheduled ``gd``; a list for ``muon``, Muon and AdamW), for ``optimizer`` on
+    ``params``.
 
     A ``schedule`` steps a `torch.optim.lr_scheduler` after each update; the hand-written
     ``gd`` then reads its rate from an SGD optimiser that only holds it. Without a schedule it
@@ -358,32 +359,61 @@ def _stepper(
         opt = holder
     else:
         try:
-            cls = getattr(torch.optim, spec.cls)
-            opt = _optimiser(cls, params, lr=lr, **{**spec.options, **options})
+            if optimizer == "muon":
+                opt = _muon(params, lr, {**spec.options, **options})
+            else:
+                cls = getattr(torch.optim, spec.cls)
+                opt = _optimiser(cls, params, lr=lr, **{**spec.options, **options})
         except (TypeError, ValueError) as exc:
             raise GdvizError(f"optimizer {optimizer!r}: {exc}") from None
+        each = opt if isinstance(opt, list) else [opt]
 
         # Looked up at each call: a scheduler wraps opt.step to see that it ran.
         def update():
-            opt.step()
+            for o in each:
+                o.step()
 
-        clear = opt.zero_grad
-    scheduler = _scheduler(schedule, opt, steps)
-    if scheduler is None:
+        def clear():
+            for o in each:
+                o.zero_grad()
+
+    first = opt[0] if isinstance(opt, list) else opt
+    schedulers = [_scheduler(schedule, o, steps) for o in (opt if isinstance(opt, list) else [opt])]
+    if schedule is None:
         return update, clear, lambda: lr, opt
 
     def step():
         update()
-        if spec.cls is None:  # the holder never steps, and torch would say so at every step
-            with warnings.catch_warnings():
-                warnings.filterwarnings(
-                    "ignore", "Detected call of `lr_scheduler.step", UserWarning
-                )
+        for scheduler in schedulers:
+            if spec.cls is None:  # the holder never steps, and torch would say so every step
+                with warnings.catch_warnings():
+                    warnings.filterwarnings(
+                        "ignore", "Detected call of `lr_scheduler.step", UserWarning
+                    )
+                    scheduler.step()
+            else:
                 scheduler.step()
-        else:
-            scheduler.step()
 
-    return step, clear, lambda: opt.param_groups[0]["lr"], opt
+    return step, clear, lambda: first.param_groups[0]["lr"], opt
+
+
+def _muon(params, lr: float, options: dict) -> list[torch.optim.Optimizer]:
+    """torch's Muon for the weight matrices (2-D parameters) and, where there are others
+    (biases), AdamW for them, as torch's documentation pairs them: AdamW at `MUON_ADAMW` of
+    Muon's rate with weight decay 0.01. ``options`` go to Muon."""
+    matrices = [p for p in params if p.ndim == 2]
+    rest = [p for p in params if p.ndim != 2]
+    if not matrices:
+        shapes = ", ".join(str(tuple(p.shape)) for p in params[:4])
+        raise GdvizError(
+            f"Muon steps weight matrices, and this problem's parameters are not matrices "
+            f"({shapes}): use a network (model='mlp' or a torch.nn.Module), or adamw"
+        )
+    out = [_optimiser(torch.optim.Muon, matrices, lr=lr, **options)]
+    if rest:
+        paired = {**MUON_ADAMW, "lr": lr * MUON_ADAMW["lr"]}
+        out.append(_optimiser(torch.optim.AdamW, rest, **paired))
+    return out
 
 
 def _optimiser(cls, params, **options) -> torch.optim.Optimizer:

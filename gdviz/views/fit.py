@@ -63,6 +63,8 @@ def refusal(run: Run) -> str | None:
         return "the run has no data to fit"
     if cols > 2:
         return f"the fit view draws one or two input columns, and x has {cols}"
+    if run.y.ndim > 1:
+        return f"the fit view draws one target column, and y has {run.y.shape[1]}"
     if cols == 1 and not (run.problem.model in MODELS or _stored(run) == "curve"):
         return "the run holds no predictions of its model over x"
     if cols == 2 and _stored(run) != "region" and not _plane_of_a_line(run):
@@ -189,6 +191,11 @@ class FitView(View):
                 "(a function? try view='contour' or 'loss')"
             )
         check_together(self.runs, surface=False)
+        if first.y.ndim > 1:
+            raise GdvizError(
+                f"the fit view draws one target column, and run {first.label!r} has "
+                f"{first.y.shape[1]}: use view='contour' or 'loss'"
+            )
         self.columns = columns_of(first)
         self.task = first.problem.task or "regression"
         self.classes = int(first.problem.classes or 0)

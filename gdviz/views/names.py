@@ -3,7 +3,7 @@ command line checks its options with the same rules before anything heavy loads.
 
 from __future__ import annotations
 
-NAMES = ("fit", "contour", "loss", "surface", "dashboard", "interpolation")
+NAMES = ("fit", "contour", "loss", "surface", "dashboard", "interpolation", "matrix")
 # What show= adds, and the views that draw it (the first is the one drawn when no view is named).
 SHOWN = {"internals": ("contour", "dashboard"), "curvature": ("loss", "dashboard")}
 WHAT = {"internals": "the optimiser's internals", "curvature": "the sharpness"}

@@ -13,6 +13,7 @@ from gdviz.views.contour import ContourView
 from gdviz.views.fit import FitView
 from gdviz.views.line import LineView
 from gdviz.views.loss import LossView
+from gdviz.views.matrix import MatrixView
 from gdviz.views.names import NAMES, SHOWN, misplaced
 from gdviz.views.surface3d import SurfaceView
 
@@ -22,6 +23,7 @@ VIEWS: dict[str, type[View]] = {
     "loss": LossView,
     "surface": SurfaceView,
     "interpolation": LineView,
+    "matrix": MatrixView,
 }
 
 
