@@ -235,17 +235,55 @@ class LineTrack(Track):
 
 class Line3DTrack(LineTrack):
     """A line on 3-D axes: its 3-D points projected as matplotlib projects them when it draws
-    (the camera held still, so one projection serves every snapshot)."""
+    (the camera held still, so one projection serves every snapshot), and the 3-D points
+    themselves, kept alike, for a page that turns the camera (`gdviz.export.turning`)."""
 
     def xy(self) -> np.ndarray:
         a = self.artist
         if not hasattr(self, "projection"):
             self.projection = a.axes.get_proj()
         xs, ys, zs = (np.asarray(v, dtype=float) for v in a.get_data_3d())
+        self.xyz = np.column_stack([xs, ys, zs]).astype(np.float32)
         if not len(xs):
             return np.zeros((0, 2), np.float32)
         px, py, _ = proj3d.proj_transform(xs, ys, zs, self.projection)
         return to_pixels(a, np.column_stack([px, py]), self.height)
+
+    def decide(self, count: int):
+        super().decide(count)
+        if self.kind == "prefix":
+            self.points3: list[np.ndarray] = []
+            self.tail3 = np.full((count, 3), np.nan, np.float32)
+        else:
+            self.data3 = np.full((*self.data.shape[:2], 3), np.nan, np.float32)
+
+    def record(self, j: int):
+        known = getattr(self, "known", 0)
+        super().record(j)
+        xyz = self.xyz
+        if self.kind == "prefix":
+            if len(xyz) - 1 > known:
+                self.points3.append(xyz[known:-1])
+            if len(xyz):
+                self.tail3[j] = xyz[-1]
+        elif self.kind == "points":
+            if len(xyz) > self.width:
+                xyz = xyz[[0, -1]]
+            self.data3[j, : len(xyz)] = xyz
+        else:
+            i = np.searchsorted(self.kept, j)
+            if i < len(self.kept) and self.kept[i] == j:
+                xyz = xyz[: self.width]
+                self.data3[i, : len(xyz)] = xyz
+
+    def pack(self) -> dict:
+        out = super().pack()
+        if self.kind == "prefix":
+            points = np.concatenate(self.points3) if self.points3 else np.zeros((0, 3), np.float32)
+            out.update(points3=pack_array(points), tail3=pack_array(self.tail3))
+        else:
+            out["data3"] = pack_array(self.data3)
+        return out
 
 
 class ArrowTrack(Track):

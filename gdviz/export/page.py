@@ -18,10 +18,14 @@ axes and planes included), and packed by kind:
 
 The tracks are `gdviz.export.moving`'s; a small script (`gdviz.export.player`) draws them over the PNG on a canvas. Runs of more than
 `LIMIT` snapshots get `LIMIT` of them, spread evenly with the first and the last, and the page
-says so. The 3-D view's camera is held where the animation's turn ends (the page says so), and
-its lines are projected through that camera as matplotlib projects them. A moving artist of
-any other kind raises `Unsupported`: the page writer then embeds the video instead, and says
-why.
+says so. The 3-D view's camera starts where the animation's turn ends, its lines projected
+through that camera as matplotlib projects them; dragging turns it (`gdviz.export.turning`:
+the page then draws the surface itself). A moving artist of any other kind raises
+`Unsupported`: the page writer then embeds the video instead, and says why.
+
+A page of a two-parameter formula also starts runs of its own where the contour or the surface
+is clicked, computed in the browser as gdviz.train computes them (`gdviz.export.rerun`); any
+other page says that re-running needs Python.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import re
 
 import numpy as np
 
+from gdviz.export import rerun, turning
 from gdviz.export.encoding import pack_array, png
 from gdviz.export.moving import TRACKS, Unsupported
 from gdviz.views.base import per_run
@@ -93,8 +98,16 @@ def _collect(animation) -> dict:
         _step(moved, stepped, steps)
     background, overlay = _pictures(animation, [t.artist for t in tracks])
     still = any(hasattr(v, "turning") for v in views)
+    turns = [v for v in views if turning.can_turn(v)]
+    turn = turning.page_data(animation, turns[0], [t.artist for t in tracks]) if turns else None
+    again, why_not = rerun.page_data(runs, views, height)
     return {
         "still_camera": still,
+        "turn": turn,
+        "rerun": again,
+        "why_no_rerun": why_not,
+        "scale": float(fig.dpi / 72),  # pixels a point
+        "first_optimizer": runs[0].training.optimizer,
         "width": round(fig.bbox.width),
         "height": round(height),
         "background": background,
@@ -204,6 +217,13 @@ def _note(data: dict) -> str:
             f"The run has {data['snapshots']:,} snapshots; the slider holds {LIMIT:,} of them, "
             "spread evenly from the first to the last."
         )
-    if data["still_camera"]:
+    if data["turn"] is not None:
+        notes.append(
+            "The camera stays where the animation's turn ends until you drag the surface to "
+            "turn it (the page then draws the surface as a coarser mesh)."
+        )
+    elif data["still_camera"]:
         notes.append("The camera stays where the animation's turn ends.")
+    if data["why_no_rerun"]:
+        notes.append(data["why_no_rerun"])
     return " ".join(notes)

@@ -7,6 +7,8 @@
   const canvas = $("canvas"), ctx = canvas.getContext("2d");
   const slider = $("slider"), readout = $("readout"), play = $("play"), speed = $("speed");
   const tip = $("tip");
+  const controls = $("again"), hint = $("hint"), chooser = $("optimizer"), rate = $("lr");
+  const beta = $("beta"), betaLabel = $("beta-label"), stepsBox = $("steps"), clear = $("clear");
   $("still").remove(); // the script runs: the player, not the still a viewer without one shows
   $("live").hidden = false;
 
@@ -186,6 +188,7 @@
 
   function draw(j) {
     ctx.clearRect(0, 0, canvas.width, canvas.height);
+    if (turned) view3.draw();
     for (const t of data.tracks) {
       if (!t.visible[j]) continue;
       ctx.save();
@@ -193,6 +196,167 @@
       DRAW[t.type](t, j);
       ctx.restore();
     }
+    if (turned) view3.drawOver();
+    drawAgain();
+  }
+
+  // -- a run of the reader's own: started by a click, computed here (descent.js) --------------
+
+  let descent = null, again = null, view3 = null, turned = false;
+
+  function toCanvas(panel, x, y) {  // data to canvas pixels: the axis scales, then the map
+    const [sx, sy] = panel.scales.map((s, i) => {
+      const v = i ? y : x;
+      return s === "log" ? (v > 0 ? Math.log10(v) : NaN) : v;
+    });
+    const m = panel.map;
+    return [m[0][0] * sx + m[0][1] * sy + m[0][2], m[1][0] * sx + m[1][1] * sy + m[1][2]];
+  }
+
+  function fromCanvas(panel, px, py) {
+    const m = panel.map, det = m[0][0] * m[1][1] - m[0][1] * m[1][0];
+    const dx = px - m[0][2], dy = py - m[1][2];
+    const v = [(m[1][1] * dx - m[0][1] * dy) / det, (m[0][0] * dy - m[1][0] * dx) / det];
+    return v.map((u, i) => (panel.scales[i] === "log" ? Math.pow(10, u) : u));
+  }
+
+  const inside = (box, x, y) => x >= box[0] && x <= box[0] + box[2] && y >= box[1] && y <= box[1] + box[3];
+
+  // The new run's points on each panel that draws it, in canvas pixels.
+  function againPaths() {
+    const out = [];
+    for (const panel of data.rerun.panels) {
+      const points = again.rows.map((r, i) => (panel.kind === "loss"
+        ? toCanvas(panel, i, r[2]) : toCanvas(panel, r[0], r[1])));
+      out.push([panel.clip, points, panel.kind !== "loss"]);
+    }
+    if (view3) {
+      const points = again.rows.map((r) => view3.project(r[0], r[1], view3.height(r[0], r[1], r[2]))
+        .slice(0, 2));
+      out.push([data.turn.clip, points, true]);
+    }
+    return out;
+  }
+
+  function drawAgain() {
+    if (!again) return;
+    const s = data.scale;
+    for (const [clip, points, ends] of againPaths()) {
+      ctx.save();
+      ctx.beginPath(); ctx.rect(...clip); ctx.clip();
+      ctx.lineJoin = "round"; ctx.lineCap = "round";
+      polyline(points.flat(), points.length, null);
+      ctx.setLineDash([]);
+      ctx.strokeStyle = "rgba(255,255,255,0.8)"; ctx.lineWidth = 4 * s; ctx.stroke();
+      ctx.setLineDash([5 * s, 3 * s]);
+      ctx.strokeStyle = AGAIN; ctx.lineWidth = 2 * s; ctx.stroke();
+      ctx.setLineDash([]);
+      if (ends) {
+        const [x0, y0] = points[0], [x1, y1] = points[points.length - 1];
+        if (isFinite(x0) && isFinite(y0)) {
+          ctx.beginPath(); ctx.arc(x0, y0, 4.5 * s, 0, 2 * Math.PI);
+          ctx.fillStyle = "white"; ctx.fill();
+          ctx.lineWidth = 2 * s; ctx.strokeStyle = AGAIN; ctx.stroke();
+        }
+        if (isFinite(x1) && isFinite(y1)) {
+          ctx.beginPath(); ctx.arc(x1, y1, 4 * s, 0, 2 * Math.PI);
+          ctx.fillStyle = AGAIN; ctx.fill();
+          ctx.lineWidth = 1.2 * s; ctx.strokeStyle = "white"; ctx.stroke();
+          ctx.font = "bold " + Math.round(9 * s) + "px sans-serif";
+          ctx.textBaseline = "bottom"; ctx.textAlign = "left";
+          ctx.lineWidth = 3 * s; ctx.strokeStyle = "rgba(255,255,255,0.85)";
+          ctx.strokeText("new run", x1 + 6 * s, y1 - 3 * s);
+          ctx.fillStyle = AGAIN; ctx.fillText("new run", x1 + 6 * s, y1 - 3 * s);
+        }
+      }
+      ctx.restore();
+    }
+  }
+  const AGAIN = "rgb(20,20,20)";
+
+  function settings() {
+    const optimizer = chooser.value;
+    const options = { optimizer, lr: Number(rate.value), steps: Math.round(Number(stepsBox.value)) };
+    if (optimizer in data.rerun.betas) options.beta = Number(beta.value);
+    return options;
+  }
+
+  function startAt(start) {
+    let rows;
+    const options = Object.assign(settings(), { start: [start[0], start[1]] });
+    try {
+      rows = descent.rerun(options);
+    } catch (e) {
+      hint.textContent = e.message.replace(/^gdviz: /, "");
+      return null;
+    }
+    again = { rows, options };
+    show(current);
+    return rows;
+  }
+
+  function again_line() {
+    if (!again) return "";
+    const o = again.options, r = again.rows;
+    const said = o.optimizer + ", lr " + o.lr + (o.beta !== undefined ? ", \u03b2 " + o.beta : "");
+    const from = "(" + fmt(o.start[0]) + ", " + fmt(o.start[1]) + ")";
+    if (!r.length) return "\nnew run (" + said + ") from " + from + ": not finite at its start";
+    const end = r.length - 1 < o.steps ? " (diverged at step " + r.length + ")" : "";
+    return "\nnew run (" + said + ") from " + from + ": after " + (r.length - 1)
+      + " steps loss " + fmt(r[r.length - 1][2]) + end;
+  }
+
+  function setUp() {
+    const R = data.rerun;
+    descent = descentOf(R.tree, R.single);
+    for (const name of R.optimizers) {
+      const o = document.createElement("option");
+      o.value = o.textContent = name;
+      chooser.appendChild(o);
+    }
+    const first = data.runs.length && R.optimizers.includes(data.first_optimizer)
+      ? data.first_optimizer : R.optimizers[0];
+    const pick = () => {
+      rate.value = R.rates[chooser.value];
+      betaLabel.hidden = !(chooser.value in R.betas);
+      if (!betaLabel.hidden) beta.value = R.betas[chooser.value];
+    };
+    chooser.value = first;
+    pick();
+    stepsBox.value = R.steps;
+    const where = R.panels.some((p) => p.kind === "contour") ? "the contour" : "the surface";
+    hint.textContent = "Click " + where + " to start a new run there:";
+    const redo = () => { if (again) startAt(again.options.start); };
+    chooser.addEventListener("change", () => { pick(); redo(); });
+    for (const box of [rate, beta, stepsBox]) box.addEventListener("change", redo);
+    clear.addEventListener("click", () => { again = null; show(current); });
+    controls.hidden = false;
+  }
+
+  function clicked(mx, my) {
+    if (!descent) return;
+    for (const panel of data.rerun.panels) {
+      if (panel.kind === "contour" && inside(panel.clip, mx, my)) {
+        startAt(fromCanvas(panel, mx, my));
+        return;
+      }
+    }
+    if (view3 && inside(data.turn.clip, mx, my)) {
+      const xy = view3.pick(mx, my);
+      if (xy) startAt(xy);
+    }
+  }
+
+  function turnTo(elev, azim) {
+    if (!turned) {  // from matplotlib's picture to the page's own drawing of the 3-D axes
+      turned = true;
+      $("background").src = data.turn.background;
+      const over = $("overlay");
+      if (data.turn.overlay) { over.src = data.turn.overlay; over.hidden = false; } else over.hidden = true;
+    }
+    view3.turn(elev, azim);
+    view3.reproject(data.tracks);
+    show(current);
   }
 
   // -- the readout, the slider, playing, hovering ----------------------------------------------
@@ -205,7 +369,7 @@
     draw(j);
     const lines = data.runs.map((r) => (data.runs.length > 1 ? r.label + ": " : "")
       + "step " + r.step[j] + " \u00b7 loss " + fmt(r.loss[j]));
-    readout.textContent = lines.join("\n");
+    readout.textContent = lines.join("\n") + again_line();
     slider.setAttribute("aria-valuetext", "step " + data.runs[0].step[j]);
   }
 
@@ -265,6 +429,36 @@
       over.hidden = false;
     }
     data.tracks.sort((a, b) => a.z - b.z);
+    if (data.turn) {
+      await unpackAll(data.turn);
+      view3 = turningOf(data.turn, ctx, data.scale);
+    }
+    if (data.rerun) setUp();
+    let press = null;  // a click starts a run; a drag on the 3-D axes turns them
+    const at = (e) => {
+      const box = canvas.getBoundingClientRect();
+      return [(e.clientX - box.left) * canvas.width / box.width,
+        (e.clientY - box.top) * canvas.height / box.height];
+    };
+    canvas.addEventListener("pointerdown", (e) => {
+      const [x, y] = at(e);
+      const turns = !!view3 && inside(data.turn.clip, x, y);
+      press = { x, y, moved: false, turns, elev: turns ? view3.elev : 0, azim: turns ? view3.azim : 0 };
+      if (turns) { canvas.setPointerCapture(e.pointerId); e.preventDefault(); }
+    });
+    canvas.addEventListener("pointermove", (e) => {
+      if (!press) return;
+      const [x, y] = at(e), c = data.turn ? data.turn.clip : null;
+      if (Math.hypot(x - press.x, y - press.y) > 3) press.moved = true;
+      if (press.moved && press.turns) {  // as matplotlib turns its 3-D axes under the mouse
+        turnTo(press.elev + (y - press.y) / c[3] * 180, press.azim - (x - press.x) / c[2] * 180);
+      }
+    });
+    canvas.addEventListener("pointerup", () => {
+      if (press && !press.moved) clicked(press.x, press.y);
+      press = null;
+    });
+    canvas.addEventListener("pointercancel", () => { press = null; });
     slider.max = data.count - 1;
     slider.addEventListener("input", () => { stop(); show(Number(slider.value)); });
     play.addEventListener("click", () => (playing ? stop() : start()));
@@ -292,7 +486,7 @@
     canvas.addEventListener("mouseleave", () => { tip.hidden = true; });
     root.tabIndex = -1;
     show(0);
-    window.gdviz = {
+    const api = {
       show, get step() { return current; }, count: data.count, data,
       point(track, j) {  // where track's current point is drawn at snapshot j (canvas pixels)
         const t = data.tracks[track];
@@ -300,8 +494,24 @@
         const width = t.data.length / (2 * t.count.length);
         return [t.data[j * width * 2], t.data[j * width * 2 + 1]];
       },
+      // rows [x, y, loss] of gdviz.train(formula, init=start, optimizer=, lr=, steps=)
+      rerun: descent ? (options) => descent.rerun(options) : undefined,
+      start: descent ? (xy) => startAt(xy) : undefined,  // as a click there does
+      get again() { return again; },
+      toCanvas(kind, x, y) {
+        const panel = data.rerun && data.rerun.panels.find((p) => p.kind === kind);
+        return panel ? toCanvas(panel, x, y) : null;
+      },
+      turning: view3 ? {
+        get elev() { return view3.elev; }, get azim() { return view3.azim; },
+        get turned() { return turned; },
+        turn: turnTo, project: view3.project, height: view3.height, pick: view3.pick,
+        matrix: view3.matrix,
+      } : undefined,
       ready: true,
     };
+    window.gdviz = api;  // the page's one player (of several, the last to start)
+    root.gdviz = api;
   }
   main().catch((e) => { readout.textContent = "gdviz: this page could not start: " + e; throw e; });
 })();

@@ -3,8 +3,14 @@ their own beside this one, read once), inlined in every page: no request leaves 
 
 The script decodes the tracks `gdviz.export.page` wrote (deflated typed arrays, inflated with
 the browser's own `DecompressionStream`), then draws the moving artists of snapshot K over the
-static PNG on a canvas: prefix paths, points with their markers, curves, arrows and notes. It
-exposes ``window.gdviz`` (``show(j)``, ``point(track, j)``, ``ready``) for tests and scripts.
+static PNG on a canvas: prefix paths, points with their markers, curves, arrows and notes. Two
+more files join it in one scope: ``descent.js`` (a formula's gradient and torch.optim's updates,
+for the runs a click starts: `gdviz.export.rerun`) and ``turning.js`` (the 3-D view drawn at
+any angle: `gdviz.export.turning`). It exposes ``window.gdviz``, and the same object as the
+``gdviz`` property of the player's element (``[data-gdviz="player"]``): ``show(j)``,
+``point(track, j)``, ``ready``, and, where the page can, ``rerun({start, optimizer, lr,
+steps, beta})``, ``start([x, y])``, ``again`` (the run a click started), ``toCanvas`` and
+``turning`` (the camera), for tests and scripts.
 """
 
 from importlib import resources
@@ -27,7 +33,7 @@ TEMPLATE = """<!DOCTYPE html>
 # one page keep to themselves: the script finds its data and elements from its own place).
 # Where no script runs (a notebook viewer that strips them: GitHub's, nbviewer's), the last
 # frame shows with a note instead of an empty box; the script, when it runs, swaps them.
-PLAYER = """<div class="gdviz">
+PLAYER = """<div class="gdviz" data-gdviz="player">
 <style>@STYLE@</style>
 <div class="still" data-gdviz="still"><img alt="the animation's last frame" src="@STILL@">
 <p class="note">This viewer runs no scripts, so it shows the last frame. The player runs in
@@ -48,6 +54,17 @@ Jupyter, VS Code, Colab and marimo; a .gif or .mp4 saved by gdviz plays anywhere
 <option value="1" selected>1&times;</option><option value="2">2&times;</option>
 <option value="4">4&times;</option></select></label>
 </div>
+<div class="rerun" data-gdviz="again" hidden>
+<span data-gdviz="hint"></span>
+<label>optimizer <select data-gdviz="optimizer" aria-label="the new run's optimizer"></select></label>
+<label>lr <input type="number" data-gdviz="lr" step="any" min="0"
+ aria-label="the new run's learning rate"></label>
+<label data-gdviz="beta-label">&beta; <input type="number" data-gdviz="beta" step="any"
+ min="0" max="1" aria-label="the new run's momentum or Adam's first beta"></label>
+<label>steps <input type="number" data-gdviz="steps" step="1" min="1"
+ aria-label="the new run's steps"></label>
+<button type="button" data-gdviz="clear" aria-label="remove the new run">clear</button>
+</div>
 <div class="readout" data-gdviz="readout" role="status" aria-live="polite"></div>
 <p class="note" data-gdviz="note">@NOTE@</p>
 </div>
@@ -62,4 +79,8 @@ def _read(name: str) -> str:
 
 
 STYLE = _read("player.css")
-SCRIPT = _read("player.js")
+# One scope for the three: the player calls the other two's functions, and nothing is left on
+# the page's global object (several players on one page each bring their own copy).
+SCRIPT = (
+    "(function () {\n" + "\n".join(map(_read, ("descent.js", "turning.js", "player.js"))) + "})();"
+)
