@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import errno
 
+import matplotlib.colors as mcolors
 import numpy as np
 import pytest
+from matplotlib.text import Text
 from PIL import Image
 
 import gdviz
@@ -242,6 +244,13 @@ def test_the_star_is_drawn_above_the_final_point_where_a_run_ends_at_the_minimum
     assert view.star_.get_zorder() > view.point_[0].get_zorder()
     # Blitted after it too: drawn once and laid over every frame, after all that moves.
     assert view.star_ in view.over_ and view.star_ not in view.moving_
+    # Hollow: the current point shows inside it in the last frame, in the run's colour.
+    frame = anim.last_frame()
+    px, py = view.ax_.transData.transform(view.point_[0].get_xydata()[0])
+    row, col = round(frame.shape[0] - py), round(px)
+    centre = frame[row - 1 : row + 2, col - 1 : col + 2, :3].reshape(-1, 3).astype(float)
+    wanted = np.array(mcolors.to_rgb(view.colors[0])) * 255
+    assert np.abs(centre - wanted).max(axis=1).min() < 30, centre
 
 
 @pytest.mark.parametrize(
@@ -318,3 +327,26 @@ def test_style_slide_is_1920_by_1080_with_large_text(tmp_path, capsys):
     ]
     smallest = min(t.get_window_extent(renderer).height for t in texts)
     assert smallest >= 14 * 100 / 72  # 14 pt when the 1920x1080 picture is shown at 100 dpi
+
+
+@pytest.mark.parametrize(
+    "make, view",
+    [
+        (lambda: gdviz.train("synthetic", steps=20), "dashboard"),
+        (lambda: gdviz.train("moons", steps=20, curvature=True), "loss"),
+        (lambda: gdviz.sweep("rosenbrock", optimizer=["gd", "adam"], steps=50), "contour"),
+        (lambda: gdviz.train("moons", steps=20), "fit"),
+    ],
+    ids=["dashboard", "sharpness", "race", "regions"],
+)
+def test_no_text_of_a_slide_is_under_28_pixels(make, view):
+    anim = gdviz.animate(make(), view=view, style="slide", frames=3)
+    anim.update(2)
+    fig = anim.fig
+    ticks = [t for ax in fig.axes for t in (*ax.get_xticklabels(), *ax.get_yticklabels())]
+    texts = [t for t in (*fig.findobj(Text), *ticks) if t.get_text() and t.get_visible()]
+    assert len(texts) > 10
+    smallest = min(t.get_fontsize() * fig.dpi / 72 for t in texts)
+    assert smallest >= 28 - 1e-9, [
+        t.get_text() for t in texts if t.get_fontsize() * fig.dpi / 72 < 28
+    ]

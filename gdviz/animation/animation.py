@@ -14,11 +14,12 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.text import Text
 from PIL import Image
 
 from gdviz.animation.caption import Caption
 from gdviz.animation.overlay import Overlay
-from gdviz.animation.sizes import check_size, styled
+from gdviz.animation.sizes import SLIDE_TEXT, check_size, styled
 from gdviz.errors import GdvizError, GdvizTypeError
 from gdviz.run.frames import pick_steps
 from gdviz.run.line import is_line
@@ -375,7 +376,7 @@ def animate(
         Dots per inch (default 100): text and lines scale with it.
     style : {None, "slide"}
         ``"slide"``: 1920x1080 at 225 dpi, every line, marker and piece of text scaled up
-        together (the smallest text 26 pixels high, 19 pt on a slide shown at 1080 lines).
+        together, no text under 28 pixels high (20 pt on a slide shown at 1080 lines).
     show : sequence of {"internals", "curvature"}
         ``"internals"``: on the contour view (two parameters), the optimiser's own vectors at
         the current point, from the state `torch.optim` kept: the gradient step, the momentum
@@ -418,9 +419,14 @@ def animate(
         options = {"view": view, "fps": fps, "size": (width, height), "dpi": dpi, "style": None}
         options["show"] = tuple(check_show(show, view, runs))
         anim = Animation(runs, fig, views, steps, fps, options, caption_points=10.5 * scale)
+        # A slide's smallest text is `SLIDE_TEXT` pixels high, whatever a view asked for.
+        floor = 0.0 if style is None else SLIDE_TEXT * 72 / dpi
         for ax in fig.axes:  # set on the axes, so ticks made later keep the size too
             bar = ax.get_label() == "<colorbar>"
-            ax.tick_params(labelsize=(0.8 if bar else 0.9) * BASE_POINTS * scale)
+            ax.tick_params(labelsize=max((0.8 if bar else 0.9) * BASE_POINTS * scale, floor))
+        for text in fig.findobj(Text):
+            if text.get_fontsize() < floor:
+                text.set_fontsize(floor)
         # Lay the figure out once and freeze it: every frame then shares the same geometry.
         fig.canvas.draw()
         _fit_title(fig)

@@ -13,6 +13,7 @@ MIN_INCHES = (2.0, 1.6)  # smaller has no room for its titles and caption
 PIXELS = (100, 8000)
 STYLES = ("slide",)
 SLIDE = (1920, 1080)
+SLIDE_TEXT = 28  # pixels high at the least, every text of a slide (ticks, legends, notes)
 DPI = (20, 600)  # dots per inch, least and most
 
 

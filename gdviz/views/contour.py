@@ -41,14 +41,16 @@ DOTS_UP_TO = 60  # snapshots: shorter paths show each step as a dot
 
 
 def star(ax: Axes, *coords, run: Run):
-    """Mark known minima at ``coords`` (x, y, and z on 3-D axes): white stars, drawn above the
-    paths and points (a run that reaches its minimum ends under the star, and both show)."""
+    """Mark known minima at ``coords`` (x, y, and z on 3-D axes): hollow stars, black on a white
+    halo, drawn above the paths and points. Hollow, so that a run that ends at its minimum
+    shows its current point inside the star: both are seen in the last frame."""
     label = "minimum" if len(coords[0]) == 1 else "minima"
     if not run.problem.is_function:
         label = "least-squares minimum"
     (marker,) = ax.plot(
-        *coords, "*", ms=15, color="white", mec="black", mew=1.2, zorder=7, label=label
-    )
+        *coords, "*", ms=18, mfc="none", mec="black", mew=1.4, zorder=7, label=label,
+        path_effects=[patheffects.withStroke(linewidth=3.4, foreground="white")],
+    )  # fmt: skip
     return marker
 
 
