@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
 import os
 import re
 import signal
@@ -168,6 +169,23 @@ def test_gif_keeps_identical_frames(tmp_path):
 def test_gif_of_100_frames_at_640x480_stays_small(tmp_path):
     path = save(Sweep(100, size=(640, 480)), tmp_path / "a.gif")
     assert path.stat().st_size < 2_000_000
+
+
+def test_a_3d_gif_holds_the_camera_still_where_its_turn_ends_and_stays_light(tmp_path):
+    import gdviz
+
+    anim = gdviz.animate(gdviz.train("rosenbrock", steps=100), view="surface", frames=40)
+    last = anim.last_frame()  # turning: the camera's end position, drawn whole
+    path = anim.save(tmp_path / "turn.gif")
+    frames, _, _ = gif_frames(path)
+    assert len(frames) == 40
+    changed = [(a != b).any(axis=2).mean() for a, b in itertools.pairwise(frames)]
+    assert max(changed) < 0.02, max(changed)  # the path moves; the surface stays put
+    # the held camera is the turn's end: the last frame is the animation's own, to the
+    # palette's rounding
+    assert np.abs(frames[-1].astype(int) - last.astype(int)).max(axis=2).mean() < 4
+    assert path.stat().st_size < 2_000_000 * 40 / 100
+    assert anim.views[0].turning and anim.views[0].full_redraw  # still turns in an MP4
 
 
 # -- MP4, HTML, PNG -----------------------------------------------------------------------------

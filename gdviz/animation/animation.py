@@ -117,6 +117,22 @@ class Animation:
                 yield self._blitted(frame)
 
     @contextlib.contextmanager
+    def camera_held(self) -> Iterator[None]:
+        """Within: a 3-D view's camera holds still where its turn ends, for what a turning camera
+        costs too much in (a GIF, where every pixel of every frame would change) or cannot show
+        (the page); the figure is left at the last frame after."""
+        turning = [v for v in self.views if getattr(v, "turning", False)]
+        for view in turning:
+            view.turning = False
+        try:
+            yield
+        finally:
+            for view in turning:
+                view.turning = True
+            if turning:
+                self.update(self.n_frames - 1)
+
+    @contextlib.contextmanager
     def prepared(self) -> Iterator[None]:
         """Within: the still figure drawn once and kept (with its overlay, `gdviz.animation.overlay`),
         so `frames` and `last_frame` draw only what moves. Nothing else should draw the figure

@@ -149,7 +149,11 @@ def _write_into(
             still.append(picture)
         return
     # The still figure is drawn once for the writer's look at the last frame and every frame.
-    with getattr(animation, "prepared", contextlib.nullcontext)():
+    held = getattr(animation, "camera_held", contextlib.nullcontext)
+    with (
+        held() if not writer.turns else contextlib.nullcontext(),
+        getattr(animation, "prepared", contextlib.nullcontext)(),
+    ):
         options = writer.options(animation, path)
         if note is not None:
             options["note"] = note

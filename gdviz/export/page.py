@@ -58,14 +58,10 @@ def slider_steps(runs) -> tuple[np.ndarray, bool]:
 def collect(animation) -> dict:
     """Everything the player needs, as a JSON-ready dict (arrays packed, see `_pack`)."""
     animation.check_whole("saved as a page of every snapshot")
-    turning = [v for v in animation.views if getattr(v, "turning", False)]
-    for view in turning:  # the page holds a 3-D camera still, at its end position
-        view.turning = False
     try:
-        return _collect(animation)
+        with animation.camera_held():  # the page holds a 3-D camera still, at its end position
+            return _collect(animation)
     finally:
-        for view in turning:
-            view.turning = True
         animation.update(animation.n_frames - 1)  # the figure as it was (the last frame)
 
 

@@ -21,6 +21,7 @@ class Writer:
     suffix: str = ""
     description: str = ""
     final_frame_only = False  # True: the format shows one still, so only the last frame is sent
+    turns = True  # False: a 3-D camera holds still where its turn ends (`Animation.camera_held`)
 
     def __init__(
         self,
