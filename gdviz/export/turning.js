@@ -196,15 +196,16 @@ function turningOf(turn, ctx, scale) {
     for (const [x, y, z] of turn.minima) {
       const [px, py] = project(x, y, z + turn.height.lift);
       ctx.beginPath();
-      const r = 7.5 * scale;
+      const r = 9 * scale;  // matplotlib's ms=18: a hollow star on a white halo
       for (let i = 0; i < 10; i++) {
         const a = -Math.PI / 2 + i * Math.PI / 5, q = i % 2 ? 0.381966 * r : r;
         if (i) ctx.lineTo(px + q * Math.cos(a), py + q * Math.sin(a));
         else ctx.moveTo(px + q * Math.cos(a), py + q * Math.sin(a));
       }
       ctx.closePath();
-      ctx.fillStyle = "white"; ctx.fill();
-      ctx.lineWidth = 1.2 * scale; ctx.strokeStyle = "black"; ctx.stroke();
+      ctx.lineJoin = "round";
+      ctx.lineWidth = 3.4 * scale; ctx.strokeStyle = "white"; ctx.stroke();
+      ctx.lineWidth = 1.4 * scale; ctx.strokeStyle = "black"; ctx.stroke();
     }
   }
 
