@@ -132,3 +132,25 @@ def record_network(net, x, y, steps: int, *, opt=None, lr: float = 0.1):
                 for p in net.parameters():
                     p -= lr * p.grad
     return rec
+
+
+def mlp_loss(x, y, widths):
+    """The cross-entropy of gdviz's tanh MLP of ``widths``, written by hand as a function of the
+    flat parameter vector (weights then bias per layer, as a run names them): a reference."""
+    import itertools
+
+    import torch
+
+    def loss(flat):
+        out, at = x, 0
+        for i, (n_in, n_out) in enumerate(itertools.pairwise(widths)):
+            w = flat[at : at + n_in * n_out].reshape(n_out, n_in)
+            at += n_in * n_out
+            b = flat[at : at + n_out]
+            at += n_out
+            out = out @ w.T + b
+            if i < len(widths) - 2:
+                out = torch.tanh(out)
+        return torch.nn.functional.cross_entropy(out, y)
+
+    return loss

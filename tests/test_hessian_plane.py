@@ -3,12 +3,11 @@ and torch's own Hessian."""
 
 from __future__ import annotations
 
-import itertools
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
+from stand_ins import mlp_loss
 
 import gdviz
 from gdviz import GdvizError
@@ -58,28 +57,12 @@ def test_a_built_in_models_hessian_plane_is_that_of_its_least_squares():
     plt.close(anim.fig)
 
 
-def _mlp_loss(x, y, widths):
-    def loss(flat):  # the tanh MLP by hand, weights then bias per layer, as named in the run
-        out, at = x, 0
-        for i, (n_in, n_out) in enumerate(itertools.pairwise(widths)):
-            w = flat[at : at + n_in * n_out].reshape(n_out, n_in)
-            at += n_in * n_out
-            b = flat[at : at + n_out]
-            at += n_out
-            out = out @ w.T + b
-            if i < len(widths) - 2:
-                out = torch.tanh(out)
-        return torch.nn.functional.cross_entropy(out, y)
-
-    return loss
-
-
 def test_a_networks_hessian_plane_holds_torchs_top_eigenvectors_and_survives_a_file(tmp_path):
     run = gdviz.train("moons", hidden=(6,), optimizer="gd", lr=0.5, steps=40, plane="hessian")
     x = torch.as_tensor(run.x, dtype=torch.float64)
     y = torch.as_tensor(run.y, dtype=torch.int64)
     final = torch.as_tensor(run.params[-1], dtype=torch.float64)
-    h = torch.autograd.functional.hessian(_mlp_loss(x, y, [2, 6, 2]), final).numpy()
+    h = torch.autograd.functional.hessian(mlp_loss(x, y, [2, 6, 2]), final).numpy()
     values, vectors = np.linalg.eigh(h)
     found = run.landscape
     np.testing.assert_allclose(found.curvatures, values[::-1][:2], rtol=1e-3)

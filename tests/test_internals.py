@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import copy
-import itertools
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
+from stand_ins import mlp_loss
 
 import gdviz
 from gdviz import GdvizError
@@ -214,19 +214,7 @@ def test_sharpness_of_a_network_against_torch_autograd_hessian(hidden):
     assert (size <= 100) == (hidden == (6,))
     x = torch.as_tensor(run.x, dtype=torch.float64)
     y = torch.as_tensor(run.y, dtype=torch.int64)
-    widths = [2, *hidden, 2]
-
-    def loss(flat):  # the tanh MLP by hand, weights then bias per layer, as named in the run
-        out, at = x, 0
-        for i, (n_in, n_out) in enumerate(itertools.pairwise(widths)):
-            w = flat[at : at + n_in * n_out].reshape(n_out, n_in)
-            at += n_in * n_out
-            b = flat[at : at + n_out]
-            at += n_out
-            out = out @ w.T + b
-            if i < len(widths) - 2:
-                out = torch.tanh(out)
-        return torch.nn.functional.cross_entropy(out, y)
+    loss = mlp_loss(x, y, [2, *hidden, 2])
 
     for t in (0, 15, 30):
         np.testing.assert_allclose(run.sharpness[t], _hessian_top(loss, run.params[t]), rtol=1e-3)
