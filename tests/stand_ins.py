@@ -8,6 +8,7 @@ driven by Selenium (the benchmarks use it too).
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from pathlib import Path
@@ -154,3 +155,10 @@ def mlp_loss(x, y, widths):
         return torch.nn.functional.cross_entropy(out, y)
 
     return loss
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal, where progress bars and live lines show."""
+
+    def isatty(self):
+        return True

@@ -15,6 +15,7 @@ import pytest
 import torch
 from landscape_stand_ins import LOSS, X, Y, cnn, loader, trained
 from plane_worker import loss
+from stand_ins import Terminal
 
 import gdviz
 from gdviz.errors import GdvizError
@@ -149,13 +150,8 @@ def test_a_cache_serves_to_run_and_interpolate_too(tmp_path):
 
 
 def test_progress_says_points_a_second_and_what_came_from_the_cache(tmp_path, monkeypatch):
-    import io
 
     from gdviz.training.landscape import mean
-
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
 
     screen = Terminal()
     monkeypatch.setattr(sys, "stderr", screen)

@@ -22,7 +22,7 @@ import numpy as np
 import psutil
 import pytest
 from PIL import Image
-from stand_ins import RED, Sweep, gif_frames
+from stand_ins import RED, Sweep, Terminal, gif_frames
 
 from gdviz.errors import GdvizError
 from gdviz.export import (
@@ -395,10 +395,6 @@ def test_progress_counts_frames_and_time_left():
 
 
 def test_quiet_turns_off_every_bar_that_would_show_itself():
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
     assert Progress("training", 3, file=Terminal()).enabled
     with Progress.hushed():  # as the command line's -q
         assert not Progress("training", 3, file=Terminal()).enabled

@@ -3,7 +3,6 @@ line in a terminal, nothing elsewhere."""
 
 from __future__ import annotations
 
-import io
 import time
 
 import nbclient
@@ -11,6 +10,7 @@ import nbformat
 import numpy as np
 import pytest
 import torch
+from stand_ins import Terminal
 
 import gdviz
 from gdviz.notebook import live
@@ -85,11 +85,6 @@ def test_a_live_loop_updates_one_output_area_in_place_and_ends_with_the_animatio
         assert "<video" in html and "data:video/mp4;base64," in html
     else:
         assert 'data-gdviz="player"' in html and "<video" not in html
-
-
-class Terminal(io.StringIO):
-    def isatty(self):
-        return True
 
 
 def test_a_terminal_gets_one_line_rewritten_a_few_times_a_second():

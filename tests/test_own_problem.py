@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from stand_ins import Terminal
 
 import gdviz
 from gdviz import GdvizError
@@ -589,12 +590,7 @@ def test_regions_are_white_where_undecided_and_full_tint_where_sure():
 
 
 def test_a_long_landscape_shows_a_progress_bar_on_a_terminal(monkeypatch):
-    import io
     import time as clock
-
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
 
     screen = Terminal()
     monkeypatch.setattr(sys, "stderr", screen)

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from stand_ins import Terminal
 
 import gdviz
 from gdviz import GdvizError
@@ -353,13 +354,8 @@ def test_a_million_snapshot_run_draws_in_every_view(tmp_path):
 
 
 def test_a_long_training_shows_a_progress_bar_on_a_terminal(monkeypatch):
-    import io
 
     import gdviz.training.train
-
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
 
     screen = Terminal()
     monkeypatch.setattr(sys, "stderr", screen)
