@@ -48,8 +48,10 @@ class Sharpness:
         if not flat.requires_grad and scale is None:  # linear (or constant) in the parameters
             return 0.0
         if self.size <= EXACT:
-            h = self.hessian(flat) if flat.requires_grad else torch.zeros(self.size, self.size)
-            h = h.double()
+            if flat.requires_grad:
+                h = self.hessian(flat)  # float64
+            else:  # linear in the parameters: only the preconditioned decay curves
+                h = torch.zeros(self.size, self.size, dtype=torch.float64)
             if scale is not None:
                 h = h + scale.decay * torch.eye(self.size, dtype=h.dtype)
                 h = scale.root[:, None] * h * scale.root[None, :]

@@ -331,7 +331,7 @@ def _jsonable(options: dict) -> dict:
 
 def _stepper(
     optimizer: str, lr: float, params, options, schedule: str | None, steps: int
-) -> tuple[Callable, Callable, Callable[[], float], torch.optim.Optimizer | None]:
+) -> tuple[Callable, Callable, Callable[[], float], torch.optim.Optimizer | list | None]:
     """The update, the gradient reset, the rate in force and the `torch.optim` optimiser (None
     for an unscheduled ``gd``; a list for ``muon``, Muon and AdamW), for ``optimizer`` on
     ``params``.
@@ -357,6 +357,7 @@ def _stepper(
                 p.grad = None
 
         opt = holder
+        each = [] if holder is None else [holder]
     else:
         try:
             if optimizer == "muon":
@@ -377,10 +378,9 @@ def _stepper(
             for o in each:
                 o.zero_grad()
 
-    first = opt[0] if isinstance(opt, list) else opt
-    schedulers = [_scheduler(schedule, o, steps) for o in (opt if isinstance(opt, list) else [opt])]
     if schedule is None:
         return update, clear, lambda: lr, opt
+    schedulers = [_scheduler(schedule, o, steps) for o in each]
 
     def step():
         update()
@@ -394,7 +394,7 @@ def _stepper(
             else:
                 scheduler.step()
 
-    return step, clear, lambda: first.param_groups[0]["lr"], opt
+    return step, clear, lambda: each[0].param_groups[0]["lr"], opt
 
 
 def _muon(params, lr: float, options: dict) -> list[torch.optim.Optimizer]:
