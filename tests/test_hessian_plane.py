@@ -70,6 +70,9 @@ def test_a_networks_hessian_plane_holds_torchs_top_eigenvectors_and_survives_a_f
         np.abs(found.directions @ vectors[:, ::-1][:, :2]), np.eye(2), atol=1e-3
     )
     np.testing.assert_allclose(found.origin, run.params[-1])
+    # Unit directions: the box reaches as far as the path got from its end, in each direction.
+    far = np.linalg.norm(run.params - run.params[-1], axis=1).max()
+    assert all(lo <= -far and hi >= far for lo, hi in found.extent)
     run.save(tmp_path / "r.npz")
     back = gdviz.load(tmp_path / "r.npz").landscape
     assert back.kind == "hessian"

@@ -468,10 +468,14 @@ def region(
 ) -> list[tuple[float, float]]:
     """The picture's region: the union of each run's `box_around` its path (``paths``, in the
     picture's coordinates), holding the ``extra`` points and, on a random plane, [-1, 1] in each
-    direction."""
+    direction; on a Hessian plane (unit directions, through the first run's end), as far in
+    each direction as the runs' parameters got from that end (`reach`)."""
     extra = np.empty((0, len(paths[0][0]))) if extra is None else np.asarray(extra, dtype=float)
     if kind == "random":
         extra = np.concatenate([extra.reshape(-1, 2), RANDOM_BOX])
+    if kind == "hessian":  # unit directions: the box holds how far the training went
+        far = reach([r.params for r in runs], np.asarray(runs[0].params[-1], dtype=float))
+        extra = np.concatenate([extra.reshape(-1, 2), [[-far, -far], [far, far]]])
     limit = loss_limit(runs)
     boxes = [box_around(p, r.loss, extra, limit) for p, r in zip(paths, runs)]
     return [

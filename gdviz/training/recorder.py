@@ -41,8 +41,8 @@ class Recorder:
     dtype : {"float64", "float32"}
         What parameters and gradients are kept as while recording: float32 halves the memory.
     optimizer : torch.optim.Optimizer or a list of them, optional
-        The optimiser that updates the tensors (or those that share them out: Muon and AdamW). Each snapshot then also copies the state it
-        keeps per parameter, under torch's own names (``momentum_buffer``, ``exp_avg``,
+        The optimiser that updates the tensors (or those that share them out: Muon and
+        AdamW). Each snapshot then also copies the state it keeps per parameter, under torch's own names (``momentum_buffer``, ``exp_avg``,
         ``exp_avg_sq``, ``step``, ...), into ``run.state``: the state as the loop holds it when
         `record` is called, left by the updates before (zero before the first), so the state
         the update after snapshot ``t`` made is ``run.state[name][t + 1]``. Its learning rate at
@@ -290,8 +290,8 @@ class Recorder:
           as ``x`` and ``y`` tensors or as ``data``: a ``DataLoader`` or any re-iterable of
           ``(inputs, targets)`` batches (the loss at a point is then the mean over every
           example, batch losses weighted by batch size). The loss over a ``plane`` of parameter
-          space (``"pca"``, ``"random"``, ``"endpoints"``, ``"hessian"``; for one or two recorded numbers,
-          over a ``box`` around the path) and, for data held as ``x`` of one or two columns, the
+          space (``"pca"``, ``"random"``, ``"endpoints"``, ``"hessian"``; for one or two
+          recorded numbers, over a ``box`` around the path) and, for data held as ``x`` of one or two columns, the
           network's predictions over its inputs are computed here, once, on the model's device,
           and stored in the run (``run.landscape``), so that every view draws them later, after
           `Run.save` and `gdviz.load`, without torch. The module is left as it was.

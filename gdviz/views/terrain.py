@@ -16,7 +16,7 @@ import numpy as np
 
 from gdviz.errors import GdvizError
 from gdviz.run.landscape import Landscape, of_models
-from gdviz.run.plane import Plane, make_plane, reach, region
+from gdviz.run.plane import Plane, make_plane, region
 from gdviz.run.record import Run
 from gdviz.views import surface
 
@@ -175,11 +175,7 @@ def _numpy_plane(runs, resolution: int) -> Terrain:
     coords = [plane.project(p) for p in paths]
     mins = surface.minima(first)
     minima = plane.project(mins) if len(mins) else np.empty((0, 2))
-    held = minima
-    if kind == "hessian":  # unit directions: the box holds how far the training went
-        far = reach(paths, plane.origin)
-        held = np.concatenate([minima, [[-far, -far], [far, far]]])
-    extent = _box(runs, coords, held, kind)
+    extent = _box(runs, coords, minima, kind)
 
     def on_plane(c):  # (2, n, n) plane coordinates -> loss
         return f(np.moveaxis(plane.lift(np.moveaxis(c, 0, -1)), -1, 0))

@@ -10,7 +10,7 @@ import numpy as np
 
 from gdviz.run.frames import pick_steps
 from gdviz.run.landscape import SURFACE, Landscape
-from gdviz.run.plane import Plane, hessian_plane, make_plane, reach, region
+from gdviz.run.plane import Plane, hessian_plane, make_plane, region
 from gdviz.run.record import Run
 from gdviz.training.curvature import top_eigenpairs
 from gdviz.training.landscape.schedule import digest
@@ -54,10 +54,10 @@ def attach(
     parameters: the loss over ``box`` (default: around the paths), keys ``surface_x`` (,
     ``surface_y``) and ``surface_loss``. Three or more: the loss over the ``plane`` (``"pca"``,
     ``"random"``, ``"endpoints"``; ``box`` then in plane coordinates, the random directions
-    scaled by ``normalization``; ``"hessian"``: `curvature_plane`) on ``resolution`` points a side, keys ``plane_*``, with each
-    run's own ``plane_path_loss`` at the snapshots ``plane_path_step``. ``on_plane`` makes a
-    faster evaluator of plane coordinates for a plane, where the model allows one (see
-    `first_layer_shortcut`). ``sampling`` is (samples, examples) where the data was subsampled.
+    scaled by ``normalization``; ``"hessian"``: `curvature_plane`) on ``resolution`` points a
+    side, keys ``plane_*``, with each run's own ``plane_path_loss`` at the snapshots
+    ``plane_path_step``. ``on_plane`` makes a faster evaluator of plane coordinates for a
+    plane, where the model allows one (see `first_layer_shortcut`). ``sampling`` is (samples, examples) where the data was subsampled.
     ``cache`` (a `DataLoss`'s) keeps finished points for the model of digest ``weights``.
     """
     dim = runs[0].params.shape[1]
@@ -87,11 +87,7 @@ def attach(
     if cache is not None:
         loss_at.use_cache(cache, weights=weights, plane=digest(flat.origin, flat.dirs))
     if box is None:
-        extra = None
-        if flat.kind == "hessian":  # unit directions: the box holds how far the training went
-            far = reach(paths, flat.origin)
-            extra = np.array([[-far, -far], [far, far]])
-        box = region(coords, runs, kind=flat.kind, extra=extra)
+        box = region(coords, runs, kind=flat.kind)
     a, b = (axis(lo, hi, resolution or RESOLUTION[3]) for lo, hi in box)
     grid = np.stack(np.meshgrid(a, b), axis=-1).reshape(-1, 2)
     if on_plane is not None:  # a function of plane coordinates itself: nothing to lift
