@@ -1,5 +1,5 @@
 """How the page stores what it draws: arrays deflated into base64 (`pack_array`), pictures as
-PNG data URLs (`png`), data coordinates as canvas pixels (`pixels`), colours and outlines as
+PNG data URLs (`png`; the still parts of a figure, `stills`), data coordinates as canvas pixels (`pixels`), colours and outlines as
 CSS, and the distinct states of a track kept once (`Distinct`)."""
 
 from __future__ import annotations
@@ -36,6 +36,34 @@ def png(pixels: np.ndarray, flip: bool, alpha: bool = False) -> str:
         buffer, format="png", optimize=True
     )
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def stills(fig, hidden, over, *, bare=()) -> tuple[str, str | None]:
+    """PNG data URLs from one draw of ``fig``: the figure with the ``hidden`` artists (and the
+    axis lines, ticks and labels of the ``bare`` axes) left out, and the ``over`` artists alone
+    on a clear canvas (None where there are none). The figure is left as it was."""
+    was = [(a, a.get_visible()) for a in hidden]
+    axes_on = [(ax, ax.axison) for ax in bare]
+    for artist, _ in was:
+        artist.set_visible(False)
+    for ax, _ in axes_on:
+        ax.set_axis_off()
+    try:
+        fig.canvas.draw()
+        pixels = np.asarray(fig.canvas.buffer_rgba())
+        background = png(pixels, flip=False)
+    finally:
+        for artist, visible in was:
+            artist.set_visible(visible)
+        for ax, on in axes_on:
+            if on:
+                ax.set_axis_on()
+    if not over:
+        return background, None
+    pixels[...] = 0
+    for artist in over:
+        fig.draw_artist(artist)
+    return background, png(pixels, flip=False, alpha=True)
 
 
 def to_pixels(artist, xy, height) -> np.ndarray:

@@ -37,7 +37,7 @@ import re
 import numpy as np
 
 from gdviz.export import rerun, turning
-from gdviz.export.encoding import pack_array, png
+from gdviz.export.encoding import pack_array, png, stills
 from gdviz.export.moving import TRACKS, Unsupported
 from gdviz.views.base import per_run
 
@@ -158,23 +158,8 @@ def _pictures(animation, hidden) -> tuple[str, str | None]:
     """PNG data URLs of what stays still, from one draw of the figure: the figure without its
     moving artists, what lies over them and the caption (which the page writes), and what lies
     over them (legends, stars) alone on a clear canvas, or None where nothing does."""
-    fig, over = animation.fig, animation.over
-    was = [(a, a.get_visible()) for a in [*hidden, *over, animation.caption_]]
-    for artist, _ in was:
-        artist.set_visible(False)
-    try:
-        fig.canvas.draw()
-        pixels = np.asarray(fig.canvas.buffer_rgba())
-        background = png(pixels, flip=False)
-    finally:
-        for artist, visible in was:
-            artist.set_visible(visible)
-    if not over:
-        return background, None
-    pixels[...] = 0
-    for artist in over:
-        fig.draw_artist(artist)
-    return background, png(pixels, flip=False, alpha=True)
+    over = animation.over
+    return stills(animation.fig, [*hidden, *over, animation.caption_], over)
 
 
 def page(animation, title: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from mpl_toolkits.mplot3d.art3d import Line3D
 
-from gdviz.export.encoding import pack_array, png
+from gdviz.export.encoding import pack_array, stills
 from gdviz.views.surface3d import lowest
 
 SIDE = 40  # mesh points a side in the page: enough to read the shape, cheap to sort while dragging
@@ -86,29 +86,8 @@ def _axis(ax, axis) -> dict:
 def _pictures(animation, view, hidden) -> tuple[str, str | None]:
     """The figure without the 3-D axes' contents (surface, panes, ticks, stars, paths, legend),
     and the legend alone on a clear canvas (None where there is none)."""
-    fig, ax = animation.fig, view.ax_
+    ax = view.ax_
     legend = ax.get_legend()
     inside = [*ax.collections, *ax.lines, *ax.texts, *hidden, animation.caption_]
-    if legend is not None:
-        inside.append(legend)
-    was = [(a, a.get_visible()) for a in inside]
-    axis_on = ax.axison
-    for artist, _ in was:
-        artist.set_visible(False)
-    ax.set_axis_off()
-    try:
-        fig.canvas.draw()
-        pixels = np.asarray(fig.canvas.buffer_rgba())
-        background = png(pixels, flip=False)
-        over = None
-        if legend is not None:
-            pixels[...] = 0
-            legend.set_visible(True)
-            fig.draw_artist(legend)
-            over = png(pixels, flip=False, alpha=True)
-    finally:
-        for artist, visible in was:
-            artist.set_visible(visible)
-        if axis_on:
-            ax.set_axis_on()
-    return background, over
+    over = [] if legend is None else [legend]
+    return stills(animation.fig, [*inside, *over], over, bare=[ax])
