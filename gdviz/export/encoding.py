@@ -66,6 +66,19 @@ def stills(fig, hidden, over, *, bare=()) -> tuple[str, str | None]:
     return background, png(pixels, flip=False, alpha=True)
 
 
+def canvas_map(ax, height: float) -> tuple[list, list]:
+    """How the page maps ``ax``'s coordinates after its scale onto the canvas (matplotlib's
+    affine ``transLimits + transAxes``, y turned down for a figure ``height`` pixels high), as
+    two rows of three numbers, and the axes' box on the canvas: left, top, width, height."""
+    m = (ax.transLimits + ax.transAxes).get_matrix()
+    x0, y0, x1, y1 = ax.bbox.extents
+    rows = [
+        [float(m[0, 0]), float(m[0, 1]), float(m[0, 2])],
+        [float(-m[1, 0]), float(-m[1, 1]), float(height - m[1, 2])],
+    ]
+    return rows, [float(x0), float(height - y1), float(x1 - x0), float(y1 - y0)]
+
+
 def to_pixels(artist, xy, height) -> np.ndarray:
     """Data coordinates to canvas pixels (y down), to 1/`PIXEL` of a pixel."""
     xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)

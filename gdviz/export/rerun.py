@@ -17,8 +17,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from gdviz.export.encoding import canvas_map
 from gdviz.problems.expression import Expression
 from gdviz.problems.optimizers import OPTIMIZERS, default_lr
+from gdviz.run.plane import central_hessian
 
 # The optimisers the page runs, each as gdviz.train runs it (torch.optim's defaults), and the
 # β its control sets: SGD's momentum, Adam's first β.
@@ -97,20 +99,14 @@ def _rates(runs, fn, expression: Expression, start) -> dict[str, float]:
 def _curvature_lr(expression: Expression, start) -> float:
     """1 / the largest |Hessian eigenvalue| at the start, to one digit (as the trainer chooses a
     formula's rate), from central differences: the page's default for plain gradient descent."""
-    p = np.asarray(start, dtype=float)
-    h = 1e-4 * (1 + np.abs(p))
-    hessian = np.empty((2, 2))
+    hessian = central_hessian(expression, np.asarray(start, dtype=float))
     with np.errstate(all="ignore"):
-        for i in range(2):
-            for j in range(2):
-                ei, ej = np.eye(2)[i] * h[i], np.eye(2)[j] * h[j]
-                f = [float(expression(p + si * ei + sj * ej)) for si, sj in _CORNERS]
-                hessian[i, j] = (f[0] - f[1] - f[2] + f[3]) / (4 * h[i] * h[j])
-    top = float(np.abs(np.linalg.eigvalsh((hessian + hessian.T) / 2)).max())
+        top = (
+            float(np.abs(np.linalg.eigvalsh(hessian)).max())
+            if np.isfinite(hessian).all()
+            else math.nan
+        )
     return float(f"{1 / top:.1g}") if math.isfinite(top) and top > 1e-12 else 0.01
-
-
-_CORNERS = ((1, 1), (1, -1), (-1, 1), (-1, -1))
 
 
 def panels(views, height: float) -> list[dict]:
@@ -129,19 +125,8 @@ def panels(views, height: float) -> list[dict]:
         if any(s not in ("linear", "log") for s in scales):
             continue
         # matplotlib's transData is the scale (log10 here, in the page), then this affine map
-        m = (ax.transLimits + ax.transAxes).get_matrix()
-        x0, y0, x1, y1 = ax.bbox.extents
-        out.append(
-            {
-                "kind": kind,
-                "scales": scales,
-                "map": [
-                    [float(m[0, 0]), float(m[0, 1]), float(m[0, 2])],
-                    [float(-m[1, 0]), float(-m[1, 1]), float(height - m[1, 2])],
-                ],
-                "clip": [float(x0), float(height - y1), float(x1 - x0), float(y1 - y0)],
-            }
-        )
+        rows, clip = canvas_map(ax, height)
+        out.append({"kind": kind, "scales": scales, "map": rows, "clip": clip})
     return out
 
 

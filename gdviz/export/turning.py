@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from mpl_toolkits.mplot3d.art3d import Line3D
 
-from gdviz.export.encoding import pack_array, stills
+from gdviz.export.encoding import canvas_map, pack_array, stills
 from gdviz.views.surface3d import lowest
 
 SIDE = 40  # mesh points a side in the page: enough to read the shape, cheap to sort while dragging
@@ -37,8 +37,7 @@ def page_data(animation, view, hidden: list) -> dict:
     quads = (zs[:-1, :-1] + zs[1:, :-1] + zs[:-1, 1:] + zs[1:, 1:]) / 4
     surface = view.surface_
     colours = surface.cmap(surface.norm(quads))[..., :3]
-    m = (ax.transLimits + ax.transAxes).get_matrix()
-    x0, y0, x1, y1 = ax.bbox.extents
+    rows, clip = canvas_map(ax, height)
     bare, over = _pictures(animation, view, hidden)
     return {
         "camera": {
@@ -50,11 +49,8 @@ def page_data(animation, view, hidden: list) -> dict:
             "azim": float(ax.azim),
             "roll": float(ax.roll),
         },
-        "map": [
-            [float(m[0, 0]), float(m[0, 1]), float(m[0, 2])],
-            [float(-m[1, 0]), float(-m[1, 1]), float(height - m[1, 2])],
-        ],
-        "clip": [float(x0), float(height - y1), float(x1 - x0), float(y1 - y0)],
+        "map": rows,
+        "clip": clip,
         "xs": pack_array(xs.astype(np.float64)),
         "ys": pack_array(ys.astype(np.float64)),
         "zs": pack_array(zs.astype(np.float64)),

@@ -423,8 +423,19 @@ def hessian_plane(
 
 def numeric_hessian(loss, origin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The two largest eigenvalues (descending) and unit eigenvectors (2, P) of the Hessian of
-    ``loss`` (numpy, parameters (P, n) to values (n,)) at ``origin``, by central differences
-    of step 1e-4 of each coordinate's size (at least 1e-4): all points in one call."""
+    ``loss`` (numpy, parameters (P, n) to values (n,)) at ``origin`` (`central_hessian`)."""
+    hessian = central_hessian(loss, origin)
+    if not np.isfinite(hessian).all():
+        raise GdvizError("the loss is not finite around the final parameters: no Hessian plane")
+    values, vectors = np.linalg.eigh(hessian)
+    return values[::-1][:2], vectors[:, ::-1][:, :2].T
+
+
+def central_hessian(loss, origin: np.ndarray) -> np.ndarray:
+    """The Hessian of ``loss`` (numpy, parameters (P, n) to values (n,)) at ``origin``, by
+    central differences of step 1e-4 of each coordinate's size (at least 1e-4), all points in
+    one call; NaN where the loss is not finite around it."""
+    origin = np.asarray(origin, dtype=float)
     size = len(origin)
     h = 1e-4 * np.maximum(np.abs(origin), 1.0)
     eye = np.eye(size) * h
@@ -438,12 +449,10 @@ def numeric_hessian(loss, origin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     centre, plus, minus = f[0], f[1 : 1 + size], f[1 + size : 1 + 2 * size]
     at = 1 + 2 * size
     pp, pm, mp, mm = (f[at + k * pairs : at + (k + 1) * pairs] for k in range(4))
-    hessian = np.diag((plus - 2 * centre + minus) / h**2)
-    hessian[i, j] = hessian[j, i] = (pp - pm - mp + mm) / (4 * h[i] * h[j])
-    if not np.isfinite(hessian).all():
-        raise GdvizError("the loss is not finite around the final parameters: no Hessian plane")
-    values, vectors = np.linalg.eigh(hessian)
-    return values[::-1][:2], vectors[:, ::-1][:, :2].T
+    with np.errstate(all="ignore"):
+        hessian = np.diag((plus - 2 * centre + minus) / h**2)
+        hessian[i, j] = hessian[j, i] = (pp - pm - mp + mm) / (4 * h[i] * h[j])
+    return hessian
 
 
 def reach(paths: Sequence[np.ndarray], origin: np.ndarray) -> float:
