@@ -440,7 +440,7 @@ def animate(
         for ax in fig.axes:  # set on the axes, so ticks made later keep the size too
             bar = ax.get_label() == "<colorbar>"
             ax.tick_params(labelsize=max((0.8 if bar else 0.9) * BASE_POINTS * scale, floor))
-        for text in fig.findobj(Text):
+        for text in fig.findobj(Text) if floor else ():
             if text.get_fontsize() < floor:
                 text.set_fontsize(floor)
         # Lay the figure out once and freeze it: every frame then shares the same geometry.
