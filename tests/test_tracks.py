@@ -116,14 +116,21 @@ def test_the_edge_triangle_points_the_way_the_run_left():
     # An independent rule: the marker's tip is on the side of the box the point passed.
     from gdviz.views.tracks import edge_marks
 
+    # It sits 2.5% of the box inside the edge (whole, not clipped in half by the axes), where
+    # the line from the box's centre to the point crosses that inset edge.
     box = ((0.0, 1.0), (0.0, 1.0))
-    points = np.array([[2.0, 0.5], [-1.0, 0.5], [0.5, 3.0], [0.5, -2.0], [0.5, 0.5]])
+    points = np.array(
+        [[2.0, 0.5], [-1.0, 0.5], [0.5, 3.0], [0.5, -2.0], [0.5, 0.5], [3.0, 2.0], [0.0, -np.inf]]
+    )
     marks = edge_marks(points, *box)
     shown = [marks.markers[k] for k in marks.marker]
-    assert shown == [">", "<", "^", "v", "o"]
+    assert shown == [">", "<", "^", "v", "o", ">", "v"]
+    through = 0.5 + (0.975 - 0.5) * (2.0 - 0.5) / (3.0 - 0.5)  # y where x = 0.975 on that line
     np.testing.assert_allclose(
-        marks.data[:, 0], [[1.0, 0.5], [0.0, 0.5], [0.5, 1.0], [0.5, 0.0], [0.5, 0.5]]
-    )
+        marks.data[:, 0],
+        [[0.975, 0.5], [0.025, 0.5], [0.5, 0.975], [0.5, 0.025], [0.5, 0.5], [0.975, through],
+         [0.5, 0.025]],
+    )  # fmt: skip
 
 
 def test_the_pages_data_dots_lie_where_matplotlib_draws_them():

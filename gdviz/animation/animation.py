@@ -25,6 +25,7 @@ from gdviz.run.frames import pick_steps
 from gdviz.run.line import is_line
 from gdviz.run.record import Run
 from gdviz.views.base import as_runs, at, number, plain_text
+from gdviz.views.legends import settle
 from gdviz.views.line import caption as line_caption
 from gdviz.views.planes import pathless
 from gdviz.views.registry import build, check_show, own_view
@@ -445,6 +446,8 @@ def animate(
                 text.set_fontsize(floor)
         # Lay the figure out once and freeze it: every frame then shares the same geometry.
         fig.canvas.draw()
+        if settle(fig):  # a legend went outside its axes: lay out again around it
+            fig.canvas.draw()
         _fit_title(fig)
     fig.set_layout_engine("none")
     return anim

@@ -487,9 +487,27 @@ def region(
         extra = np.concatenate([extra.reshape(-1, 2), [[-far, -far], [far, far]]])
     limit = loss_limit(runs)
     boxes = [box_around(p, r.loss, extra, limit) for p, r in zip(paths, runs)]
+    whole = _union(boxes)
+    settled = [b for b, r in zip(boxes, runs) if not runs_away(r)]
+    if not settled or len(settled) == len(boxes):
+        return whole
+    # A run that runs away must not squash the others into a strip: the view reaches as far
+    # again as their own box on each side at most; beyond, its triangle on the edge shows
+    # which way it went.
+    own = _union(settled)
+    return [(max(lo, a - (b - a)), min(hi, b + (b - a))) for (lo, hi), (a, b) in zip(whole, own)]
+
+
+def _union(boxes: list) -> list[tuple[float, float]]:
     return [
         (min(b[i][0] for b in boxes), max(b[i][1] for b in boxes)) for i in range(len(boxes[0]))
     ]
+
+
+def runs_away(run) -> bool:
+    """Whether ``run`` diverged or ended with a higher loss than it started with."""
+    loss = np.asarray(run.loss, dtype=float)
+    return run.diverged_at is not None or not np.isfinite(loss[-1]) or loss[-1] > loss[0]
 
 
 def box_around(

@@ -32,6 +32,7 @@ from gdviz.views.base import (
     trail,
     value_label,
 )
+from gdviz.views.legends import keep_clear
 from gdviz.views.terrain import Terrain
 from gdviz.views.tracks import Arrows, Notes, edge_marks, grown, place
 
@@ -169,13 +170,15 @@ class ContourView(View):
         if handles or len(self.minima) or self.internals:
             single = self.internals and count == 1 and self.arrow_scale[0] > 1
             times = f"arrows ×{self.arrow_scale[0]:g}" if single else None
-            ax.legend(
-                loc=self._legend_place(ax),
+            paths, marks, soft = self._legend_items(ax)
+            legend = ax.legend(
+                loc=legend_place(ax, np.concatenate(paths + soft), np.concatenate(marks)),
                 fontsize="small",
                 framealpha=0.9,
                 title=times,
                 title_fontsize="small",
             )
+            keep_clear(legend, ax, points=marks, lines=paths, soft=soft)
         # Blitting draws in this order; a full redraw by zorder: the same picture either way.
         inner = sorted(
             (a for arrows in self.inner_ for a in arrows.values()), key=lambda a: a.get_zorder()
@@ -205,8 +208,9 @@ class ContourView(View):
             zorder=7,
         )
 
-    def _legend_place(self, ax: Axes) -> str:
-        """Where a legend hides least of the paths (over the whole run), starts and minima."""
+    def _legend_items(self, ax: Axes) -> tuple[list, list, list]:
+        """What the legend must keep clear: the paths (over the whole run: the current point
+        travels them), the starts, minima and the note, and the curve of a 1-D function."""
         # A long run weighs in through an even thinning of its path, as it is drawn.
         shown = [trail(r, len(r.loss) - 1) for r in self.runs]
         if self.dim == 1:
@@ -214,19 +218,19 @@ class ContourView(View):
                 np.column_stack([xy[i, 0], r.loss[i]])
                 for r, xy, i in zip(self.runs, self.coords, shown)
             ]
-            paths.append(np.column_stack([self.xs, self.values]))
-            marks = [p[:1] for p in paths[:-1]]
+            soft = [np.column_stack([self.xs, self.values])]
+            marks = [p[:1] for p in paths]
             if len(self.minima):
                 f_min = np.interp(self.minima[:, 0], self.xs, self.values)
                 marks.append(np.column_stack([self.minima[:, 0], f_min]))
         else:
-            paths = [xy[i] for xy, i in zip(self.coords, shown)]
+            paths, soft = [xy[i] for xy, i in zip(self.coords, shown)], []
             marks = [xy[:1] for xy in self.coords] + [self.minima.reshape(-1, 2)]
         if self.path_loss is not None:
             # The note on the plane's loss sits in the lower left corner, over any legend.
             to_data = (ax.transScale + ax.transLimits).inverted()
             marks.append(to_data.transform([(0.05, 0.04), (0.3, 0.04)]))
-        return legend_place(ax, np.concatenate(paths), np.concatenate(marks))
+        return paths, marks, soft
 
     def _draw_surface(self, ax: Axes):
         values = self.values

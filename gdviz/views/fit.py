@@ -30,8 +30,9 @@ from gdviz.views.base import (
     legend_over,
     legend_place,
 )
+from gdviz.views.legends import keep_clear
 from gdviz.views.surface import one_column
-from gdviz.views.tracks import Curves, Marks
+from gdviz.views.tracks import EDGE_INSET, Curves, Marks, place
 
 STRAIGHT = ("line", "proportional")  # models whose prediction is a straight line in x
 FILL = 0.45  # how strongly the surest prediction tints the region (0: white, 1: the class colour)
@@ -180,7 +181,7 @@ class FitView(View):
     """
 
     name = "fit"
-    runwise = ("predictions_", "line_", "boundary_")
+    runwise = ("predictions_", "line_", "off_", "boundary_")
 
     def __init__(self, run_or_runs, *, samples: int = 200):
         super().__init__(run_or_runs)
@@ -268,6 +269,7 @@ class FitView(View):
                 zorder=2,
             )
             ax.set_ylabel(run.problem.y_label or "y")
+            at_y = self.y
         else:
             # Binary: the points sit at their label, 0 or 1, under the probability of class 1.
             # Several classes: a strip of points along the bottom, coloured by class.
@@ -301,7 +303,7 @@ class FitView(View):
                 label="least squares",
             )
         formula = run.problem.formula or "model"
-        self.line_ = []
+        self.line_, self.off_ = [], []
         for i, (r, pred) in enumerate(zip(self.runs, self.predictions_)):
             first = pred.at(0)
             for c in range(pred.outputs):
@@ -321,9 +323,23 @@ class FitView(View):
                     self.xs, first[:, c], linewidth=2.2, label=label, zorder=3, **look
                 )
                 self.line_.append(line)
-        ax.legend(loc="upper left", frameon=True, framealpha=0.9, fontsize="medium")
+                # Where the curve has left the axes whole: a triangle at the edge it crossed.
+                (off,) = ax.plot([], [], "^", ms=10, color=look["color"], mec="white", zorder=6)
+                self.off_.append(off)
+        data = np.column_stack([self.x, at_y])
+        # The fitted lines sweep the axes: their first and last places are best left uncrossed.
+        soft = [np.column_stack([self.xs, line.get_ydata()]) for line in self.line_]
+        soft += [np.column_stack([self.xs, p.at(len(r.loss) - 1)[:, c]])
+                 for r, p in zip(self.runs, self.predictions_) for c in range(p.outputs)]  # fmt: skip
+        legend = ax.legend(
+            loc=legend_place(ax, np.concatenate(soft), data),
+            frameon=True,
+            framealpha=0.9,
+            fontsize="medium",
+        )
+        keep_clear(legend, ax, points=data, soft=soft)
         self.over_ = legend_over(ax)
-        return list(self.line_)
+        return [*self.line_, *self.off_]
 
     def _draw_regions(self, ax: Axes):
         run = self.runs[0]
@@ -393,6 +409,7 @@ class FitView(View):
                 fontsize="small",
                 framealpha=0.9,
             )
+            keep_clear(legend, ax, points=self.x)  # the data, every point in sight
             self.over_ = [legend]  # drawn over the moving fill
         return moving
 
@@ -425,11 +442,12 @@ class FitView(View):
 
     def update(self, step: int):
         if self.columns == 1:
-            lines = iter(self.line_)
+            lines, offs = iter(self.line_), iter(self.off_)
             for pred in self.predictions_:
                 values = pred.at(step)
                 for c in range(pred.outputs):
                     next(lines).set_ydata(values[:, c])
+                    place(next(offs), self._off_view(self.xs, values[None, :, c]))
             return self.moving_
         for i, pred in enumerate(self.predictions_):
             values = pred.at(step)  # (G, G, C)
@@ -446,23 +464,45 @@ class FitView(View):
         if self.columns != 1:
             return None  # regions and boundaries are moved step by step
         out = {}
-        lines = iter(self.line_)
+        lines, offs = iter(self.line_), iter(self.off_)
         for pred in self.predictions_:
             for c in range(pred.outputs):
-                line = next(lines)
+                line, off = next(lines), next(offs)
                 if pred.straight:  # its two ends at every step
+                    values = pred.ends(steps)
                     ends = np.stack(
-                        [np.broadcast_to(self.xs[[0, -1]], (len(steps), 2)), pred.ends(steps)],
-                        axis=-1,
+                        [np.broadcast_to(self.xs[[0, -1]], (len(steps), 2)), values], axis=-1
                     )
                     out[line] = Marks(
                         ends, np.zeros(len(steps), np.uint8), (str(line.get_marker()),)
                     )
+                    out[off] = self._off_view(self.xs[[0, -1]], values)
                 else:
                     out[line] = Curves(
                         lambda step, pred=pred, c=c: np.column_stack([self.xs, pred.at(step)[:, c]])
                     )
+                    values = np.stack([pred.at(int(k))[:, c] for k in steps])
+                    out[off] = self._off_view(self.xs, values)
         return out
+
+    def _off_view(self, xs: np.ndarray, values: np.ndarray) -> Marks:
+        """For curves (S, W) over ``xs``: where each has left the axes whole, a triangle just
+        inside the edge it crossed, under its nearest point, pointing the way it went; else
+        nothing (not a number: no marker drawn)."""
+        bottom, top = self.ylim
+        inset = EDGE_INSET * (top - bottom)
+        with np.errstate(invalid="ignore"):
+            high = np.where(np.isnan(values), np.inf, values)
+            low = np.where(np.isnan(values), -np.inf, values)
+            above = (high > top).all(axis=1) & ~np.isnan(values).all(axis=1)
+            below = (low < bottom).all(axis=1) & ~above & ~np.isnan(values).all(axis=1)
+        span = xs[-1] - xs[0]
+        x = np.clip(xs[np.where(above, np.argmin(high, axis=1), np.argmax(low, axis=1))],
+                    xs[0] + EDGE_INSET * span, xs[-1] - EDGE_INSET * span)  # fmt: skip
+        y = np.where(above, top - inset, bottom + inset)
+        shown = above | below
+        data = np.column_stack([np.where(shown, x, np.nan), np.where(shown, y, np.nan)])
+        return Marks(data[:, None, :], below.astype(np.uint8), ("^", "v"))
 
     def _surface_rgb(self, field: np.ndarray) -> np.ndarray:
         cmap = self.points_.get_cmap()

@@ -15,6 +15,7 @@ from matplotlib.axes import Axes
 from gdviz.errors import GdvizError
 from gdviz.run.line import Interpolation
 from gdviz.views.base import View, at, legend_over, legend_place, number
+from gdviz.views.legends import keep_clear
 from gdviz.views.planes import OUTLINE
 from gdviz.views.tracks import Marks, place
 
@@ -80,8 +81,11 @@ class LineView(View):
         ax.set_xlabel(f"α, on the line (1 − α)·{a} + α·{b}")
         ax.set_ylabel(f"loss ({first.problem.loss or 'value'})")
         ax.grid(True, color="#dddddd", lw=0.6, zorder=0)
-        points = np.concatenate([np.column_stack([r.alpha, r.loss]) for r in self.runs])
-        ax.legend(loc=legend_place(ax, points), fontsize="small", framealpha=0.9)
+        curves = [np.column_stack([r.alpha, r.loss]) for r in self.runs]
+        legend = ax.legend(
+            loc=legend_place(ax, np.concatenate(curves)), fontsize="small", framealpha=0.9
+        )
+        keep_clear(legend, ax, lines=curves)  # the current point travels each curve
         self.over_ = legend_over(ax)
         return self.point_
 

@@ -20,7 +20,8 @@ from gdviz.views.base import (
     trail,
     value_label,
 )
-from gdviz.views.tracks import Marks, grown, place
+from gdviz.views.legends import keep_clear
+from gdviz.views.tracks import EDGE_INSET, Marks, grown, place
 
 LOG_FROM = 10  # the loss spans this ratio: a logarithmic axis
 RUNAWAY_LOG = 1e3  # times the start the axis keeps to on a log scale (10 on a linear one)
@@ -187,7 +188,11 @@ class LossView(View):
                 to_loss = legend_ax.transData + ax.transData.inverted()
                 points += [to_loss.transform(p) for p in extra]
             loc = legend_place(ax, np.concatenate(points), labels=labels)
-            legend_ax.legend(handles, labels, loc=loc, fontsize="small", framealpha=0.9)
+            legend = legend_ax.legend(handles, labels, loc=loc, fontsize="small", framealpha=0.9)
+            # A current point travels each curve; the least-squares line may be crossed.
+            x0, x1 = ax.get_xlim()
+            soft = [] if self.best is None else [[(x0, self.best), (x1, self.best)]]
+            keep_clear(legend, ax, lines=points, soft=soft)
         sharp = [a for a in self.sharp_ if a is not None]
         moving = [*self.line_, *self.point_, *sharp, *getattr(self, "edge_", [])]
         self.over_ = legend_over(legend_ax)
@@ -290,13 +295,22 @@ class LossView(View):
         return out
 
     def _capped(self, steps: np.ndarray, loss: np.ndarray) -> Marks:
-        """The current point at each (step, loss): there, or off the top of the axes at its
-        edge, pointing up."""
-        top = self.ylim[1]
+        """The current point at each (step, loss): there, or, past the top or the bottom of
+        the axes, a triangle just inside that edge pointing the way the loss went."""
+        bottom, top = self.ylim
+        if self.log:  # inside the edge by the same share of the axis on a log scale
+            ratio = (top / bottom) ** EDGE_INSET
+            low, high = bottom * ratio, top / ratio
+        else:
+            low, high = bottom + EDGE_INSET * (top - bottom), top - EDGE_INSET * (top - bottom)
+        loss = np.asarray(loss, dtype=float)
         with np.errstate(invalid="ignore"):
-            above = loss > top
-        at_ = np.column_stack([steps, np.where(above, top, loss)])
-        return Marks(at_[:, None, :], above.astype(np.uint8), ("o", "^"))
+            above = (loss > top) | (loss == np.inf)
+            below = (loss < bottom) | (loss == -np.inf)
+        shown = np.where(above, high, np.where(below, low, loss))
+        marker = np.where(above, 1, np.where(below, 2, 0)).astype(np.uint8)
+        at_ = np.column_stack([steps, shown])
+        return Marks(at_[:, None, :], marker, ("o", "^", "v"))
 
 
 def _sharpness_name(run) -> str:

@@ -69,18 +69,27 @@ def grown(values: np.ndarray, k: np.ndarray) -> Prefix:
     return Prefix(values[::stride], -(-k // stride), values[k])
 
 
+EDGE_INSET = 0.025  # of the axis: how far inside the edge an off-view triangle sits
+
+
 def edge_marks(xy: np.ndarray, xlim, ylim) -> Marks:
     """The current point at each of ``xy`` (S, 2): itself inside the box, else a triangle on
     the edge where it left, pointing the way it went (a run never vanishes without a trace)."""
     (x0, x1), (y0, y1) = xlim, ylim
     x, y = xy[:, 0], xy[:, 1]
-    with np.errstate(invalid="ignore", over="ignore"):
+    # Where the line from the view's centre to the point crosses the edge, just inside it (on
+    # the edge the axes would clip half the triangle away).
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    hx, hy = (0.5 - EDGE_INSET) * (x1 - x0), (0.5 - EDGE_INSET) * (y1 - y0)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         inside = np.isfinite(x) & np.isfinite(y) & (x0 <= x) & (x <= x1) & (y0 <= y) & (y <= y1)
-        dx = (np.nan_to_num(x, posinf=1e300, neginf=-1e300) - (x0 + x1) / 2) / (x1 - x0)
-        dy = (np.nan_to_num(y, posinf=1e300, neginf=-1e300) - (y0 + y1) / 2) / (y1 - y0)
-        across = np.abs(dx) >= np.abs(dy)  # left through a side, else through the top or bottom
-        px = np.where(inside, x, np.where(across, np.where(dx > 0, x1, x0), np.clip(x, x0, x1)))
-        py = np.where(inside, y, np.where(across, np.clip(y, y0, y1), np.where(dy > 0, y1, y0)))
+        dx = np.nan_to_num(x, posinf=1e300, neginf=-1e300) - cx
+        dy = np.nan_to_num(y, posinf=1e300, neginf=-1e300) - cy
+        tx, ty = hx / np.abs(dx), hy / np.abs(dy)
+        across = tx <= ty  # left through a side, else through the top or bottom
+        t = np.minimum(tx, ty)
+        px = np.where(inside, x, cx + t * dx)
+        py = np.where(inside, y, cy + t * dy)
     marker = np.where(
         inside, 0, np.where(across, np.where(dx > 0, 1, 2), np.where(dy > 0, 3, 4))
     ).astype(np.uint8)
