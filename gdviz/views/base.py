@@ -21,10 +21,13 @@ from gdviz.run.record import Run
 
 # Okabe & Ito's colour-blind-safe palette (blue, vermilion, green, purple, orange, sky, black),
 # and Tol's wine for an eighth run, so eight optimisers get eight colours.
-COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#882255")
+# Okabe-Ito, ordered so that the first six stay apart from each other and from viridis under
+# protanopia and deuteranopia (green and pink turn the grey of viridis's middle: last).
+COLORS = ("#0072B2", "#D55E00", "#000000", "#E69F00", "#56B4E9", "#882255", "#009E73", "#CC79A7")
 # Dash patterns by run: where paths coincide, each still shows (the later ones thinner).
 DASHES = ("-", (0, (6, 3)), (0, (2, 2)), (0, (6, 2, 2, 2)), (0, (1, 3)), (0, (8, 4, 1, 4)))
 ORDERED = "plasma"  # a learning-rate sweep: colours in the order of the rates
+SWEEP_FROM, SWEEP_TO = 0.05, 0.7  # of plasma: its yellow end fades on white
 DATA_COLOR = "#555555"
 
 
@@ -156,7 +159,7 @@ def palette(runs: Sequence[Run]) -> list:
 
             order = np.argsort(np.argsort(rates))
             cmap = colormaps[ORDERED]
-            return [cmap(0.05 + 0.8 * k / (len(runs) - 1)) for k in order]
+            return [cmap(SWEEP_FROM + (SWEEP_TO - SWEEP_FROM) * k / (len(runs) - 1)) for k in order]
     return [color(i) for i in range(len(runs))]
 
 

@@ -42,7 +42,8 @@ class Kind:
 
 
 KINDS = (
-    Kind("gradient", "gradient step −lr·g", "#E31A1C", "white", 1.2, 5.6),
+    # Orange, not red: red darkens to the velocity's black under protanopia.
+    Kind("gradient", "gradient step −lr·g", "#FF7F00", "white", 1.2, 5.6),
     Kind("velocity", "velocity −lr·v (momentum)", "#111111", "white", 2.0, 5.4),
     Kind("adam_raw", "Adam before scaling −lr·m̂", "#F0027F", "white", 1.2, 5.5),
     Kind("adam_scaled", "Adam after scaling −lr·m̂/(√v̂+ε)", "#FFFFFF", "#111111", 2.0, 5.3),
