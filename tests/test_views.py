@@ -493,15 +493,15 @@ def test_surface_view_stars_the_known_minima_on_the_surface_and_names_plane_shar
     anim = gdviz.animate(gdviz.train("himmelblau", steps=50), view="surface", frames=3)
     view = anim.views[0]
     stars = [a for a in view.ax_.get_lines() if a.get_marker() == "*"]
-    assert len(stars) == 1
-    x, y, z = stars[0].get_data_3d()
+    assert len(stars) == 2  # in sight, and faint behind the surface
+    x, y, z = (np.concatenate(v) for v in zip(*(s.get_data_3d() for s in stars)))
     known = {(3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)}
     assert {(round(a, 4), round(b, 4)) for a, b in zip(x, y)} == {
         (round(a, 4), round(b, 4)) for a, b in known
     }
     # at the surface's floor (f = 0 there), above the paths and points, in the legend
     assert np.allclose(z, view.ax_.get_zlim()[0] + view.lift, atol=0.02)
-    assert stars[0].get_zorder() > max(a.get_zorder() for a in view.moving_)
+    assert stars[0].get_zorder() > max(a.get_zorder() for a in view.path_ + view.point_)
     legend = view.ax_.get_legend()
     assert "minima" in [t.get_text() for t in legend.get_texts()]
     assert legend.get_zorder() > stars[0].get_zorder()

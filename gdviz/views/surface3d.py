@@ -5,10 +5,12 @@ three or more), lifted: height is the loss (on a softened log scale where the lo
 camera turns through 60 degrees over the animation, so every frame is drawn whole: there is
 no still background to keep (``benchmarks/surface.py`` measures what a frame costs).
 
-Paths, points and minima are drawn over the surface, never behind it: matplotlib paints a
-surface polygon by polygon, without a depth buffer, and its pictures of narrow wells already show
+Paths and points are drawn over the surface, never behind it: matplotlib paints a surface
+polygon by polygon, without a depth buffer, and its pictures of narrow wells already show
 bottoms a real hill would hide; a path half-hidden by a tracing of its own would disagree with
-the surface drawn under it.
+the surface drawn under it. A minimum's star that the surface hides from the camera is drawn
+faint (`behind`: its line of sight, taken back through matplotlib's projection, passes under
+the surface), so a star behind a hill does not float in front of it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from gdviz.views.terrain import Terrain
 SIDE = 100  # mesh points a side: finer costs time on every frame; coarser saws a narrow valley
 TURN = 60.0  # degrees the camera turns, ending at a corner: a larger turn passes square to a side
 ELEVATION = 38.0
+OWN_WELL = 0.15  # of the box: the rim of a minimum's own well, which does not hide it
+WIDE_ZOOM = 1.2  # the box's zoom in a wide figure (see `SurfaceView._widen`)
 
 
 class SurfaceView(View):
@@ -102,9 +106,11 @@ class SurfaceView(View):
         return super().plot(ax, step=step)
 
     def _draw(self, ax: Axes):
+        self.stars_ = []
         grid_x, grid_y = np.meshgrid(self.xs, self.ys)
         finite = self.zs[np.isfinite(self.zs)]
         zs = np.clip(self.zs, finite.min(), finite.max())  # undefined points at the top
+        self._clipped = zs
         self.surface_ = ax.plot_surface(
             grid_x,
             grid_y,
@@ -126,7 +132,10 @@ class SurfaceView(View):
             ax.set_xlabel(first)
             ax.set_ylabel(second)
         label = value_label(self.runs[0])
-        ax.set_zlabel(f"{label}, log scale" if self.log else label)
+        # Upright at every angle: matplotlib turns the z label with the axis, upside down at some.
+        ax.zaxis.set_rotate_label(False)
+        ax.set_zlabel(f"{label}, log scale" if self.log else label, rotation=90)
+        self._widen(ax)
         ax.set_xlim(self.xs[0], self.xs[-1])
         ax.set_ylim(self.ys[0], self.ys[-1])
         ax.set_zlim(finite.min(), finite.max())
@@ -143,19 +152,47 @@ class SurfaceView(View):
         for i, run in enumerate(self.runs):
             c = self.colors[i]
             label = run.label if len(self.runs) > 1 else None
+            (xy, z) = self.paths[i]
+            if np.isfinite(xy[0]).all() and np.isfinite(z[0]):  # where the run started
+                z0 = max(float(z[0]), self.floor) + lift
+                ax.plot([xy[0, 0]], [xy[0, 1]], [z0], "o", ms=8, mfc="white", mec=c, mew=2,
+                        zorder=4.5)  # fmt: skip
             (path,) = ax.plot([], [], [], color=c, lw=2.2, zorder=5, label=label)
             (point,) = ax.plot([], [], [], "o", color=c, ms=7, mec="white", zorder=6)
             self.path_.append(path)
             self.point_.append(point)
         if len(self.minima):
+            # Drawn over the surface, as matplotlib has no depth buffer (a surface is painted
+            # polygon by polygon); a star that a hill hides from the camera is drawn faint
+            # (`behind`, each frame, as the camera turns).
             x, y, z = self.minima.T
-            # Like the paths and points, drawn over the surface: matplotlib has no depth buffer
-            # (a surface is painted polygon by polygon), so what a hill hides is not hidden.
-            star(ax, x, y, z + lift, run=self.runs[0])
+            self.stars_ = [
+                star(ax, x, y, z + lift, run=self.runs[0]),
+                star(ax, [], [], [], run=self.runs[0]),
+            ]
+            self.stars_[1].set_alpha(0.3)
+            self.stars_[1].set_label("_behind")
         if len(self.runs) > 1 or len(self.minima):
             # over everything: each frame is drawn whole, so nothing moving crosses it
             ax.legend(loc="upper left", fontsize="small", framealpha=0.9).set_zorder(10)
-        return [*self.path_, *self.point_]
+        return [*self.path_, *self.point_, *self.stars_]
+
+    def _widen(self, ax: Axes) -> None:
+        """The box as large as the axes allow. Matplotlib keeps 3-D axes square, so in a wide
+        figure (a slide, the dashboard) the box keeps to the height: zoomed in, it fills the
+        square that the margins for tick labels left half empty."""
+        width, height = ax.get_position(original=True).size * ax.figure.get_size_inches()
+        if width / height > 1.4:  # the position before matplotlib squared it
+            ax.set_box_aspect(None, zoom=WIDE_ZOOM)
+
+    def _stars(self) -> None:
+        """Each minimum in front of the surface, or faint where the surface hides it."""
+        x, y, z = self.minima.T
+        z = z + self.lift
+        hidden = behind(self.ax_, x, y, z, self.xs, self.ys, self._clipped)
+        front, back = self.stars_
+        front.set_data_3d(x[~hidden], y[~hidden], z[~hidden])
+        back.set_data_3d(x[hidden], y[hidden], z[hidden])
 
     def _marks(self, ax: Axes) -> list:
         stored = self.stored
@@ -186,6 +223,8 @@ class SurfaceView(View):
         last = max(self.last_step, 1)
         turned = TURN * min(step, last) / last if self.turning else TURN
         self.ax_.view_init(elev=ELEVATION, azim=self.facing - TURN + turned)
+        if self.stars_:
+            self._stars()
         return self.moving_
 
     @property
@@ -212,3 +251,74 @@ def lowest(xs: np.ndarray, ys: np.ndarray, values: np.ndarray, side: int):
     with np.errstate(all="ignore"):
         low = np.fmin.reduceat(np.fmin.reduceat(values, rows, axis=0), cols, axis=1)
     return np.linspace(xs[0], xs[-1], len(cols)), np.linspace(ys[0], ys[-1], len(rows)), low
+
+
+def behind(ax, x, y, z, xs, ys, zs) -> np.ndarray:
+    """Which of the points (x, y, z) the surface ``zs`` over the grid ``xs``, ``ys`` covers as
+    matplotlib draws it from the camera of the 3-D axes ``ax``: it paints the mesh's cells
+    from the farthest to the nearest (by their corners' mean depth), so at each point's place
+    on the screen the cell seen is the nearest that covers it; the point is hidden when that
+    cell lies nearer the camera and away from the point's own well (whose inside is what
+    matplotlib shows of a minimum)."""
+    from mpl_toolkits.mplot3d import proj3d
+
+    x, y, z = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (x, y, z))
+    hidden = np.zeros(len(x), dtype=bool)
+    if not len(x):
+        return hidden
+    matrix = ax.get_proj()
+    gx, gy = np.meshgrid(xs, ys)
+    vx, vy, vz = (
+        a.reshape(gx.shape)
+        for a in proj3d.proj_transform(gx.ravel(), gy.ravel(), zs.ravel(), matrix)
+    )
+    corners = [(slice(None, -1), slice(None, -1)), (slice(None, -1), slice(1, None)),
+               (slice(1, None), slice(1, None)), (slice(1, None), slice(None, -1))]  # fmt: skip
+    cx = np.stack([vx[c] for c in corners])  # (4, rows, cols): each cell's corners on screen
+    cy = np.stack([vy[c] for c in corners])
+    depth = np.mean([vz[c] for c in corners], axis=0)
+    mid_x = (gx[:-1, :-1] + gx[1:, 1:]) / 2
+    mid_y = (gy[:-1, :-1] + gy[1:, 1:]) / 2
+    sx, sy, sz = proj3d.proj_transform(x, y, z, matrix)
+    for k in range(len(x)):
+        covers = _in_quad(cx, cy, sx[k], sy[k])
+        if not covers.any():
+            continue
+        seen = np.where(covers, depth, np.inf)
+        j = np.unravel_index(np.argmin(seen), seen.shape)
+        away = np.hypot((mid_x[j] - x[k]) / (xs[-1] - xs[0]), (mid_y[j] - y[k]) / (ys[-1] - ys[0]))
+        hidden[k] = seen[j] < sz[k] and away > OWN_WELL  # smaller depth: nearer the camera
+    return hidden
+
+
+def _in_quad(cx: np.ndarray, cy: np.ndarray, px: float, py: float) -> np.ndarray:
+    """Whether (px, py) lies in each quadrilateral of corners ``cx``, ``cy`` (4, ...): in one
+    of the two triangles it splits into."""
+
+    def in_triangle(a, b, c):
+        def side(p, q):
+            return (cx[q] - cx[p]) * (py - cy[p]) - (cy[q] - cy[p]) * (px - cx[p])
+
+        d1, d2, d3 = side(a, b), side(b, c), side(c, a)
+        negative = (d1 < 0) | (d2 < 0) | (d3 < 0)
+        positive = (d1 > 0) | (d2 > 0) | (d3 > 0)
+        return ~(negative & positive)
+
+    return in_triangle(0, 1, 2) | in_triangle(0, 2, 3)
+
+
+def _height_at(x, y, xs, ys, zs) -> np.ndarray:
+    """The surface's height at (x, y), bilinear between grid points; NaN outside the grid."""
+    fx = (x - xs[0]) / (xs[-1] - xs[0]) * (len(xs) - 1)
+    fy = (y - ys[0]) / (ys[-1] - ys[0]) * (len(ys) - 1)
+    out = ~((fx >= 0) & (fx <= len(xs) - 1) & (fy >= 0) & (fy <= len(ys) - 1))
+    fx, fy = np.clip(fx, 0, len(xs) - 1), np.clip(fy, 0, len(ys) - 1)
+    i0, j0 = np.minimum(fx.astype(int), len(xs) - 2), np.minimum(fy.astype(int), len(ys) - 2)
+    u, v = fx - i0, fy - j0
+    height = (
+        zs[j0, i0] * (1 - u) * (1 - v)
+        + zs[j0, i0 + 1] * u * (1 - v)
+        + zs[j0 + 1, i0] * (1 - u) * v
+        + zs[j0 + 1, i0 + 1] * u * v
+    )
+    return np.where(out, np.nan, height)
