@@ -1,0 +1,189 @@
+"""The loss plane of a Hugging Face `Trainer` fit: dict batches, the model's own loss.
+
+A tiny BERT (built from a config: nothing downloaded) is trained a few steps by `Trainer` with
+`gdviz.callbacks.Transformers`; the plane's loss is checked against the loss computed by hand,
+batch by batch, with the parameters set to the grid point.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from torch.utils.data import DataLoader
+
+import gdviz
+from gdviz.errors import GdvizError
+
+transformers = pytest.importorskip("transformers")
+
+EXAMPLES, BATCH = 24, 5  # batches of 5, 5, 5, 5 and 4: weighted by size, or the mean is off
+
+
+class Tokens(torch.utils.data.Dataset):
+    """Sequences of token ids, labelled by whether token 7 occurs (``labels=False``: none)."""
+
+    def __init__(self, n=EXAMPLES, length=6, *, labels=True):
+        g = torch.Generator().manual_seed(1)
+        self.ids = torch.randint(0, 30, (n, length), generator=g)
+        self.labels = (self.ids == 7).any(dim=1).long()
+        self.with_labels = labels
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, i):
+        out = {"input_ids": self.ids[i], "attention_mask": torch.ones_like(self.ids[i])}
+        if self.with_labels:
+            out["labels"] = self.labels[i]
+        return out
+
+
+def tiny_bert(seed=0):
+    config = transformers.BertConfig(
+        vocab_size=30, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=16, max_position_embeddings=8, hidden_dropout_prob=0.1,
+        attention_probs_dropout_prob=0.1, num_labels=2,
+    )  # fmt: skip
+    torch.manual_seed(seed)
+    return transformers.BertForSequenceClassification(config)  # about a thousand parameters
+
+
+def fit(tmp_path, **more):
+    """A tiny BERT trained 10 SGD steps (two shuffled epochs) with the callback."""
+    model, rec = tiny_bert(), gdviz.callbacks.Transformers()
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path / "trainer"), per_device_train_batch_size=BATCH,
+        num_train_epochs=2, learning_rate=0.1, optim="sgd", lr_scheduler_type="constant",
+        weight_decay=0.0, max_grad_norm=0.0, report_to=[], save_strategy="no", use_cpu=True,
+        seed=0, disable_tqdm=True, **more,
+    )  # fmt: skip
+    trainer = transformers.Trainer(model=model, args=args, train_dataset=Tokens(), callbacks=[rec])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        trainer.train()
+    return rec, model
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    return fit(tmp_path_factory.mktemp("fit"))
+
+
+def loader(**kwargs):
+    return DataLoader(Tokens(**kwargs), batch_size=BATCH)
+
+
+def by_hand(vector, batches) -> float:
+    """The mean loss over every example with a fresh BERT's parameters set to ``vector``: each
+    batch's ``model(**batch).loss`` weighted by its size, in eval mode, without gradients."""
+    probe = tiny_bert(seed=1)
+    torch.nn.utils.vector_to_parameters(torch.as_tensor(vector, dtype=torch.float32),
+                                        probe.parameters())  # fmt: skip
+    probe.eval()
+    total, n = 0.0, 0
+    with torch.no_grad():
+        for batch in batches:
+            size = len(batch["input_ids"])
+            total += float(probe(**batch).loss) * size
+            n += size
+    return total / n
+
+
+@pytest.mark.slow
+def test_the_plane_of_a_trainer_fit_is_the_model_s_own_loss_over_every_example(fitted, tmp_path):
+    rec, model = fitted
+    run = rec.to_run(model=model, data=loader(), plane="pca", resolution=5, distance=0.5)
+    plane = run.landscape
+    assert plane.loss.shape == (5, 5) and run.meta["loss"] == "model's own"
+    assert model.training  # left as the Trainer left it
+    assert plane.a[2] == 0 and plane.b[2] == 0  # the centre of a grid of ±distance
+    expected = by_hand(plane.origin, loader())
+    assert plane.loss[2, 2] == pytest.approx(expected, rel=1e-6)
+    i, j = 1, 4  # another point: origin + a[i]·d0 + b[j]·d1
+    point = plane.origin + plane.a[i] * plane.directions[0] + plane.b[j] * plane.directions[1]
+    assert plane.loss[j, i] == pytest.approx(by_hand(point, loader()), rel=1e-6)
+    assert abs(plane.loss[j, i] - expected) > 1e-3  # a point elsewhere, with another loss
+    anim = gdviz.animate(run, view="contour")
+    anim.save(tmp_path / "x.png")
+    assert (tmp_path / "x.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.slow
+def test_without_data_the_plane_is_over_the_loader_the_trainer_shuffled(fitted):
+    rec, model = fitted
+    given = rec.to_run(model=model, data=loader(), plane="pca", resolution=3)
+    trained_on = rec.to_run(model=model, plane="pca", resolution=3)
+    np.testing.assert_allclose(trained_on.landscape.loss, given.landscape.loss, rtol=1e-6)
+    encoded = [  # a list of Hugging Face BatchEncoding batches
+        transformers.BatchEncoding(dict(batch)) for batch in loader()
+    ]
+    listed = rec.to_run(model=model, data=encoded, plane="pca", resolution=3)
+    np.testing.assert_allclose(listed.landscape.loss, given.landscape.loss, rtol=1e-6)
+
+
+@pytest.mark.slow
+def test_a_loss_of_the_caller_s_takes_the_labels_out_of_each_batch(fitted):
+    rec, model = fitted
+
+    def cross_entropy(outputs, labels):
+        return torch.nn.functional.cross_entropy(outputs.logits, labels)
+
+    own = gdviz.landscape(model, data=loader(), resolution=3, seed=2)
+    theirs = gdviz.landscape(model, loss=cross_entropy, data=loader(), resolution=3, seed=2)
+    np.testing.assert_allclose(theirs.landscape.loss, own.landscape.loss, rtol=1e-6)
+    with pytest.raises(GdvizError, match="without 'labels'") as info:
+        gdviz.landscape(model, loss=cross_entropy, data=loader(labels=False), resolution=3)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.slow
+def test_subsample_cache_and_interpolation_take_dict_batches(fitted, tmp_path):
+    rec, model = fitted
+    run = gdviz.landscape(model, data=loader(), resolution=3, samples=10, seed=3)
+    assert run.landscape.samples == 10 and run.landscape.examples == EXAMPLES
+    assert np.isfinite(run.landscape.stderr).all() and (run.landscape.stderr > 0).any()
+    listed = gdviz.landscape(model, data=list(loader()), resolution=3, samples=10, seed=3)
+    np.testing.assert_allclose(listed.landscape.loss, run.landscape.loss, rtol=1e-6)  # the same
+    cache = tmp_path / "plane.npz"
+    first = gdviz.landscape(model, data=loader(), resolution=3, cache=cache)
+    again = gdviz.landscape(model, data=loader(), resolution=3, cache=cache)
+    assert again.meta["evaluation"]["cached"] == 9 and again.meta["evaluation"]["evaluated"] == 0
+    np.testing.assert_array_equal(again.landscape.loss, first.landscape.loss)
+    start = torch.nn.utils.parameters_to_vector(tiny_bert().parameters()).detach().numpy()
+    line = gdviz.interpolate(tiny_bert(), model, data=loader(), points=3)
+    assert line.loss[line.alpha == 0][0] == pytest.approx(by_hand(start, loader()), rel=1e-6)
+
+
+@pytest.mark.slow
+def test_a_dict_batch_without_labels_and_no_loss_is_one_line(fitted):
+    rec, model = fitted
+    for call in (
+        lambda: rec.to_run(model=model, data=loader(labels=False), plane="pca", resolution=3),
+        lambda: gdviz.landscape(model, data=loader(labels=False), resolution=3),
+    ):
+        with pytest.raises(GdvizError, match="returned no loss") as info:
+            call()
+        assert "\n" not in str(info.value) and "input_ids" in str(info.value)
+
+
+def test_pairs_without_a_loss_and_ragged_dicts_are_one_line():
+    net = torch.nn.Linear(3, 2)
+    x, y = torch.randn(8, 3), torch.randint(0, 2, (8,))
+    with pytest.raises(GdvizError, match="no loss: pass loss=") as info:
+        gdviz.landscape(net, data=[(x, y)], resolution=3)
+    assert "\n" not in str(info.value)
+    ragged = [{"input_ids": torch.zeros(4, 6, dtype=torch.long), "labels": torch.zeros(3)}]
+    with pytest.raises(GdvizError, match="different lengths") as info:
+        gdviz.landscape(net, data=ragged, resolution=3)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.slow
+def test_the_trainer_s_loader_is_refused_where_a_pass_misses_examples(tmp_path):
+    rec, model = fit(tmp_path, dataloader_drop_last=True)
+    with pytest.raises(GdvizError, match="dataloader_drop_last") as info:
+        rec.to_run(model=model, plane="pca", resolution=3)
+    assert "\n" not in str(info.value)
