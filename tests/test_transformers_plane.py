@@ -7,48 +7,24 @@ batch by batch, with the parameters set to the grid point.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from torch.utils.data import DataLoader
+from hf_stand_ins import BATCH, EXAMPLES, Tokens, loader, tiny_bert
 
 import gdviz
 from gdviz.errors import GdvizError
 
 transformers = pytest.importorskip("transformers")
 
-EXAMPLES, BATCH = 24, 5  # batches of 5, 5, 5, 5 and 4: weighted by size, or the mean is off
-
-
-class Tokens(torch.utils.data.Dataset):
-    """Sequences of token ids, labelled by whether token 7 occurs (``labels=False``: none)."""
-
-    def __init__(self, n=EXAMPLES, length=6, *, labels=True):
-        g = torch.Generator().manual_seed(1)
-        self.ids = torch.randint(0, 30, (n, length), generator=g)
-        self.labels = (self.ids == 7).any(dim=1).long()
-        self.with_labels = labels
-
-    def __len__(self):
-        return len(self.ids)
-
-    def __getitem__(self, i):
-        out = {"input_ids": self.ids[i], "attention_mask": torch.ones_like(self.ids[i])}
-        if self.with_labels:
-            out["labels"] = self.labels[i]
-        return out
-
-
-def tiny_bert(seed=0):
-    config = transformers.BertConfig(
-        vocab_size=30, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
-        intermediate_size=16, max_position_embeddings=8, hidden_dropout_prob=0.1,
-        attention_probs_dropout_prob=0.1, num_labels=2,
-    )  # fmt: skip
-    torch.manual_seed(seed)
-    return transformers.BertForSequenceClassification(config)  # about a thousand parameters
+WORKER = Path(__file__).resolve().parent / "hf_plane_worker.py"
+TORCHRUN = Path(sys.executable).parent / "torchrun"
 
 
 def fit(tmp_path, **more):
@@ -70,10 +46,6 @@ def fit(tmp_path, **more):
 @pytest.fixture(scope="module")
 def fitted(tmp_path_factory):
     return fit(tmp_path_factory.mktemp("fit"))
-
-
-def loader(**kwargs):
-    return DataLoader(Tokens(**kwargs), batch_size=BATCH)
 
 
 def by_hand(vector, batches) -> float:
@@ -187,3 +159,18 @@ def test_the_trainer_s_loader_is_refused_where_a_pass_misses_examples(tmp_path):
     with pytest.raises(GdvizError, match="dataloader_drop_last") as info:
         rec.to_run(model=model, plane="pca", resolution=3)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.slow
+def test_two_processes_share_a_dict_batch_plane_and_each_returns_the_whole(tmp_path):
+    done = subprocess.run(
+        [str(TORCHRUN), "--standalone", "--nproc_per_node=2", str(WORKER), str(tmp_path)],
+        env=dict(os.environ, OMP_NUM_THREADS="1"), capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    alone = gdviz.landscape(tiny_bert(), data=loader(), resolution=5)
+    ranks = [np.load(tmp_path / f"rank{r}.npz") for r in (0, 1)]
+    for found in ranks:
+        np.testing.assert_allclose(found["grid"], alone.landscape.loss, rtol=1e-6)
+    shares = [int(found["done"]) for found in ranks]
+    assert sum(shares) == 25 and min(shares) > 0
