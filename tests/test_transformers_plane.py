@@ -141,6 +141,14 @@ def test_a_dict_batch_without_labels_and_no_loss_is_one_line(fitted):
         assert "\n" not in str(info.value) and "input_ids" in str(info.value)
 
 
+@pytest.mark.slow
+def test_a_hessian_plane_through_attention_without_second_derivatives_is_one_line():
+    # torch (2.13) has no double backward of the CPU flash attention that BERT uses by default
+    with pytest.raises(GdvizError, match="second derivatives") as info:
+        gdviz.landscape(tiny_bert(), data=loader(), plane="hessian", resolution=3)
+    assert "\n" not in str(info.value) and "attn_implementation='eager'" in str(info.value)
+
+
 def test_pairs_without_a_loss_and_ragged_dicts_are_one_line():
     net = torch.nn.Linear(3, 2)
     x, y = torch.randn(8, 3), torch.randint(0, 2, (8,))

@@ -301,7 +301,15 @@ class DataLoss:
                     (grad,) = torch.autograd.grad(value, theta, create_graph=True)
                     if not grad.requires_grad:
                         continue
-                    (hv,) = torch.autograd.grad(grad @ v, theta, allow_unused=True)
+                    try:
+                        (hv,) = torch.autograd.grad(grad @ v, theta, allow_unused=True)
+                    except RuntimeError as exc:  # an operation without a second derivative
+                        raise GdvizError(
+                            "plane='hessian' needs the loss's second derivatives, and torch "
+                            f"has none for a part of this model ({first_line(exc)[:120]}): use "
+                            "another plane, or for a Hugging Face model attn_implementation="
+                            "'eager'"
+                        ) from None
                     if hv is not None:
                         total += hv.detach().double().cpu()
             return total / self.batches.examples  # known once a pass has ended
