@@ -94,6 +94,15 @@ def test_without_data_the_plane_is_over_the_loader_the_trainer_shuffled(fitted):
     ]
     listed = rec.to_run(model=model, data=encoded, plane="pca", resolution=3)
     np.testing.assert_allclose(listed.landscape.loss, given.landscape.loss, rtol=1e-6)
+    tokens = Tokens()  # all of it at once, as one BatchEncoding: no warning of a recorded loss
+    whole = transformers.BatchEncoding(
+        {"input_ids": tokens.ids, "attention_mask": torch.ones_like(tokens.ids),
+         "labels": tokens.labels}
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        held = rec.to_run(model=model, data=whole, plane="pca", resolution=3)
+    np.testing.assert_allclose(held.landscape.loss, given.landscape.loss, rtol=1e-6)
 
 
 @pytest.mark.slow
@@ -154,6 +163,10 @@ def test_pairs_without_a_loss_and_ragged_dicts_are_one_line():
     x, y = torch.randn(8, 3), torch.randint(0, 2, (8,))
     with pytest.raises(GdvizError, match="no loss: pass loss=") as info:
         gdviz.landscape(net, data=[(x, y)], resolution=3)
+    assert "\n" not in str(info.value)
+    listed = transformers.BatchEncoding({"input_ids": [[1, 2], [3, 4]]})  # not tensors
+    with pytest.raises(GdvizError, match="'input_ids' as a list") as info:
+        gdviz.landscape(net, data=listed, resolution=3)
     assert "\n" not in str(info.value)
     ragged = [{"input_ids": torch.zeros(4, 6, dtype=torch.long), "labels": torch.zeros(3)}]
     with pytest.raises(GdvizError, match="different lengths") as info:
