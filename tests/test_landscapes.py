@@ -319,7 +319,7 @@ class OnePass:
 @pytest.mark.parametrize(
     ("kwargs", "said"),
     [
-        ({"data": [{"x": X, "y": Y}]}, "not (inputs, targets)"),
+        ({"data": [{"x": X, "y": Y}]}, "without 'labels'"),
         ({"data": [(X, Y, Y)]}, "a tuple of 3"),
         ({"data": []}, "the data is empty"),
         ({"data": iter([(X, Y)])}, "one-pass"),

@@ -95,7 +95,9 @@ def loss_callable(loss) -> Callable:
 
 
 def loss_name(loss) -> str:
-    """The loss's name for pictures and the run file."""
+    """The loss's name for pictures and the run file (None: the model's own)."""
+    if loss is None:
+        return "model's own"
     if isinstance(loss, str):
         return loss
     return getattr(loss, "__name__", type(loss).__name__)

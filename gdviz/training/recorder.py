@@ -19,7 +19,8 @@ from gdviz.run.record import Run
 from gdviz.system.files import available_memory
 from gdviz.training.landscape import FlatModule
 from gdviz.training.landscape.knobs import Knobs
-from gdviz.training.networks import element_names, loss_callable, loss_name
+from gdviz.training.landscape.mean import chosen_loss
+from gdviz.training.networks import element_names, loss_name
 from gdviz.training.rows import Rows
 from gdviz.training.store import describe_module
 
@@ -289,12 +290,19 @@ class Recorder:
           ``loss(model(inputs), targets)`` (e.g. ``torch.nn.CrossEntropyLoss()``), with the data
           as ``x`` and ``y`` tensors or as ``data``: a ``DataLoader`` or any re-iterable of
           ``(inputs, targets)`` batches (the loss at a point is then the mean over every
-          example, batch losses weighted by batch size). The loss over a ``plane`` of parameter
-          space (``"pca"``, ``"random"``, ``"endpoints"``, ``"hessian"``; for one or two
-          recorded numbers, over a ``box`` around the path) and, for data held as ``x`` of one or two columns, the
-          network's predictions over its inputs are computed here, once, on the model's device,
-          and stored in the run (``run.landscape``), so that every view draws them later, after
-          `Run.save` and `gdviz.load`, without torch. The module is left as it was.
+          example, batch losses weighted by batch size);
+        - the module and data whose batches are mappings of tensors (a Hugging Face
+          ``DataLoader`` of ``{"input_ids", "attention_mask", "labels"}``), without ``loss``:
+          each batch goes to the model as keyword arguments and its loss is the model's own
+          (``model(**batch).loss``), averaged over batches weighted by their examples (the
+          first dimension of their tensors); with ``loss``, ``loss(model(**inputs), labels)``.
+
+        The loss over a ``plane`` of parameter space (``"pca"``, ``"random"``, ``"endpoints"``,
+        ``"hessian"``; for one or two recorded numbers, over a ``box`` around the path) and, for
+        data held as ``x`` of one or two columns, the network's predictions over its inputs are
+        computed here, once, on the model's device, and stored in the run (``run.landscape``),
+        so that every view draws them later, after `Run.save` and `gdviz.load`, without torch.
+        The module is left as it was.
 
         The plane's settings, as for `gdviz.landscape`: ``resolution`` points a side;
         ``distance`` the half width in units of the directions (None: the region around the
@@ -313,7 +321,7 @@ class Recorder:
         one_of(plane, PLANES, "plane")
         knobs = Knobs.check(resolution, distance, normalization, bn, samples, seed)
         if network:
-            if ((x is None or y is None) and data is None) or loss is None:
+            if ((x is None or y is None) and data is None) or (loss is None and data is None):
                 raise GdvizError(
                     "to draw a network's loss landscape, to_run needs the data (data=loader, "
                     "or x and y) and loss as well as the model"
@@ -328,8 +336,8 @@ class Recorder:
                         f"x and y differ in length: {len(tensors['x'])} and {len(tensors['y'])}"
                     )
             forward = FlatModule(model, self._tensors)
-            loss_fn = loss_callable(loss)
-            batches = knobs.batches(data, forward, **tensors)
+            batches = knobs.batches(data, forward, loss=loss, **tensors)
+            loss_fn = chosen_loss(loss, batches)
             if box is not None:
                 box = check_box(box, min(len(self.param_names), 2))
             elif knobs.distance is not None and len(self.param_names) > 2:

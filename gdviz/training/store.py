@@ -106,6 +106,9 @@ def describe_module(run, forward, batches, loss, loss_fn, *, knobs, plane, box, 
     task, how = task_of(loss)
     whole_data = batches.in_memory and batches.samples is None
     x, y = batches.first() if batches.in_memory else (None, None)
+    if isinstance(x, dict):  # keyword inputs (a Hugging Face batch): no picture in input space,
+        x, y = None, None  # and the loss recorded is a training batch's, not all of the data's
+        whole_data = False
     if task == "multiclass" and y is not None and y.is_floating_point() and y.ndim == 1:
         y = y.long()  # class labels given as floats
         batches = Batches.of((x, y), device=forward.device, dtype=forward.dtype)
@@ -128,7 +131,7 @@ def describe_module(run, forward, batches, loss, loss_fn, *, knobs, plane, box, 
             classes = loss_of.outputs
         run.meta.update(task=task, classes=max(2, classes))
     shortcut = None  # not with a cache or several processes: those the evaluator keeps
-    if whole_data and knobs.bn == "eval" and cache is None and group() is None:
+    if x is not None and whole_data and knobs.bn == "eval" and cache is None and group() is None:
         shortcut = landscape.first_layer_shortcut(forward, loss_fn, x, y)
     network = Network(
         forward=forward,

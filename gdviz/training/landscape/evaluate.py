@@ -204,7 +204,11 @@ class FlatModule:
             out[k] = out[k].clamp(min=0)
         return out
 
-    def __call__(self, flat: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+    def __call__(self, flat: torch.Tensor, inputs):
+        """The module's output on ``inputs`` at ``flat``: a tensor, or a dict of tensors passed
+        as keyword arguments (a Hugging Face batch)."""
+        if isinstance(inputs, dict):
+            return functional_call(self.module, self.params(flat), (), inputs)
         return functional_call(self.module, self.params(flat), (inputs,))
 
     def statistics(self, bn: str, *, final: bool = False) -> str | None:

@@ -9,7 +9,7 @@ import math
 
 from gdviz.errors import GdvizError, one_of, whole
 from gdviz.run.plane import NORMALIZATIONS
-from gdviz.training.landscape.data import Batches
+from gdviz.training.landscape.data import LABELS, Batches
 from gdviz.training.landscape.evaluate import FlatModule
 from gdviz.training.landscape.mean import DataLoss
 
@@ -49,9 +49,14 @@ class Knobs:
             samples = whole(samples, "samples", minimum=1)
         return cls(resolution, distance, normalization, bn, samples, whole(seed, "seed", minimum=0))
 
-    def batches(self, data, forward: FlatModule, **tensors) -> Batches:
-        """The data for ``forward``'s device and dtype, subsampled where ``samples`` says."""
-        found = Batches.of(data, device=forward.device, dtype=forward.dtype, **tensors)
+    def batches(self, data, forward: FlatModule, *, loss=None, **tensors) -> Batches:
+        """The data for ``forward``'s device and dtype, subsampled where ``samples`` says;
+        mapping batches hold their targets under ``"labels"`` where a ``loss`` is given (else
+        the model computes its own)."""
+        labels = None if loss is None else LABELS
+        found = Batches.of(
+            data, device=forward.device, dtype=forward.dtype, labels=labels, **tensors
+        )
         if self.samples is not None:
             found = found.subsample(self.samples, self.seed)
         return found

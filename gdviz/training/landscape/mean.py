@@ -1,5 +1,7 @@
 """The loss of a network at many parameter vectors, each the mean over every example of the data:
 batch losses weighted by batch size, so a `DataLoader` gives what the whole data at once gives.
+Batches that are mappings (a Hugging Face batch) go to the model as keyword arguments, and the
+model's own loss (`model_loss`: ``outputs.loss``) is each batch's, where no loss is given.
 
 Points are taken a chunk at a time and each chunk makes one pass over the data, evaluated for the
 whole chunk at once on each batch (`Evaluator`: vmapped over the points where that pays), so the
@@ -8,7 +10,7 @@ loader is read once per chunk rather than once per point.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import torch
@@ -17,8 +19,9 @@ from torch.func import vmap
 from gdviz.errors import GdvizError, first_line
 from gdviz.system.progress import Progress
 from gdviz.training.landscape import schedule
-from gdviz.training.landscape.data import Batches
+from gdviz.training.landscape.data import Batches, described, examples_in, numel, rows
 from gdviz.training.landscape.evaluate import BAR_AFTER, Evaluator, FlatModule
+from gdviz.training.networks import loss_callable
 
 ACTIVATIONS = 2**23  # numbers the layers' outputs may hold for one chunk of points on a batch
 ERRORS = (RuntimeError, ValueError, IndexError, TypeError)
@@ -26,9 +29,41 @@ LIFTED = 2**25  # numbers of the parameter vectors a chunk lifts at once (256 MB
 SHARES = 8  # chunks a rank takes at least, on average: the queue evens out ranks' speeds
 
 
+def model_loss(outputs, targets=None) -> torch.Tensor:
+    """The loss a model computed itself: ``outputs.loss`` (or ``outputs["loss"]``), as a
+    Hugging Face model returns it given ``labels``; ``targets`` are not used."""
+    if isinstance(outputs, Mapping):
+        value = outputs.get("loss")
+    else:
+        value = getattr(outputs, "loss", None)
+    if value is None:
+        raise GdvizError(
+            f"the model returned no loss ({type(outputs).__name__} without .loss): give each "
+            "mapping batch its labels, or pass loss= (called as loss(model(**inputs), labels))"
+        )
+    return value
+
+
+def chosen_loss(loss, batches: Batches) -> Callable:
+    """The loss to average: ``loss`` by name or callable, or, where it is None and the batches
+    are mappings, the model's own (`model_loss`)."""
+    if loss is not None:
+        return loss_callable(loss)
+    if batches.mappings():
+        return model_loss
+    raise GdvizError(
+        "no loss: pass loss= for (inputs, targets) batches (the model's own loss is used only "
+        "for batches that are mappings, such as a Hugging Face batch with labels)"
+    )
+
+
 class DataLoss:
     """The mean loss of ``forward`` (a `FlatModule`) over ``batches``, under ``loss_fn`` (called
     as ``loss_fn(outputs, targets)``, a mean over the batch), at flat parameter vectors.
+
+    Mapping batches go to the model as keyword arguments (``model(**inputs)``) and, under
+    `model_loss`, each batch's loss is the model's own: the mean is then over batches weighted
+    by their examples (a loss that is a mean over tokens is weighed by examples, not tokens).
 
     ``bn`` is ``"eval"`` (running statistics) or ``"train"`` (each batch's own statistics);
     dropout is off either way, and nothing is computed with gradients. ``spread=True`` also
@@ -51,7 +86,7 @@ class DataLoss:
         self.batches = batches
         self.bn = bn
         self.spread = spread
-        self.each: Callable | None = None  # per-example losses of (outputs, targets)
+        self.each: Callable | None = None  # per-example losses of (point, inputs, targets)
         self.outputs = 1  # the model's outputs an example (a classifier's classes)
         self.cache: schedule.Cache | None = None
         self.work: dict[str, dict[str, int]] = {}  # points evaluated here, and from the cache
@@ -65,7 +100,8 @@ class DataLoss:
         size give the loss of all examples at once (a mean, not a sum). Sizes the chunks."""
         flat = torch.as_tensor(point, dtype=self.forward.dtype, device=self.forward.device)
         inputs, targets = self.batches.first()
-        said = "x" if self.batches.in_memory else "the data's inputs"
+        keyed = isinstance(inputs, dict)
+        said = "x" if self.batches.in_memory and not keyed else "the data's inputs"
         with self.forward.evaluating(self.bn), torch.no_grad():
             counted = _Counter(self.forward.module)
             try:
@@ -73,21 +109,35 @@ class DataLoss:
                     out = self.forward(flat, inputs)
             except ERRORS as exc:
                 raise GdvizError(
-                    f"the model cannot take {said} (shape {tuple(inputs.shape)}): {first_line(exc)}"
+                    f"the model cannot take {said} ({described(inputs)}): {first_line(exc)}"
                 ) from None
             if isinstance(out, torch.Tensor):
                 self.outputs = int(out.shape[-1]) if out.ndim >= 2 else 1
-            value = self._one(out, targets)
+            try:
+                value = self._one(out, targets)
+            except GdvizError:
+                if self.loss_fn is not model_loss:
+                    raise
+                raise GdvizError(
+                    f"the model returned no loss on the data's first batch (a mapping of "
+                    f"{', '.join(list(inputs)[:4])}) and no loss= was given: give each batch its "
+                    "labels, or pass loss= (called as loss(model(**inputs), labels))"
+                ) from None
             if not np.isfinite(value):
                 raise GdvizError(
                     f"the loss is not a number ({value}) at the model's own parameters on the "
                     "first batch: nothing to draw around it"
                 )
-            if len(out) >= 2 and not self.batches.in_memory:
+            if keyed and self.loss_fn is not model_loss and examples_in(inputs) >= 2:
+                self._check_mean_keyed(flat, inputs, targets, value)
+            elif not keyed and len(out) >= 2 and not self.batches.in_memory:
                 self._check_mean(out, targets, value)
-            if self.spread:
-                self.each = _per_example(self.loss_fn, out, targets, value)
-        per_point = max(counted.numbers, inputs.numel(), 1)
+            if self.spread and keyed:
+                self.each = _per_example_keyed(self._single, flat, inputs, targets, value)
+            elif self.spread:
+                each = _per_example(self.loss_fn, out, targets, value)
+                self.each = lambda p, x, y: each(self.forward(p, x), y)
+        per_point = max(counted.numbers, numel(inputs), 1)
         self.evaluator = Evaluator(
             self._single_spread if self.spread else self._single,
             dtype=self.forward.dtype,
@@ -96,15 +146,18 @@ class DataLoss:
         )
         return value
 
-    def _one(self, out: torch.Tensor, targets: torch.Tensor) -> float:
+    def _one(self, out, targets: torch.Tensor | None) -> float:
         try:
             value = self.loss_fn(out, targets)
+        except GdvizError:
+            raise
         except ERRORS as exc:
             said = "y" if self.batches.in_memory else "the targets"
             shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            told = "" if targets is None else f" and {said} (shape {tuple(targets.shape)})"
             raise GdvizError(
-                f"the loss cannot be computed from the model's output (shape {shape}) and "
-                f"{said} (shape {tuple(targets.shape)}): {first_line(exc)}"
+                f"the loss cannot be computed from the model's output (shape {shape}){told}: "
+                f"{first_line(exc)}"
             ) from None
         if not isinstance(value, torch.Tensor) or value.numel() != 1:
             shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
@@ -125,13 +178,30 @@ class DataLoss:
                 "reduction='mean'"
             )
 
+    def _check_mean_keyed(self, flat, inputs: dict, targets, whole: float) -> None:
+        """`_check_mean` for a mapping batch under a loss of the caller's: the model run on
+        each half of the batch (its output need not be one tensor to split)."""
+        half = examples_in(inputs) // 2
+        parts = [slice(0, half), slice(half, None)]
+        weighted = sum(
+            float(self._single(flat, rows(inputs, p), None if targets is None else targets[p]))
+            * len(range(examples_in(inputs))[p])
+            for p in parts
+        ) / examples_in(inputs)
+        if not np.isclose(weighted, whole, rtol=1e-4, atol=1e-7 * max(1.0, abs(whole))):
+            raise GdvizError(
+                "the loss is not a mean over the batch's examples (reduction='sum'?): the loss "
+                "over a loader averages batch losses by batch size, which needs "
+                "reduction='mean'"
+            )
+
     # -- the function of one point and one batch ----------------------------------------------
 
-    def _single(self, flat: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor):
+    def _single(self, flat: torch.Tensor, inputs, targets):
         return self.loss_fn(self.forward(flat, inputs), targets).reshape(())
 
-    def _single_spread(self, flat: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor):
-        each = self.each(self.forward(flat, inputs), targets)
+    def _single_spread(self, flat: torch.Tensor, inputs, targets):
+        each = self.each(flat, inputs, targets)
         return torch.stack([each.sum(), (each * each).sum()])
 
     # -- evaluation ---------------------------------------------------------------------------
@@ -197,7 +267,7 @@ class DataLoss:
                     if self.spread:
                         part += values
                     else:
-                        part[:, 0] += values * len(inputs)
+                        part[:, 0] += values * examples_in(inputs)
                 sums[index] = part
                 mine.append(index)
                 if cache is not None:
@@ -227,11 +297,19 @@ class DataLoss:
             total = torch.zeros(len(v), dtype=torch.float64)
             with self.forward.evaluating(self.bn), torch.enable_grad():
                 for inputs, targets in self.batches:
-                    value = self._single(theta, inputs, targets) * len(inputs)
+                    value = self._single(theta, inputs, targets) * examples_in(inputs)
                     (grad,) = torch.autograd.grad(value, theta, create_graph=True)
                     if not grad.requires_grad:
                         continue
-                    (hv,) = torch.autograd.grad(grad @ v, theta, allow_unused=True)
+                    try:
+                        (hv,) = torch.autograd.grad(grad @ v, theta, allow_unused=True)
+                    except RuntimeError as exc:  # an operation without a second derivative
+                        raise GdvizError(
+                            "plane='hessian' needs the loss's second derivatives, and torch "
+                            f"has none for a part of this model ({first_line(exc)[:120]}): use "
+                            "another plane, or for a Hugging Face model attn_implementation="
+                            "'eager'"
+                        ) from None
                     if hv is not None:
                         total += hv.detach().double().cpu()
             return total / self.batches.examples  # known once a pass has ended
@@ -285,6 +363,30 @@ def _per_example(loss_fn, out: torch.Tensor, targets: torch.Tensor, whole: float
     raise GdvizError(
         "samples= needs a loss that is a mean of one loss per example (the standard error "
         "comes from their spread), and this loss is not"
+    )
+
+
+def _per_example_keyed(single, flat, inputs: dict, targets, whole: float) -> Callable:
+    """A function of (point, inputs, targets) giving each example's loss for mapping batches:
+    the model run on each example alone, checked to average to the batch's loss."""
+
+    def each(p, x, y):
+        return torch.stack(
+            [single(p, rows(x, slice(i, i + 1)), None if y is None else y[i : i + 1])
+             for i in range(examples_in(x))]
+        )  # fmt: skip
+
+    try:
+        values = each(flat, inputs, targets)
+    except ERRORS:
+        values = None
+    if values is not None and np.isclose(
+        float(values.mean()), whole, rtol=1e-4, atol=1e-7 * max(1.0, abs(whole))
+    ):
+        return each
+    raise GdvizError(
+        "samples= needs a loss that is a mean of one loss per example (the standard error "
+        "comes from their spread), and this one is not (a mean over tokens?): leave samples out"
     )
 
 

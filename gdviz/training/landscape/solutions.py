@@ -22,9 +22,9 @@ from gdviz.training.landscape.data import Batches
 from gdviz.training.landscape.evaluate import FlatModule
 from gdviz.training.landscape.grid import attach, axis, curvature_plane, named
 from gdviz.training.landscape.knobs import Knobs
-from gdviz.training.landscape.mean import DataLoss
+from gdviz.training.landscape.mean import DataLoss, chosen_loss
 from gdviz.training.landscape.schedule import digest, group
-from gdviz.training.networks import element_names, loss_callable, loss_name
+from gdviz.training.networks import element_names, loss_name
 
 MAX_POINTS = 100_001  # points along an interpolation
 THROUGH_REACH = (
@@ -38,7 +38,7 @@ THROUGH_REACH = (
 def landscape(
     model,
     *,
-    loss,
+    loss=None,
     data,
     plane: str | None = None,
     through=None,
@@ -57,12 +57,18 @@ def landscape(
     ----------
     model : torch.nn.Module
         The trained network (with ``through``: any of its architecture, which evaluates them).
-    loss : callable or str
+    loss : callable or str, optional
         Called as ``loss(model(inputs), targets)``, a mean over the batch
         (``torch.nn.CrossEntropyLoss()``), or a name (``"mse"``, ``"cross_entropy"``, ...).
-    data : DataLoader, re-iterable of (inputs, targets) batches, or (x, y) tensors
+        For mapping batches it is called as ``loss(model(**inputs), labels)``, ``labels``
+        taken out of each batch; left out, each batch's loss is the model's own
+        (``model(**batch).loss``, a Hugging Face model given ``labels``).
+    data : DataLoader, re-iterable of (inputs, targets) batches or of mappings, or (x, y)
         The loss at a point is the mean over every example, batch losses weighted by batch
-        size, under ``torch.no_grad`` on the model's device, dropout off.
+        size (a mapping's: the first dimension of its tensors), under ``torch.no_grad`` on
+        the model's device, dropout off. A batch may be a mapping of tensors (a dict, a
+        Hugging Face ``BatchEncoding``) given to the model as keyword arguments. A model's
+        own loss that is a mean over tokens is weighed by examples all the same.
     plane : {"random", "hessian", "pca", "endpoints"}, optional
         ``"random"`` (the default): two seeded random directions around the model, scaled by
         ``normalization``, the model at the centre; ``"hessian"``: the unit eigenvectors of the
@@ -105,11 +111,10 @@ def landscape(
     """
     knobs = Knobs.check(resolution, distance, normalization, bn, samples, seed)
     module = _module(model, "model")
-    loss_fn = loss_callable(loss)
     if through is not None and runs is not None:
         raise GdvizError("give through= (three models) or runs= (recorded paths), not both")
     if runs is not None:
-        return _around_runs(module, loss, loss_fn, data, runs, plane or "pca", knobs, cache)
+        return _around_runs(module, loss, data, runs, plane or "pca", knobs, cache)
     plane = plane or "random"
     if plane not in ("random", "hessian") and through is None:
         if plane in KINDS:
@@ -124,8 +129,8 @@ def landscape(
     tensors = _tensors(module, buffers=others is not None and knobs.bn == "eval")
     width = sum(t.numel() for t in module.parameters())
     forward = FlatModule(module, tensors)
-    batches = knobs.batches(data, forward)
-    loss_of = knobs.loss(forward, loss_fn, batches)
+    batches = knobs.batches(data, forward, loss=loss)
+    loss_of = knobs.loss(forward, chosen_loss(loss, batches), batches)
     shapes = [tuple(t.shape) for t in module.parameters()]
     if others is None:
         origin = _vector(tensors)
@@ -197,7 +202,7 @@ def landscape(
     return run
 
 
-def _around_runs(module, loss, loss_fn, data, runs, plane, knobs: Knobs, cache) -> list[Run]:
+def _around_runs(module, loss, data, runs, plane, knobs: Knobs, cache) -> list[Run]:
     """Copies of ``runs`` (each recorded from ``module``'s architecture) on one shared plane, each
     with the loss along its own path's shadow beside its recorded loss."""
     one_of(plane, KINDS, "plane")
@@ -215,8 +220,8 @@ def _around_runs(module, loss, loss_fn, data, runs, plane, knobs: Knobs, cache) 
             )
     tensors = list(module.parameters())
     forward = FlatModule(module, tensors)
-    batches = knobs.batches(data, forward)
-    loss_of = knobs.loss(forward, loss_fn, batches)
+    batches = knobs.batches(data, forward, loss=loss)
+    loss_of = knobs.loss(forward, chosen_loss(loss, batches), batches)
     copies = [_copy(r) for r in runs]
     loss_of.check(copies[0].params[-1])
     with forward.evaluating(knobs.bn):
@@ -260,7 +265,7 @@ def interpolate(
     a,
     b,
     *,
-    loss,
+    loss=None,
     data,
     points: int = 51,
     bn: str = "eval",
@@ -272,7 +277,8 @@ def interpolate(
     """The loss along the straight line ``(1 − α)·a + α·b`` between two trained models of one
     architecture (Goodfellow et al. 2015), for α from −0.5 to 1.5.
 
-    ``loss``, ``data``, ``bn``, ``samples``, ``cache`` and ``seed`` are as for `landscape`;
+    ``loss``, ``data`` (mapping batches and the model's own loss too), ``bn``, ``samples``,
+    ``cache`` and ``seed`` are as for `landscape`;
     ``points`` is
     the number of evenly spaced α, to which 0 and 1 (the models themselves) are added. In eval
     mode the running statistics of batch norm mix as the weights do. Returns an
@@ -287,7 +293,6 @@ def interpolate(
         raise GdvizError(f"points must be at most {MAX_POINTS}, not {points}")
     first, second = _module(a, "a"), _module(b, "b")
     names = _two_names(names, first, second)
-    loss_fn = loss_callable(loss)
     alpha = np.union1d(np.linspace(-0.5, 1.5, points), [0.0, 1.0])
 
     evaluated: dict[str, dict[str, int]] = {}
@@ -297,10 +302,10 @@ def interpolate(
         tensors = _tensors(first, buffers=mode == "eval")
         forward = FlatModule(first, tensors)
         if batches is None:
-            batches = knobs.batches(data, forward)
+            batches = knobs.batches(data, forward, loss=loss)
         start = _vector(tensors)
         end = _vector(_same_tensors(first, second, names[1], tensors))
-        loss_of = DataLoss(forward, loss_fn, batches, bn=mode, spread=False)
+        loss_of = DataLoss(forward, chosen_loss(loss, batches), batches, bn=mode, spread=False)
         loss_of.check(start)
 
         def lift(coords):
