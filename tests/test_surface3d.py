@@ -74,3 +74,19 @@ def test_each_run_starts_at_a_marker(himmelblau):
     for run, line in zip(himmelblau, starts):
         np.testing.assert_allclose(np.ravel(line.get_data_3d()[:2]), run.params[0])
     anim.fig.clf()
+
+
+def test_a_slides_box_uses_half_the_width_unstretched(himmelblau):
+    from itertools import product
+
+    anim = gdviz.animate(himmelblau, view="surface", style="slide")
+    ax = anim.views[0].ax_
+    anim.picture()
+    corners = np.array(list(product(ax.get_xlim(), ax.get_ylim(), ax.get_zlim()))).T
+    sx, sy, _ = proj3d.proj_transform(*corners, ax.get_proj())
+    px = ax.transData.transform(np.column_stack([sx, sy]))
+    assert np.ptp(px[:, 0]) > 0.5 * anim.fig.bbox.width  # matplotlib's square axes: 0.45
+    # A unit of the projection reads as many pixels across as up: nothing is stretched.
+    (x0, y0), (x1, y1) = ax.transData.transform([(0, 0), (1, 1)])
+    assert x1 - x0 == pytest.approx(y1 - y0, rel=1e-3)
+    anim.fig.clf()

@@ -16,6 +16,7 @@ the surface), so a star behind a hill does not float in front of it.
 from __future__ import annotations
 
 import math
+import types
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -30,7 +31,8 @@ SIDE = 100  # mesh points a side: finer costs time on every frame; coarser saws 
 TURN = 60.0  # degrees the camera turns, ending at a corner: a larger turn passes square to a side
 ELEVATION = 38.0
 OWN_WELL = 0.15  # of the box: the rim of a minimum's own well, which does not hide it
-WIDE_ZOOM = 1.2  # the box's zoom in a wide figure (see `SurfaceView._widen`)
+WIDE_ZOOM = 1.25  # the box's zoom in a wide figure (see `SurfaceView._widen`) ...
+WIDE_BOX = 1.3  # ... and how much wider and deeper than matplotlib's 4:4:3
 
 
 class SurfaceView(View):
@@ -178,12 +180,14 @@ class SurfaceView(View):
         return [*self.path_, *self.point_, *self.stars_]
 
     def _widen(self, ax: Axes) -> None:
-        """The box as large as the axes allow. Matplotlib keeps 3-D axes square, so in a wide
-        figure (a slide, the dashboard) the box keeps to the height: zoomed in, it fills the
-        square that the margins for tick labels left half empty."""
+        """In a wide figure (a slide), the box as wide as the figure allows. Matplotlib keeps
+        3-D axes square, so its 4:4:3 box kept to the height and left half the width empty:
+        here the axes keep their whole place (`_whole_place`, the projection unstretched), and
+        the box is widened and zoomed into it (the share of the width measured: 45% to 53%)."""
         width, height = ax.get_position(original=True).size * ax.figure.get_size_inches()
-        if width / height > 1.4:  # the position before matplotlib squared it
-            ax.set_box_aspect(None, zoom=WIDE_ZOOM)
+        if width / height > 1.4:
+            ax.apply_aspect = types.MethodType(_whole_place, ax)
+            ax.set_box_aspect((4 * WIDE_BOX, 4 * WIDE_BOX, 3), zoom=WIDE_ZOOM)
 
     def _stars(self) -> None:
         """Each minimum in front of the surface, or faint where the surface hides it."""
@@ -251,6 +255,21 @@ def lowest(xs: np.ndarray, ys: np.ndarray, values: np.ndarray, side: int):
     with np.errstate(all="ignore"):
         low = np.fmin.reduceat(np.fmin.reduceat(values, rows, axis=0), cols, axis=1)
     return np.linspace(xs[0], xs[-1], len(cols)), np.linspace(ys[0], ys[-1], len(rows)), low
+
+
+def _whole_place(ax, position=None) -> None:
+    """`Axes3D.apply_aspect` for a wide figure: the axes keep their whole place rather than a
+    square in it, and the 2-D view limits (`Axes3D.set_top_view`'s) widen with them, so that
+    a unit reads as many pixels across as up: the projection is not stretched."""
+    if position is None:
+        position = ax.get_position(original=True)
+    ax._set_position(position.frozen(), "active")
+    bbox = ax.get_figure().transSubfigure.transform([(0, 0), (1, 1)])
+    wide = (position.width * (bbox[1, 0] - bbox[0, 0])) / (
+        position.height * (bbox[1, 1] - bbox[0, 1])
+    )
+    ax.viewLim.intervalx = (-0.95 * wide / ax._dist, 0.9 * wide / ax._dist)
+    ax.viewLim.intervaly = (-0.95 / ax._dist, 0.9 / ax._dist)
 
 
 def behind(ax, x, y, z, xs, ys, zs) -> np.ndarray:
