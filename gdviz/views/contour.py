@@ -33,6 +33,7 @@ from gdviz.views.base import (
     value_label,
 )
 from gdviz.views.terrain import Terrain
+from gdviz.views.ticks import Inside
 from gdviz.views.tracks import Arrows, Notes, edge_marks, grown, place
 
 CMAP = "viridis"  # perceptually uniform and colour-blind safe
@@ -284,7 +285,8 @@ class ContourView(View):
             ax.set_ylabel(self.names[1])
         cbar = ax.figure.colorbar(self.contour_, ax=ax, shrink=0.9, pad=0.02)
         # Round ticks: powers of ten on a log scale, a few round numbers on a linear one.
-        cbar.ax.yaxis.set_major_locator(LogLocator(numticks=6) if log else MaxNLocator(6))
+        round_ticks = LogLocator(numticks=6) if log else MaxNLocator(6)
+        cbar.ax.yaxis.set_major_locator(Inside(round_ticks, fill[0], fill[-1]))
         cbar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v)))
         cbar.ax.yaxis.set_minor_locator(NullLocator())
         cbar.set_label("f" if self.runs[0].problem.is_function else "loss", fontsize="medium")
