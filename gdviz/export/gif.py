@@ -21,7 +21,8 @@ from gdviz.export.writer import Writer
 
 log = logging.getLogger(__name__)
 
-EXACT_COLOURS = 32  # the most common colours of the plot, kept exact in the palette
+EXACT_COLOURS = 96  # the most common colours of the plot, kept exact in the palette:
+# a colour bar of 30 levels and a fill of as many bands, the lines and text over them
 EXACT_SHARE = 1e-4  # ... if each covers at least this share of the pixels
 MISFIT_LEVEL = 32  # a pixel misfits when a channel is off by more than this after quantising
 MISFIT_PIXELS = 24  # more misfits than this since the palette was fitted: fit a new one
