@@ -66,8 +66,15 @@ def test_no_band_of_a_bowl_takes_a_large_share_of_the_picture(tmp_path):
     inside = png[
         int(height - box.y1) + 1 : int(height - box.y0) - 1, int(box.x0) + 1 : int(box.x1) - 1
     ]
-    _, counts = np.unique(inside.reshape(-1, 3), axis=0, return_counts=True)
+    colours, counts = np.unique(inside.reshape(-1, 3), axis=0, return_counts=True)
     assert (counts > 100).sum() >= 12  # the fill's bands; lines and their antialiasing are thin
+    # Each band a colour told apart from the others (by value, the floor's thin bands differed
+    # by a unit or two of each channel).
+    bands = colours[counts > 100].astype(int)
+    apart = np.abs(bands[:, None] - bands[None, :]).sum(axis=-1) + 999 * np.eye(
+        len(bands), dtype=int
+    )
+    assert apart.min() >= 8
     # The floor was one colour over a third of the picture, evenly spaced and coloured by value.
     assert counts.max() / counts.sum() < 0.12
 
