@@ -283,9 +283,14 @@ def test_moons_trains_an_mlp_classifier_and_the_regions_are_its_predictions():
         probs = torch.softmax(net(torch.tensor(grid, dtype=torch.float32)), -1)[:, 1].numpy()
     stored = ex["region"][-1][..., 0].reshape(-1)
     np.testing.assert_allclose(stored, probs, atol=1e-5)
-    # ... and the fit view's last frame shows them: each cell tinted towards its class.
+    # ... and the fit view's last frame shows them: the pixel over each grid point tinted
+    # towards its class (the picture holds one value a screen pixel, over the grid's box).
     view = FitView(run).plot(step=run.steps)
     image = np.asarray(view.region_.get_array())
+    gy, gx = len(ex["region_y"]), len(ex["region_x"])
+    rows = np.minimum((np.arange(gy) / (gy - 1) * image.shape[0]).astype(int), image.shape[0] - 1)
+    cols = np.minimum((np.arange(gx) / (gx - 1) * image.shape[1]).astype(int), image.shape[1] - 1)
+    image = image[rows][:, cols]
     blue_ish = image[..., 2] > image[..., 0]  # class 0 is blue, class 1 vermilion
     sure = np.abs(probs - 0.5) > 0.05
     np.testing.assert_array_equal(blue_ish.reshape(-1)[sure], (probs < 0.5)[sure])
@@ -303,14 +308,25 @@ def test_decision_boundary_is_where_the_probability_crosses_one_half():
     ex = run.extras
     p1 = ex["region"][-1][..., 0].astype(float)
     gx, gy = ex["region_x"], ex["region_y"]
-    for x, y in np.concatenate(segments):  # bilinear interpolation, written out
+
+    def p(x, y):  # bilinear interpolation, written out
         i = min(np.searchsorted(gx, x) - 1, len(gx) - 2)
         j = min(np.searchsorted(gy, y) - 1, len(gy) - 2)
         i, j = max(i, 0), max(j, 0)
         u, v = (x - gx[i]) / (gx[i + 1] - gx[i]), (y - gy[j]) / (gy[j + 1] - gy[j])
         value = (1 - u) * (1 - v) * p1[j, i] + u * (1 - v) * p1[j, i + 1]
-        value += (1 - u) * v * p1[j + 1, i] + u * v * p1[j + 1, i + 1]
-        assert value == pytest.approx(0.5, abs=1e-6)
+        return value + (1 - u) * v * p1[j + 1, i] + u * v * p1[j + 1, i + 1]
+
+    # Each point is drawn on the nearest screen pixel: one half a pixel away each way from it
+    # lies on the other side of one half.
+    to_screen = view.ax_.transData
+    for x, y in np.concatenate(segments):
+        sx, sy = to_screen.transform((x, y))
+        corners = to_screen.inverted().transform(
+            [(sx + dx, sy + dy) for dx in (-0.5, 0.5) for dy in (-0.5, 0.5)]
+        )
+        values = [p(cx, cy) for cx, cy in corners]
+        assert min(values) <= 0.5 + 1e-9 and max(values) >= 0.5 - 1e-9
 
 
 def test_mlp_on_user_columns_bce_and_labels():

@@ -29,6 +29,7 @@ from gdviz.views.legends import settle
 from gdviz.views.line import caption as line_caption
 from gdviz.views.planes import pathless
 from gdviz.views.registry import build, check_show, own_view
+from gdviz.views.ticks import untangle
 
 DEFAULT_FPS = 20
 CAPTION_INCHES = 0.34  # room kept free under the axes for the caption
@@ -446,8 +447,10 @@ def animate(
                 text.set_fontsize(floor)
         # Lay the figure out once and freeze it: every frame then shares the same geometry.
         fig.canvas.draw()
+        untangle(fig)
         if settle(fig):  # a legend went outside its axes: lay out again around it
             fig.canvas.draw()
+            untangle(fig)
         _fit_title(fig)
     fig.set_layout_engine("none")
     return anim

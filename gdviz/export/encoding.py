@@ -32,10 +32,30 @@ def png(pixels: np.ndarray, flip: bool, alpha: bool = False) -> str:
     """An RGB(A) uint8 image as a PNG data URL (``flip``: row 0 at the bottom, as ``origin
     "lower"`` draws it; ``alpha``: keep its transparency)."""
     buffer = io.BytesIO()
-    Image.fromarray((pixels[::-1] if flip else pixels)[..., : 4 if alpha else 3]).save(
-        buffer, format="png", optimize=True
-    )
+    image = Image.fromarray((pixels[::-1] if flip else pixels)[..., : 4 if alpha else 3])
+    if not alpha:
+        image = _indexed(image)
+    image.save(buffer, format="png", optimize=True)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _indexed(image: Image.Image) -> Image.Image:
+    """An RGB image of at most 256 colours as the same colours by index (a palette PNG: a
+    classifier's banded regions pack to a third), else the image as it was."""
+    rgb = np.asarray(image)
+    flat = (
+        (rgb[..., 0].astype(np.uint32) << 16) | (rgb[..., 1].astype(np.uint32) << 8) | rgb[..., 2]
+    )
+    colours, index = np.unique(flat, return_inverse=True)
+    if len(colours) > 256:
+        return image
+    out = Image.fromarray(index.reshape(flat.shape).astype(np.uint8))  # L; putpalette makes it P
+    out.putpalette(
+        np.stack([colours >> 16, (colours >> 8) & 255, colours & 255], -1)
+        .astype(np.uint8)
+        .tobytes()
+    )
+    return out
 
 
 def stills(fig, hidden, over, *, bare=()) -> tuple[str, str | None]:

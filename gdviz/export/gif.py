@@ -21,7 +21,8 @@ from gdviz.export.writer import Writer
 
 log = logging.getLogger(__name__)
 
-EXACT_COLOURS = 32  # the most common colours of the plot, kept exact in the palette
+EXACT_COLOURS = 96  # the most common colours of the plot, kept exact in the palette:
+# a colour bar of 30 levels and a fill of as many bands, the lines and text over them
 EXACT_SHARE = 1e-4  # ... if each covers at least this share of the pixels
 MISFIT_LEVEL = 32  # a pixel misfits when a channel is off by more than this after quantising
 MISFIT_PIXELS = 24  # more misfits than this since the palette was fitted: fit a new one
@@ -56,6 +57,9 @@ class GifWriter(Writer):
         self._local_palette = False
         self._misfits = 0  # pixels shown badly since the palette was fitted
         self._previous: np.ndarray | None = None
+        # What the GIF shows at each pixel so far, as packed RGB: a pixel whose new colour
+        # quantises to what is shown stays transparent (an antialiased edge that moved a little).
+        self._shown: np.ndarray | None = None
         self._file = open(self.path, "wb")  # closed by close() or abort()
         if self.fps > 50:
             log.warning("GIF players show at most 50 frames a second; %g fps will play slower", fps)
@@ -97,6 +101,8 @@ class GifWriter(Writer):
         crop = Image.fromarray(frame[top:bottom, left:right])
         image = crop.quantize(palette=self._palette, dither=Image.Dither.NONE)
         if unchanged is None:
+            colours = packed(np.asarray(self._palette.getpalette(), np.uint8).reshape(-1, 3))
+            self._shown = colours[np.asarray(image)]
             return image
         mask = Image.fromarray(~unchanged)
         self._misfits += misfits(crop, image, mask)
@@ -107,7 +113,14 @@ class GifWriter(Writer):
             self._misfits = 0
             image = crop.quantize(palette=self._palette, dither=Image.Dither.NONE)
         # Unchanged pixels show the frame before: one index repeated, which LZW packs to little.
+        # So do pixels that changed but whose palette colour is the one shown already.
         indices = np.asarray(image).copy()
+        colours = packed(np.asarray(self._palette.getpalette(), np.uint8).reshape(-1, 3))
+        left, top, right, bottom = box
+        shown = self._shown[top:bottom, left:right]
+        new = colours[indices]
+        unchanged = unchanged | (new == shown)
+        shown[...] = np.where(unchanged, shown, new)
         indices[unchanged] = CLEAR
         image = Image.fromarray(indices)  # mode L; putpalette makes it P
         image.putpalette(self._palette.getpalette())
@@ -119,11 +132,11 @@ class GifWriter(Writer):
             raise ValueError("a GIF needs at least one frame")
         self._file.write(b";")
         self._file.close()
-        self._previous = None
+        self._previous = self._shown = None
 
     def abort(self) -> None:
         self._file.close()
-        self._previous = None
+        self._previous = self._shown = None
 
     def _delay(self, index: int) -> int:
         # Hundredths of a second, spread so that the total stays exact (30 fps: 3, 4, 3, 3, 4, ...).
@@ -144,13 +157,12 @@ def fit_palette(frames: list[np.ndarray]) -> Image.Image:
     colours_fitted = np.array(fitted.getpalette(), dtype=np.int32).reshape(-1, 3)[:CLEAR]
     palette[: len(colours_fitted)] = colours_fitted
     palette[len(colours_fitted) :] = colours_fitted[0]  # unused entries, never nearest alone
-    packed = (sample[..., 0].astype(np.uint32) << 16) | (sample[..., 1].astype(np.uint32) << 8)
-    packed |= sample[..., 2]
-    colours, counts = np.unique(packed, return_counts=True)
+    every = packed(sample)
+    colours, counts = np.unique(every, return_counts=True)
     order = np.argsort(counts)[::-1][:EXACT_COLOURS]
     pinned: list[int] = []
     for colour, count in zip(colours[order], counts[order]):
-        if count < EXACT_SHARE * packed.size:
+        if count < EXACT_SHARE * every.size:
             break
         rgb = np.array([colour >> 16, (colour >> 8) & 255, colour & 255], dtype=np.int32)
         if any(_takes(palette[i], rgb) or _takes(rgb, palette[i]) for i in pinned):
@@ -166,6 +178,12 @@ def fit_palette(frames: list[np.ndarray]) -> Image.Image:
     result = Image.new("P", (1, 1))
     result.putpalette(palette.astype(np.uint8).tobytes())
     return result
+
+
+def packed(rgb: np.ndarray) -> np.ndarray:
+    """(..., 3) uint8 colours as one uint32 each (0xRRGGBB)."""
+    out = (rgb[..., 0].astype(np.uint32) << 16) | (rgb[..., 1].astype(np.uint32) << 8)
+    return out | rgb[..., 2]
 
 
 def _takes(entry: np.ndarray, colour: np.ndarray) -> np.ndarray:

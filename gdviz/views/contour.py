@@ -9,9 +9,9 @@ loss beside the plane's, since the projection hides the rest.
 from __future__ import annotations
 
 import numpy as np
-from matplotlib import patheffects
+from matplotlib import colormaps, patheffects
 from matplotlib.axes import Axes
-from matplotlib.colors import LogNorm
+from matplotlib.colors import BoundaryNorm
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
@@ -34,6 +34,7 @@ from gdviz.views.base import (
 )
 from gdviz.views.legends import keep_clear
 from gdviz.views.terrain import Terrain
+from gdviz.views.ticks import Inside
 from gdviz.views.tracks import Arrows, Notes, edge_marks, grown, place
 
 CMAP = "viridis"  # perceptually uniform and colour-blind safe
@@ -236,7 +237,9 @@ class ContourView(View):
         values = self.values
         lv, log = surface.levels(values)
         fill = surface.fill_levels(values, lv) if log else lv
-        norm = LogNorm(fill[0], fill[-1]) if log else None
+        # A colour a band, evenly spread over the colour map whatever the spacing of the levels:
+        # by value, the thin bands of a bowl's floor took nearly one colour.
+        norm = BoundaryNorm(fill, colormaps[CMAP].N, extend="both")
         self.contour_ = ax.contourf(
             self.xs,
             self.ys,
@@ -286,9 +289,12 @@ class ContourView(View):
         else:
             ax.set_xlabel(self.names[0])
             ax.set_ylabel(self.names[1])
-        cbar = ax.figure.colorbar(self.contour_, ax=ax, shrink=0.9, pad=0.02)
+        # Log levels read as one ratio a band; others by their values, thin bands kept thin.
+        spacing = "uniform" if log else "proportional"
+        cbar = ax.figure.colorbar(self.contour_, ax=ax, shrink=0.9, pad=0.02, spacing=spacing)
         # Round ticks: powers of ten on a log scale, a few round numbers on a linear one.
-        cbar.ax.yaxis.set_major_locator(LogLocator(numticks=6) if log else MaxNLocator(6))
+        round_ticks = LogLocator(numticks=6) if log else MaxNLocator(6)
+        cbar.ax.yaxis.set_major_locator(Inside(round_ticks, fill[0], fill[-1]))
         cbar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v)))
         cbar.ax.yaxis.set_minor_locator(NullLocator())
         cbar.set_label("f" if self.runs[0].problem.is_function else "loss", fontsize="medium")

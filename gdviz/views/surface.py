@@ -15,6 +15,11 @@ from gdviz.run.record import Run
 # were mapped afresh by each first call, making the first 200x200 MAE grid 160-260 ms; with
 # 8 MB ones it takes about 30 ms.
 CHUNK = 1_000_000
+# Evenly spaced levels whose lowest band covers more than BOWL bands' fair share of the grid leave
+# the bowl one flat colour (the moons' plane: 16% of it, against 6% a band); equal-area levels
+# take their place, mixed with this share of the even ones so that they always rise.
+BOWL = 2.0
+EVEN_SHARE = 0.02
 
 
 def loss_function(run: Run) -> Callable[[np.ndarray], np.ndarray]:
@@ -113,10 +118,14 @@ def levels(values: np.ndarray, count: int = 18) -> tuple[np.ndarray, bool]:
     floor = max(lo, float(np.quantile(finite, 0.01)))
     if lo > 0 and hi / floor > 100:
         return np.geomspace(floor, hi, count), True
-    if lo >= 0 and hi > 0 and np.quantile(finite, 0.5) < 0.1 * hi:
-        # A bowl with steep walls: quadratic spacing puts more levels near the bottom.
-        return lo + (hi - lo) * np.linspace(0, 1, count) ** 2, False
-    return np.linspace(lo, hi, count), False
+    even = np.linspace(lo, hi, count)
+    if (finite < even[1]).mean() > BOWL / (count - 1):
+        # A wide flat bowl (or steep walls): evenly spaced, its floor is one band. Levels that
+        # split the grid into bands of equal area resolve it, with a little of the even spacing
+        # so that they always rise (a plateau's quantiles tie).
+        equal = np.quantile(finite, np.linspace(0, 1, count))
+        return (1 - EVEN_SHARE) * equal + EVEN_SHARE * even, False
+    return even, False
 
 
 def fill_levels(values: np.ndarray, lv: np.ndarray, most: int = 12) -> np.ndarray:

@@ -1,0 +1,67 @@
+"""Tick labels that never collide: at slide size, no two labels of one axis overlap (the
+renderer's boxes say), colour bars included, and a crowded axis keeps at least two labels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from boxes import overlapping_labels, tick_label_boxes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import LogLocator, MaxNLocator
+
+import gdviz
+from gdviz.views.ticks import untangle
+
+
+@pytest.mark.parametrize(
+    ("source", "view"),
+    [
+        (("x**2 + 10*y**2", (3.0, 1.0)), "contour"),  # log levels: 1e-4 pinned beside 1e-3
+        (("x**2 + 10*y**2", (3.0, 1.0)), "dashboard"),
+        (("1 + x**4 + y**4", (1.5, 1.2)), "contour"),
+        (("synthetic", None), "dashboard"),  # 0.01 over 0.1, 10 over 100 on its colour bar
+        (("synthetic", None), "loss"),
+    ],
+)
+def test_no_two_tick_labels_of_an_axis_overlap_on_a_slide(source, view):
+    name, init = source
+    run = gdviz.train(name, steps=60, **({} if init is None else {"init": init, "lr": 0.05}))
+    anim = gdviz.animate(run, view=view, style="slide", frames=2)
+    anim.fig.canvas.draw()
+    assert overlapping_labels(anim.fig) == []
+    bars = [i for i, ax in enumerate(anim.fig.axes) if ax.get_label() == "<colorbar>"]
+    for i in bars:  # a colour bar still reads: three labels or more
+        assert len(tick_label_boxes(anim.fig)[(i, "y")]) >= 3
+
+
+def _crowded() -> Figure:
+    """A slide-sized figure: a linear axis asked for 40 ticks, a log axis within a decade
+    (minor labels 3×10⁰, 4×10⁰, ... at a slide's text size) and one that is fine."""
+    fig = Figure(figsize=(1920 / 225, 1080 / 225), dpi=225)
+    FigureCanvasAgg(fig)
+    (left, right, fine), below = fig.subplots(2, 3)  # short axes, as a dashboard's
+    for ax in below:
+        ax.set_axis_off()
+    left.plot(np.arange(100), np.arange(100))
+    left.yaxis.set_major_locator(MaxNLocator(nbins=40))
+    right.set_yscale("log")
+    right.set_ylim(1.5, 9.9)
+    fine.set_ylim(0, 1)
+    for ax in (left, right, fine):
+        ax.tick_params(axis="y", which="both", labelsize=24)
+    fig.canvas.draw()
+    return fig
+
+
+def test_untangle_thins_a_crowded_axis_and_a_log_axis_within_a_decade():
+    fig = _crowded()
+    before = overlapping_labels(fig)
+    assert {(i, name) for i, name, *_ in before} >= {(0, "y"), (1, "y")}
+    fine = tick_label_boxes(fig)[(2, "y")]
+    untangle(fig)
+    assert overlapping_labels(fig) == []
+    boxes = tick_label_boxes(fig)
+    assert len(boxes[(0, "y")]) >= 3 and len(boxes[(1, "y")]) >= 2
+    assert boxes[(2, "y")] == fine  # an axis whose labels did not overlap is left alone
+    assert isinstance(fig.axes[1].yaxis.get_major_locator(), LogLocator)
