@@ -598,11 +598,17 @@ def test_regions_are_white_where_undecided_and_full_tint_where_sure():
     from gdviz.views.fit import FILL, _tint
 
     probs = np.array([[0.5, 0.5], [1.0, 0.0], [0.0, 1.0], [0.75, 0.25]])
-    rgb = _tint(probs)
-    np.testing.assert_allclose(rgb[0], [1, 1, 1])
-    np.testing.assert_allclose(rgb[1], 1 - FILL * (1 - np.array(to_rgb(COLORS[0]))))
-    np.testing.assert_allclose(rgb[2], 1 - FILL * (1 - np.array(to_rgb(COLORS[1]))))
-    np.testing.assert_allclose(rgb[3], 1 - 0.5 * FILL * (1 - np.array(to_rgb(COLORS[0]))))
+    rgba = _tint(probs)
+    assert rgba.dtype == np.uint8 and (rgba[:, 3] == 255).all()
+    rgb = rgba[:, :3] / 255
+
+    def close(got, want):  # to the nearest of 256 levels
+        np.testing.assert_allclose(got, want, atol=0.5 / 255 + 1e-9)
+
+    close(rgb[0], [1, 1, 1])
+    close(rgb[1], 1 - FILL * (1 - np.array(to_rgb(COLORS[0]))))
+    close(rgb[2], 1 - FILL * (1 - np.array(to_rgb(COLORS[1]))))
+    close(rgb[3], 1 - 0.5 * FILL * (1 - np.array(to_rgb(COLORS[0]))))
 
 
 def test_a_long_landscape_shows_a_progress_bar_on_a_terminal(monkeypatch):

@@ -374,8 +374,10 @@ class ImageTrack(Track):
     def record(self, j: int):
         a = self.artist
         self.visible[j] = a.get_visible()
-        rgb = np.asarray(a.get_array(), dtype=float)
-        pixels = np.clip(np.round(rgb * 255), 0, 255).astype(np.uint8)
+        pixels = np.asarray(a.get_array())
+        if pixels.dtype != np.uint8:  # floats in [0, 1]
+            pixels = np.clip(np.round(pixels.astype(float) * 255), 0, 255).astype(np.uint8)
+        pixels = pixels[..., :3]  # an opaque picture: no alpha
         shape = np.asarray(pixels.shape, np.int64).tobytes()
         self.pictures.show(j, shape + pixels.tobytes(), lambda: png(pixels, a.origin == "lower"))
 
