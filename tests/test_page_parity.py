@@ -1,5 +1,5 @@
 """The page shows what the animation shows: at a snapshot set on the page's slider, the picture
-in headless Chromium (the still PNG, the canvas over it, the overlay over both) against
+on its canvas in headless Chromium (what saving or reading the canvas gets) against
 matplotlib's own frame of the same step, pixel by pixel. Antialiasing differs, so the whole
 picture is held to a small share of differing pixels, and the pixels that a legend, an
 arrowhead or an off-view triangle gives matplotlib's frame are held to be the page's too."""
@@ -46,14 +46,7 @@ def page_at(driver, step: int) -> np.ndarray:
         const slider = $('slider');
         slider.value = j;
         slider.dispatchEvent(new Event('input'));
-        const top = $('canvas'), over = $('overlay');
-        const c = document.createElement('canvas');
-        c.width = top.width; c.height = top.height;
-        const ctx = c.getContext('2d');
-        ctx.drawImage($('background'), 0, 0);
-        ctx.drawImage(top, 0, 0);
-        if (!over.hidden) ctx.drawImage(over, 0, 0);
-        return c.toDataURL('image/png');
+        return $('canvas').toDataURL('image/png');
         """,
         step,
     )

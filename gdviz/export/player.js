@@ -200,8 +200,24 @@
 
   const DRAW = { line, arrow, text, image, segments, dots };
 
+  // The still pictures, decoded once: what lies under the moving parts and what lies over them
+  // (legends, stars), matplotlib's or, once the 3-D camera has turned, the page's own. All of
+  // it is drawn on the one canvas, so the canvas holds the whole picture the animation shows
+  // (what saving or copying it, or reading its pixels, gets).
+  const stills = {};
+  async function picture(src) {
+    if (!src) return null;
+    const im = new Image();
+    im.src = src;
+    await im.decode();
+    return im;
+  }
+
   function draw(j) {
     ctx.clearRect(0, 0, canvas.width, canvas.height);
+    const under = turned ? stills.turnedUnder : stills.under;
+    const over = turned ? stills.turnedOver : stills.over;
+    if (under) ctx.drawImage(under, 0, 0);
     if (turned) view3.draw();
     for (const t of data.tracks) {
       if (!t.visible[j]) continue;
@@ -212,6 +228,7 @@
     }
     if (turned) view3.drawOver();
     drawAgain();
+    if (over) ctx.drawImage(over, 0, 0);
   }
 
   // -- a run of the reader's own: started by a click, computed here (descent.js) --------------
@@ -364,9 +381,6 @@
   function turnTo(elev, azim) {
     if (!turned) {  // from matplotlib's picture to the page's own drawing of the 3-D axes
       turned = true;
-      $("background").src = data.turn.background;
-      const over = $("overlay");
-      if (data.turn.overlay) { over.src = data.turn.overlay; over.hidden = false; } else over.hidden = true;
     }
     view3.turn(elev, azim);
     view3.reproject(data.tracks);
@@ -431,20 +445,11 @@
     }));
     await Promise.all(data.runs.map(unpackAll));
     data.count = data.runs[0].step.length;
-    const img = $("background");
-    img.src = data.background;
-    img.width = canvas.width = data.width;
-    img.height = canvas.height = data.height;
-    const pictures = [img.decode()];  // ready once the still pictures show, not before
-    if (data.overlay) {  // what stays still over the moving parts: legends, stars
-      const over = $("overlay");
-      over.src = data.overlay;
-      over.width = data.width;
-      over.height = data.height;
-      over.hidden = false;
-      pictures.push(over.decode());
-    }
-    await Promise.all(pictures);
+    canvas.width = data.width;
+    canvas.height = data.height;
+    const turn = data.turn || {};
+    [stills.under, stills.over, stills.turnedUnder, stills.turnedOver] = await Promise.all(
+      [data.background, data.overlay, turn.background, turn.overlay].map(picture));
     data.tracks.sort((a, b) => a.z - b.z);
     if (data.turn) {
       await unpackAll(data.turn);
