@@ -151,3 +151,13 @@ def test_a_runaway_lines_triangle_and_the_legend_show_on_the_page(tmp_path, driv
     shown = [m for m in view.off_ if m.get_visible() and len(m.get_xdata())]
     assert shown  # the runaway's line has left the plot
     check(compare(driver, anim, path, 30, {"triangle": shown, "legend": view.over_}))
+
+
+def test_long_short_and_cut_arrows_of_the_internals_show_on_the_page(tmp_path, driver):
+    run = gdviz.train("synthetic", optimizer="momentum", steps=40)
+    anim = gdviz.animate(run, view="contour", show="internals")
+    path = anim.save(tmp_path / "internals.html")
+    view = anim.views[0]
+    arrows = [*view.arrow_, *(a for inner in view.inner_ for a in inner.values())]
+    for step in (1, 30):
+        check(compare(driver, anim, path, step, {"arrows": arrows}))

@@ -37,12 +37,20 @@
 
   // A marker where Agg draws it: at the pixel corner nearest its point, its corners then on
   // whole pixels (plus half a pixel for an edge an odd number of pixels wide) where matplotlib
-  // snaps it (``snap`` that half or 0), else moved to that pixel's middle (``snap`` null).
-  function marker(kind, x, y, size, snap) {
+  // snaps it (``snap`` that half or 0), else moved to that pixel's middle (``snap`` null). A
+  // line with an outline (a path effect) has each marker drawn as a path of its own, where it
+  // lies: snapped corners then round on their own, and an unsnapped marker stays put.
+  function marker(kind, x, y, size, snap, alone) {
     const r = size / 2, cx = Math.floor(x + 0.5), cy = Math.floor(y + 0.5);
-    const at = snap === null || snap === undefined
-      ? (dx, dy) => [cx + 0.5 + dx, cy + 0.5 + dy]
-      : (dx, dy) => [cx + Math.floor(dx + 0.5) + snap, cy + Math.floor(dy + 0.5) + snap];
+    const snapped = snap !== null && snap !== undefined;
+    let at;
+    if (alone) {
+      at = snapped ? (dx, dy) => [Math.floor(x + dx + 0.5) + snap, Math.floor(y + dy + 0.5) + snap]
+        : (dx, dy) => [x + dx, y + dy];
+    } else {
+      at = snapped ? (dx, dy) => [cx + Math.floor(dx + 0.5) + snap, cy + Math.floor(dy + 0.5) + snap]
+        : (dx, dy) => [cx + 0.5 + dx, cy + 0.5 + dy];
+    }
     ctx.beginPath();
     if (kind === "o" || kind === ".") { ctx.arc(...at(0, 0), r, 0, 2 * Math.PI); return true; }
     const corners = [];
@@ -91,7 +99,10 @@
     ctx.lineJoin = t.join[t.marker[j]];  // as matplotlib joins this marker's edges
     for (const [x, y] of xs) {
       if (!isFinite(x) || !isFinite(y)) continue;
-      if (!marker(kind, x, y, t.size, snap)) continue;
+      if (!marker(kind, x, y, t.size, snap, !!t.outline)) continue;
+      if (t.outline && t.outline.width > 0) {  // matplotlib strokes each marker's outline too
+        ctx.lineWidth = t.outline.width; ctx.strokeStyle = t.outline.color; ctx.stroke();
+      }
       ctx.fillStyle = t.face; ctx.fill();
       if (t.edge_width > 0) { ctx.lineWidth = t.edge_width; ctx.strokeStyle = t.edge; ctx.stroke(); }
     }
