@@ -41,20 +41,13 @@ def requests(driver) -> list[str]:
 
 
 def page_window(driver, x, y, r):
-    """The page's picture (the background, the canvas over it, the overlay over both) around
-    (x, y), RGB."""
+    """The page's picture (on its one canvas: the still parts, what moves, what lies over it)
+    around (x, y), RGB."""
     block = driver.execute_script(
         """
         const [x, y, r] = arguments;
-        const img = document.querySelector('[data-gdviz=background]');
-        const top = document.querySelector('[data-gdviz=canvas]');
-        const c = document.createElement('canvas');
-        c.width = top.width; c.height = top.height;
-        const ctx = c.getContext('2d');
-        const over = document.querySelector('[data-gdviz=overlay]');
-        ctx.drawImage(img, 0, 0); ctx.drawImage(top, 0, 0);
-        if (!over.hidden) ctx.drawImage(over, 0, 0);
-        return Array.from(ctx.getImageData(x - r, y - r, 2 * r + 1, 2 * r + 1).data);
+        const c = document.querySelector('[data-gdviz=canvas]');
+        return Array.from(c.getContext('2d').getImageData(x - r, y - r, 2 * r + 1, 2 * r + 1).data);
         """,
         int(np.rint(x)),
         int(np.rint(y)),

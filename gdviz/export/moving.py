@@ -12,10 +12,12 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+from matplotlib import font_manager
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrowPatch
+from matplotlib.markers import MarkerStyle
+from matplotlib.patches import ArrowStyle, ConnectionStyle, FancyArrowPatch
 from matplotlib.text import Text
 from mpl_toolkits.mplot3d import proj3d
 from mpl_toolkits.mplot3d.art3d import Line3D
@@ -51,9 +53,11 @@ class Track:
     def base(self) -> dict:
         clip = self.artist.get_clip_box() if self.artist.get_clip_on() else None
         box = None
-        if clip is not None:
+        if clip is not None:  # on whole pixels, each edge rounded as Agg rounds a clip box
             x0, y0, x1, y1 = clip.extents
-            box = [x0, self.height - y1, x1 - x0, y1 - y0]
+            left, right = np.floor(x0 + 0.5), np.floor(x1 + 0.5)
+            top, bottom = np.floor(self.height - y1 + 0.5), np.floor(self.height - y0 + 0.5)
+            box = [float(left), float(top), float(right - left), float(bottom - top)]
         return {
             "run": self.run,
             "clip": box,
@@ -211,6 +215,8 @@ class LineTrack(Track):
             width=a.get_linewidth() * self.scale if a.get_linestyle() != "None" else 0,
             dash=[d * self.scale for d in dashes] if dashes else None,
             markers=self.markers,
+            snap=[self._snap(m) for m in self.markers],
+            join=[str(MarkerStyle(m).get_joinstyle()) for m in self.markers],
             marker=pack_array(self.marker),
             size=a.get_markersize() * self.scale,
             face=color(a.get_markerfacecolor()),
@@ -231,6 +237,17 @@ class LineTrack(Track):
             if self.kind == "curve":
                 out["kept"] = pack_array(self.kept.astype(np.int32))
         return out
+
+    def _snap(self, marker: str) -> float | None:
+        """Where Agg puts ``marker``'s corners: on whole pixels plus this (half a pixel for an
+        edge an odd number of pixels wide), for a marker as large as its snapping threshold;
+        None where it is not snapped (it is then centred on a pixel's middle)."""
+        a = self.artist
+        threshold = MarkerStyle(marker).get_snap_threshold()
+        if threshold is None or a.get_markersize() * self.scale < threshold:
+            return None
+        edge = a.get_markeredgewidth() * self.scale
+        return 0.5 if int(np.floor(edge + 0.5)) % 2 else 0.0
 
 
 class Line3DTrack(LineTrack):
@@ -287,9 +304,24 @@ class Line3DTrack(LineTrack):
 
 
 class ArrowTrack(Track):
+    """A straight arrow drawn as matplotlib draws it (`ArrowStyle` ``-``, ``->``, ``-|>``): its
+    head keeps its full size however short the arrow, pointing where the arrow points (kept
+    at full precision, apart from the ends, for an arrow shorter than a pixel); an arrow of no
+    length has no head."""
+
+    STYLES = (ArrowStyle.Curve, ArrowStyle.CurveB, ArrowStyle.CurveFilledB)
+
+    def __init__(self, artist, run, height):
+        super().__init__(artist, run, height)
+        style, joining = artist.get_arrowstyle(), artist.get_connectionstyle()
+        straight = isinstance(joining, ConnectionStyle.Arc3) and joining.rad == 0
+        if type(style) not in self.STYLES or not straight or artist.shrinkA or artist.shrinkB:
+            raise Unsupported("an arrow other than a straight, unshrunk -, -> or -|>")
+
     def decide(self, count: int):
         super().decide(count)
         self.ends = np.full((count, 4), np.nan, np.float32)
+        self.heading = np.full((count, 2), np.nan, np.float32)
         self.dashed = np.zeros(count, np.uint8)
 
     def take(self, geometry, steps: np.ndarray) -> None:
@@ -299,13 +331,28 @@ class ArrowTrack(Track):
         self.visible = geometry.visible.astype(np.uint8)
         ends = to_pixels(self.artist, geometry.ends.reshape(-1, 2), self.height)
         self.ends = ends.reshape(count, 4)
+        self.heading = self._heading(geometry.ends[:, 0], geometry.ends[:, 1])
         self.dashed = np.zeros(count, np.uint8)
+
+    def _heading(self, starts, tips) -> np.ndarray:
+        """The unit vectors from ``starts`` to ``tips`` (data) on the canvas (y down), NaN where
+        an arrow has no length (or no ends)."""
+        transform = self.artist.get_transform()
+        with np.errstate(all="ignore"):
+            d = transform.transform(np.reshape(tips, (-1, 2))) - transform.transform(
+                np.reshape(starts, (-1, 2))
+            )
+            d[:, 1] = -d[:, 1]
+            d /= np.hypot(d[:, 0], d[:, 1])[:, None]
+        d[~np.isfinite(d).all(axis=1)] = np.nan
+        return d.astype(np.float32)
 
     def record(self, j: int):
         a = self.artist
         self.visible[j] = a.get_visible()
         posA, posB = a._posA_posB
         self.ends[j] = to_pixels(a, [posA, posB], self.height).reshape(-1)
+        self.heading[j] = self._heading([posA], [posB])[0]
         self.dashed[j] = a.get_linestyle() not in ("-", "solid")
 
     def pack(self) -> dict:
@@ -313,12 +360,16 @@ class ArrowTrack(Track):
         out = self.base()
         scale = self.scale
         mutation = a.get_mutation_scale() * scale
+        style = a.get_arrowstyle()
+        headed = not isinstance(style, ArrowStyle.Curve)
         out.update(
             type="arrow",
             color=color(a.get_edgecolor()),
+            fill=color(a.get_facecolor()) if isinstance(style, ArrowStyle.CurveFilledB) else None,
             width=a.get_linewidth() * scale,
-            head=[0.4 * mutation, 0.2 * mutation],
+            head=[style.head_length * mutation, style.head_width * mutation] if headed else None,
             ends=pack_array(self.ends),
+            heading=pack_array(self.heading),
             dashed=pack_array(self.dashed),
             outline=outline(a, scale),
         )
@@ -353,14 +404,21 @@ class TextTrack(Track):
             type="text",
             at=[float(x), float(self.height - y)],
             size=a.get_fontsize() * self.scale,
+            font=font_manager.get_font(font_manager.findfont(a.get_fontproperties())).family_name,
             color=color(a.get_color()),
             ha=a.get_horizontalalignment(),
             va=a.get_verticalalignment(),
             box=color(box.get_facecolor()) if box is not None else None,
+            pad=_pad(box) * a.get_fontsize() * self.scale if box is not None else 0.0,
             texts=self.texts.items,
             index=pack_array(self.texts.index),
         )
         return out
+
+
+def _pad(box) -> float:
+    """The room round a text inside its box, in font sizes (a box style's ``pad``)."""
+    return float(getattr(box.get_boxstyle(), "pad", 0.3))
 
 
 class ImageTrack(Track):
@@ -384,16 +442,19 @@ class ImageTrack(Track):
     def pack(self) -> dict:
         a = self.artist
         x0, x1, y0, y1 = a.get_extent()
-        (px0, py0), (px1, py1) = a.axes.transData.transform([(x0, y0), (x1, y1)])
-        py0, py1 = self.height - py0, self.height - py1
+        corners = a.axes.transData.transform([(x0, y0), (x1, y1)])
+        (left, bottom), (right, top) = corners.min(axis=0), corners.max(axis=0)
+        # Agg lays the resampled picture on whole pixels: from the pixel its left edge falls in,
+        # as many as its size rounded up (so it covers the axes' frame it is drawn over).
+        width, tall = np.ceil(right - left), np.ceil(top - bottom)
         out = self.base()
         out.update(
             type="image",
             box=[
-                float(min(px0, px1)),
-                float(min(py0, py1)),
-                float(abs(px1 - px0)),
-                float(abs(py1 - py0)),
+                float(np.floor(left)),
+                float(np.floor(self.height - (bottom + tall))),
+                float(width),
+                float(tall),
             ],
             smooth=a.get_interpolation() not in ("nearest", "none"),
             alpha=1.0 if a.get_alpha() is None else float(a.get_alpha()),

@@ -35,25 +35,37 @@
 
   // -- drawing --------------------------------------------------------------------------------
 
-  function marker(kind, x, y, size) {
-    const r = size / 2;
+  // A marker where Agg draws it: at the pixel corner nearest its point, its corners then on
+  // whole pixels (plus half a pixel for an edge an odd number of pixels wide) where matplotlib
+  // snaps it (``snap`` that half or 0), else moved to that pixel's middle (``snap`` null). A
+  // line with an outline (a path effect) has each marker drawn as a path of its own, where it
+  // lies: snapped corners then round on their own, and an unsnapped marker stays put.
+  function marker(kind, x, y, size, snap, alone) {
+    const r = size / 2, cx = Math.floor(x + 0.5), cy = Math.floor(y + 0.5);
+    const snapped = snap !== null && snap !== undefined;
+    let at;
+    if (alone) {
+      at = snapped ? (dx, dy) => [Math.floor(x + dx + 0.5) + snap, Math.floor(y + dy + 0.5) + snap]
+        : (dx, dy) => [x + dx, y + dy];
+    } else {
+      at = snapped ? (dx, dy) => [cx + Math.floor(dx + 0.5) + snap, cy + Math.floor(dy + 0.5) + snap]
+        : (dx, dy) => [cx + 0.5 + dx, cy + 0.5 + dy];
+    }
     ctx.beginPath();
-    if (kind === "o" || kind === ".") { ctx.arc(x, y, r, 0, 2 * Math.PI); return true; }
+    if (kind === "o" || kind === ".") { ctx.arc(...at(0, 0), r, 0, 2 * Math.PI); return true; }
+    const corners = [];
     if (kind === "*") {  // matplotlib's star: five points, the inner radius 0.382 of the outer
       for (let i = 0; i < 10; i++) {
         const a = -Math.PI / 2 + i * Math.PI / 5, q = i % 2 ? 0.381966 * r : r;
-        if (i) ctx.lineTo(x + q * Math.cos(a), y + q * Math.sin(a));
-        else ctx.moveTo(x + q * Math.cos(a), y + q * Math.sin(a));
+        corners.push([q * Math.cos(a), q * Math.sin(a)]);
       }
-      ctx.closePath();
-      return true;
+    } else {
+      const tri = { "^": [0, -1, -1, 1, 1, 1], "v": [0, 1, -1, -1, 1, -1],
+                    "<": [-1, 0, 1, -1, 1, 1], ">": [1, 0, -1, -1, -1, 1] }[kind];
+      if (!tri) return false;
+      for (let i = 0; i < 6; i += 2) corners.push([tri[i] * r, tri[i + 1] * r]);
     }
-    const tri = { "^": [0, -1, -1, 1, 1, 1], "v": [0, 1, -1, -1, 1, -1],
-                  "<": [-1, 0, 1, -1, 1, 1], ">": [1, 0, -1, -1, -1, 1] }[kind];
-    if (!tri) return false;
-    ctx.moveTo(x + tri[0] * r, y + tri[1] * r);
-    ctx.lineTo(x + tri[2] * r, y + tri[3] * r);
-    ctx.lineTo(x + tri[4] * r, y + tri[5] * r);
+    corners.forEach(([dx, dy], i) => (i ? ctx.lineTo(...at(dx, dy)) : ctx.moveTo(...at(dx, dy))));
     ctx.closePath();
     return true;
   }
@@ -81,12 +93,16 @@
   }
 
   function markers(t, j, xs) {
-    const kind = t.markers[t.marker[j]];
+    const kind = t.markers[t.marker[j]], snap = t.snap[t.marker[j]];
     if (!kind || kind === "None" || kind === "" || t.size <= 0) return;
     ctx.setLineDash([]);
+    ctx.lineJoin = t.join[t.marker[j]];  // as matplotlib joins this marker's edges
     for (const [x, y] of xs) {
       if (!isFinite(x) || !isFinite(y)) continue;
-      if (!marker(kind, x, y, t.size)) continue;
+      if (!marker(kind, x, y, t.size, snap, !!t.outline)) continue;
+      if (t.outline && t.outline.width > 0) {  // matplotlib strokes each marker's outline too
+        ctx.lineWidth = t.outline.width; ctx.strokeStyle = t.outline.color; ctx.stroke();
+      }
       ctx.fillStyle = t.face; ctx.fill();
       if (t.edge_width > 0) { ctx.lineWidth = t.edge_width; ctx.strokeStyle = t.edge; ctx.stroke(); }
     }
@@ -119,39 +135,48 @@
     markers(t, j, pts);
   }
 
+  // As matplotlib draws a straight FancyArrowPatch: the shaft to the tip pulled back by half
+  // the line's width over the head's half angle (so the stroked head ends at the point), and a
+  // head of its full size whatever the arrow's length, along the arrow's heading (kept apart
+  // from the rounded ends, so an arrow shorter than a pixel points where it points); an arrow
+  // of no length has no head.
   function arrow(t, j) {
     const [x0, y0, x1, y1] = t.ends.subarray(4 * j, 4 * j + 4);
     if (![x0, y0, x1, y1].every(isFinite)) return;
-    const len = Math.hypot(x1 - x0, y1 - y0);
-    if (len === 0) return;
-    const ux = (x1 - x0) / len, uy = (y1 - y0) / len;
-    const [hl, hw] = t.head;
-    const bx = x1 - ux * Math.min(hl, len), by = y1 - uy * Math.min(hl, len);
+    const ux = t.heading[2 * j], uy = t.heading[2 * j + 1];
+    const headed = t.head && isFinite(ux) && isFinite(uy);
+    let tx = x1, ty = y1;
+    if (headed) {
+      const [hl, hw] = t.head, pad = 0.5 * t.width * Math.hypot(hl, hw) / hw;
+      tx -= ux * pad; ty -= uy * pad;
+    }
     ctx.setLineDash(t.dashed[j] ? [3 * t.width, 2 * t.width] : []);
-    ctx.lineCap = "butt";
-    ctx.beginPath(); ctx.moveTo(x0, y0); ctx.lineTo(bx, by);
+    ctx.lineCap = "round"; ctx.lineJoin = "round";
+    ctx.beginPath(); ctx.moveTo(x0, y0); ctx.lineTo(tx, ty);
     stroke(t, t.width);
-    ctx.setLineDash([]);
+    if (!headed) return;
+    const [hl, hw] = t.head, bx = tx - ux * hl, by = ty - uy * hl;
     ctx.beginPath();
-    ctx.moveTo(x1, y1);
-    ctx.lineTo(bx - uy * hw, by + ux * hw);
+    ctx.moveTo(bx - uy * hw, by + ux * hw);
+    ctx.lineTo(tx, ty);
     ctx.lineTo(bx + uy * hw, by - ux * hw);
-    ctx.closePath();
+    if (t.fill) ctx.closePath();
     if (t.outline) { ctx.lineWidth = t.outline.width; ctx.strokeStyle = t.outline.color; ctx.stroke(); }
-    ctx.fillStyle = t.color; ctx.fill();
+    if (t.fill) { ctx.fillStyle = t.fill; ctx.fill(); }
     ctx.lineWidth = t.width; ctx.strokeStyle = t.color; ctx.stroke();
   }
 
   function text(t, j) {
     const lines = t.texts[t.index[j]].split("\n");
-    ctx.font = t.size + "px sans-serif";
+    ctx.font = t.size + "px '" + t.font + "', sans-serif";  // matplotlib's font, where the reader has it
     const h = t.size * 1.2;
     const w = Math.max(...lines.map((s) => ctx.measureText(s).width));
     let x = t.at[0], y = t.at[1];
     if (t.ha === "center") x -= w / 2; else if (t.ha === "right") x -= w;
     if (t.va === "bottom" || t.va === "baseline") y -= h * lines.length;
     else if (t.va === "center") y -= h * lines.length / 2;
-    if (t.box) { ctx.fillStyle = t.box; ctx.fillRect(x - 2, y - 1, w + 4, h * lines.length + 2); }
+    const p = t.pad;
+    if (t.box) { ctx.fillStyle = t.box; ctx.fillRect(x - p, y - p, w + 2 * p, h * lines.length + 2 * p); }
     ctx.fillStyle = t.color; ctx.textBaseline = "top";
     lines.forEach((s, i) => ctx.fillText(s, x, y + i * h + 0.1 * t.size));
   }
@@ -186,8 +211,24 @@
 
   const DRAW = { line, arrow, text, image, segments, dots };
 
+  // The still pictures, decoded once: what lies under the moving parts and what lies over them
+  // (legends, stars), matplotlib's or, once the 3-D camera has turned, the page's own. All of
+  // it is drawn on the one canvas, so the canvas holds the whole picture the animation shows
+  // (what saving or copying it, or reading its pixels, gets).
+  const stills = {};
+  async function picture(src) {
+    if (!src) return null;
+    const im = new Image();
+    im.src = src;
+    await im.decode();
+    return im;
+  }
+
   function draw(j) {
     ctx.clearRect(0, 0, canvas.width, canvas.height);
+    const under = turned ? stills.turnedUnder : stills.under;
+    const over = turned ? stills.turnedOver : stills.over;
+    if (under) ctx.drawImage(under, 0, 0);
     if (turned) view3.draw();
     for (const t of data.tracks) {
       if (!t.visible[j]) continue;
@@ -198,6 +239,7 @@
     }
     if (turned) view3.drawOver();
     drawAgain();
+    if (over) ctx.drawImage(over, 0, 0);
   }
 
   // -- a run of the reader's own: started by a click, computed here (descent.js) --------------
@@ -350,9 +392,6 @@
   function turnTo(elev, azim) {
     if (!turned) {  // from matplotlib's picture to the page's own drawing of the 3-D axes
       turned = true;
-      $("background").src = data.turn.background;
-      const over = $("overlay");
-      if (data.turn.overlay) { over.src = data.turn.overlay; over.hidden = false; } else over.hidden = true;
     }
     view3.turn(elev, azim);
     view3.reproject(data.tracks);
@@ -417,17 +456,11 @@
     }));
     await Promise.all(data.runs.map(unpackAll));
     data.count = data.runs[0].step.length;
-    const img = $("background");
-    img.src = data.background;
-    img.width = canvas.width = data.width;
-    img.height = canvas.height = data.height;
-    if (data.overlay) {  // what stays still over the moving parts: legends, stars
-      const over = $("overlay");
-      over.src = data.overlay;
-      over.width = data.width;
-      over.height = data.height;
-      over.hidden = false;
-    }
+    canvas.width = data.width;
+    canvas.height = data.height;
+    const turn = data.turn || {};
+    [stills.under, stills.over, stills.turnedUnder, stills.turnedOver] = await Promise.all(
+      [data.background, data.overlay, turn.background, turn.overlay].map(picture));
     data.tracks.sort((a, b) => a.z - b.z);
     if (data.turn) {
       await unpackAll(data.turn);

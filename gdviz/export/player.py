@@ -2,8 +2,10 @@
 their own beside this one, read once), inlined in every page: no request leaves it.
 
 The script decodes the tracks `gdviz.export.page` wrote (deflated typed arrays, inflated with
-the browser's own `DecompressionStream`), then draws the moving artists of snapshot K over the
-static PNG on a canvas: prefix paths, points with their markers, curves, arrows and notes. Two
+the browser's own `DecompressionStream`), then draws snapshot K on one canvas: the still PNG,
+the moving artists over it (prefix paths, points with their markers, curves, arrows, notes),
+and the still PNG of what lies over them (legends, stars), so the canvas holds the whole
+picture. Two
 more files join it in one scope: ``descent.js`` (a formula's gradient and torch.optim's updates,
 for the runs a click starts: `gdviz.export.rerun`) and ``turning.js`` (the 3-D view drawn at
 any angle: `gdviz.export.turning`). It exposes ``window.gdviz``, and the same object as the
@@ -40,9 +42,7 @@ PLAYER = """<div class="gdviz" data-gdviz="player">
 Jupyter, VS Code, Colab and marimo; a .gif or .mp4 saved by gdviz plays anywhere.</p></div>
 <div class="live" data-gdviz="live" hidden>
 <div class="stage">
-<img class="background" alt="" data-gdviz="background">
-<canvas data-gdviz="canvas" aria-label="the moving parts of the picture"></canvas>
-<img class="overlay" alt="" data-gdviz="overlay" hidden>
+<canvas data-gdviz="canvas" role="img" aria-label="the animation's picture at the chosen step"></canvas>
 <div class="tip" data-gdviz="tip" hidden></div>
 </div>
 <div class="controls">
