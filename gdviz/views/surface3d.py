@@ -177,7 +177,11 @@ class SurfaceView(View):
         if len(self.runs) > 1 or len(self.minima):
             # over everything: each frame is drawn whole, so nothing moving crosses it
             ax.legend(loc="upper left", fontsize="small", framealpha=0.9).set_zorder(10)
-        return [*self.path_, *self.point_, *self.stars_]
+        # Over what moves, as the contour view's: still while the camera holds (a GIF, the
+        # page, which draws its own), placed again at each frame while it turns (`update`).
+        self.over_ = list(self.stars_)
+        self._stars_placed = False
+        return [*self.path_, *self.point_]
 
     def _widen(self, ax: Axes) -> None:
         """In a wide figure (a slide), the box as wide as the figure allows. Matplotlib keeps
@@ -227,8 +231,9 @@ class SurfaceView(View):
         last = max(self.last_step, 1)
         turned = TURN * min(step, last) / last if self.turning else TURN
         self.ax_.view_init(elev=ELEVATION, azim=self.facing - TURN + turned)
-        if self.stars_:
-            self._stars()
+        if self.stars_ and (self.turning or not self._stars_placed):
+            self._stars()  # for the camera of this frame (held: the one every frame shares)
+            self._stars_placed = True
         return self.moving_
 
     @property
