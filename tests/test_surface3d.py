@@ -90,3 +90,17 @@ def test_a_slides_box_uses_half_the_width_unstretched(himmelblau):
     (x0, y0), (x1, y1) = ax.transData.transform([(0, 0), (1, 1)])
     assert x1 - x0 == pytest.approx(y1 - y0, rel=1e-3)
     anim.fig.clf()
+
+
+def test_a_gif_holds_the_camera_where_the_turn_ends(himmelblau, tmp_path):
+    # Its frames are those of the still at the last step (the turn's end), up to the palette:
+    # the still figure was once drawn with the camera where the turn starts.
+    from PIL import Image
+
+    anim = gdviz.animate(himmelblau, view="surface", frames=4)
+    gif = Image.open(anim.save(tmp_path / "a.gif"))  # first: as `gdviz animate` writes one
+    still = anim.picture().astype(float)
+    gif.seek(gif.n_frames - 1)
+    last = np.asarray(gif.convert("RGB"), dtype=float)
+    assert np.abs(last - still).mean() < 3
+    anim.fig.clf()

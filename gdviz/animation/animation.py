@@ -126,6 +126,8 @@ class Animation:
         turning = [v for v in self.views if getattr(v, "turning", False)]
         for view in turning:
             view.turning = False
+        if turning:  # the camera where it holds, before anything is drawn (a GIF's still figure)
+            self.update(0)
         try:
             yield
         finally:

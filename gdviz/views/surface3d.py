@@ -180,7 +180,7 @@ class SurfaceView(View):
         # Over what moves, as the contour view's: still while the camera holds (a GIF, the
         # page, which draws its own), placed again at each frame while it turns (`update`).
         self.over_ = list(self.stars_)
-        self._stars_placed = False
+        self._stars_camera = None  # the camera the stars were last placed for
         return [*self.path_, *self.point_]
 
     def _widen(self, ax: Axes) -> None:
@@ -230,10 +230,11 @@ class SurfaceView(View):
             point.set_visible(bool(inside[-1]))
         last = max(self.last_step, 1)
         turned = TURN * min(step, last) / last if self.turning else TURN
-        self.ax_.view_init(elev=ELEVATION, azim=self.facing - TURN + turned)
-        if self.stars_ and (self.turning or not self._stars_placed):
-            self._stars()  # for the camera of this frame (held: the one every frame shares)
-            self._stars_placed = True
+        camera = (ELEVATION, self.facing - TURN + turned)
+        self.ax_.view_init(*camera)
+        if self.stars_ and camera != self._stars_camera:
+            self._stars()  # which the surface hides from this camera
+            self._stars_camera = camera
         return self.moving_
 
     @property
