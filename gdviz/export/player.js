@@ -3,14 +3,18 @@
   const TYPES = { f4: Float32Array, f8: Float64Array, i4: Int32Array, u1: Uint8Array };
   const root = document.currentScript.parentElement;
   const $ = (name) => root.querySelector('[data-gdviz="' + name + '"]');
+  // The live part, from the inert block that carries it (a sanitised output shows none of it),
+  // in place of the still a viewer without scripts shows.
+  const markup = $("markup");
+  markup.insertAdjacentHTML("beforebegin", markup.textContent);
+  markup.remove();
+  $("still").remove();
   const data = JSON.parse($("data").textContent);
   const canvas = $("canvas"), ctx = canvas.getContext("2d");
   const slider = $("slider"), readout = $("readout"), play = $("play"), speed = $("speed");
   const tip = $("tip");
   const controls = $("again"), hint = $("hint"), chooser = $("optimizer"), rate = $("lr");
   const beta = $("beta"), betaLabel = $("beta-label"), stepsBox = $("steps"), clear = $("clear");
-  $("still").remove(); // the script runs: the player, not the still a viewer without one shows
-  $("live").hidden = false;
 
   async function unpack(packed) {
     const bytes = Uint8Array.from(atob(packed.data), (c) => c.charCodeAt(0));

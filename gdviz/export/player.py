@@ -33,14 +33,19 @@ TEMPLATE = """<!DOCTYPE html>
 
 # The player alone: what a page's body holds and what a notebook's output shows (several on
 # one page keep to themselves: the script finds its data and elements from its own place).
-# Where no script runs (a notebook viewer that strips them: GitHub's, nbviewer's), the last
-# frame shows with a note instead of an empty box; the script, when it runs, swaps them.
+# Where no script runs (a notebook viewer that strips them: GitHub's, nbviewer's, or Jupyter's
+# own for a notebook it does not trust), the last frame shows with a note instead of an empty
+# box. The live part's markup travels as the text of an inert script block, which the player's
+# script puts in place: a sanitiser that keeps the markup but drops the scripts, the stylesheet
+# and the `hidden` attributes (JupyterLab's, Notebook 7's) would otherwise show a dead player
+# (buttons, a slider, empty boxes) under the still; every sanitiser drops a script's text.
 PLAYER = """<div class="gdviz" data-gdviz="player">
 <style>@STYLE@</style>
 <div class="still" data-gdviz="still"><img alt="the animation's last frame" src="@STILL@">
 <p class="note">This viewer runs no scripts, so it shows the last frame. The player runs in
-Jupyter, VS Code, Colab and marimo; a .gif or .mp4 saved by gdviz plays anywhere.</p></div>
-<div class="live" data-gdviz="live" hidden>
+JupyterLab, Jupyter Notebook, VS Code, Colab and marimo (in Jupyter, run the cell or trust the
+notebook); a .gif or .mp4 saved by gdviz plays anywhere.</p></div>
+<script type="text/html" data-gdviz="markup"><div class="live" data-gdviz="live">
 <div class="stage">
 <canvas data-gdviz="canvas" role="img" aria-label="the animation's picture at the chosen step"></canvas>
 <div class="tip" data-gdviz="tip" hidden></div>
@@ -67,7 +72,7 @@ Jupyter, VS Code, Colab and marimo; a .gif or .mp4 saved by gdviz plays anywhere
 </div>
 <div class="readout" data-gdviz="readout" role="status" aria-live="polite"></div>
 <p class="note" data-gdviz="note">@NOTE@</p>
-</div>
+</div></script>
 <script type="application/json" data-gdviz="data">@DATA@</script>
 <script>@SCRIPT@</script>
 </div>
