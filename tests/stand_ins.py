@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -85,6 +86,16 @@ class Sweep:
         self._update(self.n_frames - 1)
         self.fig.canvas.draw()
         return np.asarray(self.fig.canvas.buffer_rgba())[..., :3].copy()
+
+
+def open_page(driver, path: Path) -> None:
+    """Open the page at ``path`` in ``driver`` and wait, up to a minute, until its player says
+    it is ready (its pictures decoded)."""
+    driver.get(path.as_uri())
+    deadline = time.monotonic() + 60
+    while not driver.execute_script("return !!(window.gdviz && window.gdviz.ready)"):
+        assert time.monotonic() < deadline, driver.get_log("browser")
+        time.sleep(0.05)
 
 
 def chrome():

@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 import pytest
+import stand_ins
 
 import gdviz
 
@@ -17,11 +18,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 def open_page(driver, path):
     driver.get_log("performance")  # drop what came before
-    driver.get(path.as_uri())
-    deadline = time.monotonic() + 60
-    while not driver.execute_script("return !!(window.gdviz && window.gdviz.ready)"):
-        assert time.monotonic() < deadline, driver.get_log("browser")
-        time.sleep(0.05)
+    stand_ins.open_page(driver, path)
 
 
 def readout(driver) -> list[tuple[int, float]]:

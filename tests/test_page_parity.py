@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import base64
 import io
-import time
 import warnings
 
 import numpy as np
 import pytest
 from PIL import Image
+from stand_ins import open_page
 
 import gdviz
 
@@ -23,14 +23,6 @@ TOLERANCE = 48  # a pixel differs where a channel differs by more
 WHOLE = 0.001  # at most this share of the picture's pixels differ (the caption left out)
 NOTE = 0.006  # as much where a note's text is on the picture (the browser's text rasteriser)
 PART = 0.2  # at most this share of the pixels an artist gives matplotlib's frame differ
-
-
-def open_page(driver, path):
-    driver.get(path.as_uri())
-    deadline = time.monotonic() + 60
-    while not driver.execute_script("return !!(window.gdviz && window.gdviz.ready)"):
-        assert time.monotonic() < deadline, driver.get_log("browser")
-        time.sleep(0.05)
 
 
 def page_at(driver, step: int) -> np.ndarray:

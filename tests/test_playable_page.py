@@ -5,11 +5,11 @@ on the surface, and a page of data says that re-running needs Python."""
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import numpy as np
 import pytest
+from stand_ins import open_page
 
 import gdviz
 
@@ -33,14 +33,6 @@ PROBLEMS = {
     ),
 }
 RTOL = 1e-6
-
-
-def open_page(driver, path):
-    driver.get(path.as_uri())
-    deadline = time.monotonic() + 60
-    while not driver.execute_script("return !!(window.gdviz && window.gdviz.ready)"):
-        assert time.monotonic() < deadline, driver.get_log("browser")
-        time.sleep(0.05)
 
 
 def train(problem, **options):

@@ -7,7 +7,9 @@ best left uncrossed (a fitted line on its way). Where a legend goes can only be 
 figure is laid out: its text may have grown (a slide's floor), the axes shrunk (colour bars,
 titles). `settle` then measures the legend at each place in the axes, takes the one that hides
 nothing (crossing the fewest of the other lines), and puts it outside the axes, on the right,
-when every place inside hides something.
+when every place inside hides something. `gdviz.animate` settles every figure it makes (and so
+every file); a view drawn by ``View.plot`` onto axes of one's own keeps the estimate that
+`gdviz.views.base.legend_place` made before the layout.
 """
 
 from __future__ import annotations
