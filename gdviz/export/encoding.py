@@ -12,6 +12,8 @@ import zlib
 import numpy as np
 from PIL import Image
 
+from gdviz.export.gif import packed
+
 PIXEL = 16  # coordinates are kept to 1/16 of a pixel
 
 
@@ -42,10 +44,7 @@ def png(pixels: np.ndarray, flip: bool, alpha: bool = False) -> str:
 def _indexed(image: Image.Image) -> Image.Image:
     """An RGB image of at most 256 colours as the same colours by index (a palette PNG: a
     classifier's banded regions pack to a third), else the image as it was."""
-    rgb = np.asarray(image)
-    flat = (
-        (rgb[..., 0].astype(np.uint32) << 16) | (rgb[..., 1].astype(np.uint32) << 8) | rgb[..., 2]
-    )
+    flat = packed(np.asarray(image))
     colours, index = np.unique(flat, return_inverse=True)
     if len(colours) > 256:
         return image

@@ -54,6 +54,7 @@ class GifWriter(Writer):
         super().__init__(path, fps=fps, size=size, durations=durations)
         self._palette_frames = [np.asarray(f) for f in palette_frames]
         self._palette: Image.Image | None = None
+        self._colours: np.ndarray | None = None  # the palette's entries, packed (`_fit`)
         self._local_palette = False
         self._misfits = 0  # pixels shown badly since the palette was fitted
         self._previous: np.ndarray | None = None
@@ -73,7 +74,7 @@ class GifWriter(Writer):
         index = self.n_frames
         frame = self._check(frame)
         if self._previous is None:
-            self._palette = fit_palette([frame, *self._palette_frames])
+            self._fit(frame)
             screen = Image.new("P", self.size)
             screen.putpalette(self._palette.getpalette())
             header, _ = GifImagePlugin.getheader(screen, info={"loop": 0})
@@ -101,30 +102,32 @@ class GifWriter(Writer):
         crop = Image.fromarray(frame[top:bottom, left:right])
         image = crop.quantize(palette=self._palette, dither=Image.Dither.NONE)
         if unchanged is None:
-            colours = packed(np.asarray(self._palette.getpalette(), np.uint8).reshape(-1, 3))
-            self._shown = colours[np.asarray(image)]
+            self._shown = self._colours[np.asarray(image)]
             return image
         mask = Image.fromarray(~unchanged)
         self._misfits += misfits(crop, image, mask)
         if self._misfits > MISFIT_PIXELS:
             log.debug("frame %d has colours outside the palette: fitting a new one", index)
-            self._palette = fit_palette([frame, *self._palette_frames])
+            self._fit(frame)
             self._local_palette = True
             self._misfits = 0
             image = crop.quantize(palette=self._palette, dither=Image.Dither.NONE)
         # Unchanged pixels show the frame before: one index repeated, which LZW packs to little.
         # So do pixels that changed but whose palette colour is the one shown already.
         indices = np.asarray(image).copy()
-        colours = packed(np.asarray(self._palette.getpalette(), np.uint8).reshape(-1, 3))
-        left, top, right, bottom = box
         shown = self._shown[top:bottom, left:right]
-        new = colours[indices]
+        new = self._colours[indices]
         unchanged = unchanged | (new == shown)
         shown[...] = np.where(unchanged, shown, new)
         indices[unchanged] = CLEAR
         image = Image.fromarray(indices)  # mode L; putpalette makes it P
         image.putpalette(self._palette.getpalette())
         return image
+
+    def _fit(self, frame: np.ndarray) -> None:
+        """A palette for ``frame`` and the frames given (`fit_palette`), and its entries packed."""
+        self._palette = fit_palette([frame, *self._palette_frames])
+        self._colours = packed(np.asarray(self._palette.getpalette(), np.uint8).reshape(-1, 3))
 
     def close(self) -> None:
         if self._previous is None:
