@@ -48,6 +48,7 @@ REGION = 64  # grid points a side of a line's plane over two columns, as network
 # slide size: 4.1 MB per 100 frames; at 640x480, 1.2 MB).
 RASTER = 2048
 LIMIT_SAMPLES = 1000  # snapshots whose curves set the y limits of a long run
+OFF_BLOCK = 1000  # snapshots of a curve looked at together for its off-view triangles
 SURFACE_CMAP = "viridis"
 
 
@@ -474,6 +475,7 @@ class FitView(View):
         out = {}
         lines, offs = iter(self.line_), iter(self.off_)
         for pred in self.predictions_:
+            off_marks = None if pred.straight else self._off_curves(pred, steps)
             for c in range(pred.outputs):
                 line, off = next(lines), next(offs)
                 if pred.straight:  # its two ends at every step
@@ -489,9 +491,23 @@ class FitView(View):
                     out[line] = Curves(
                         lambda step, pred=pred, c=c: np.column_stack([self.xs, pred.at(step)[:, c]])
                     )
-                    values = np.stack([pred.at(int(k))[:, c] for k in steps])
-                    out[off] = self._off_view(self.xs, values)
+                    out[off] = off_marks[c]
         return out
+
+    def _off_curves(self, pred, steps: np.ndarray) -> list[Marks]:
+        """`_off_view` of each output of a curved prediction at every one of ``steps``: each
+        snapshot's curves made once for all outputs, `OFF_BLOCK` snapshots at a time (a page's
+        100,000 snapshots of 200 points would be 160 MB an output at once)."""
+        parts: list[list[Marks]] = [[] for _ in range(pred.outputs)]
+        for start in range(0, len(steps), OFF_BLOCK):
+            block = np.stack([pred.at(int(k)) for k in steps[start : start + OFF_BLOCK]])
+            for c, kept in enumerate(parts):
+                kept.append(self._off_view(self.xs, block[..., c]))
+        return [
+            Marks(np.concatenate([m.data for m in kept]), np.concatenate([m.marker for m in kept]),
+                  kept[0].markers)
+            for kept in parts
+        ]  # fmt: skip
 
     def _off_view(self, xs: np.ndarray, values: np.ndarray) -> Marks:
         """For curves (S, W) over ``xs``: where each has left the axes whole, a triangle just
