@@ -103,3 +103,30 @@ def test_the_page_carries_the_off_view_triangle(sweep, tmp_path):
         np.testing.assert_allclose(marks.data[j, 0], shown)
     assert "tracks" in page.collect(anim)
     anim.fig.clf()
+
+
+def test_a_curved_fits_page_triangles_are_where_each_frame_puts_them(monkeypatch):
+    # Three class curves of a network, their triangles made for the page a few snapshots at a
+    # time, against the ones `update` places snapshot by snapshot.
+    import gdviz.views.fit as fit
+
+    x = np.linspace(-1, 1, 40)
+    with pytest.warns(UserWarning):
+        run = gdviz.train((x, np.digitize(x, [-0.3, 0.3])), loss="cross_entropy", model="mlp",
+                          steps=30)  # fmt: skip
+    view = gdviz.animate(run, view="fit").views[0]
+    view.ylim = (1.5, 2.5)  # every class curve below it: a triangle under its highest point
+    monkeypatch.setattr(fit, "OFF_BLOCK", 7)
+    steps = np.arange(len(run.loss))
+    tracks = view.tracks(steps)
+    shown = 0
+    for j in steps:
+        view.update(int(j))
+        for off in view.off_:
+            xy = np.array([off.get_xdata()[0], off.get_ydata()[0]], dtype=float)
+            np.testing.assert_array_equal(tracks[off].data[j, 0], xy)
+            if np.isfinite(xy).all():
+                assert tracks[off].markers[tracks[off].marker[j]] == off.get_marker()
+                shown += 1
+    assert shown > 10
+    view.figure_.clf()
