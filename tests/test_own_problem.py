@@ -595,7 +595,7 @@ def test_regions_are_white_where_undecided_and_full_tint_where_sure():
     from matplotlib.colors import to_rgb
 
     from gdviz.views.base import COLORS
-    from gdviz.views.fit import FILL, _tint
+    from gdviz.views.fit import BANDS, FILL, _tint
 
     probs = np.array([[0.5, 0.5], [1.0, 0.0], [0.0, 1.0], [0.75, 0.25]])
     rgba = _tint(probs)
@@ -608,7 +608,8 @@ def test_regions_are_white_where_undecided_and_full_tint_where_sure():
     close(rgb[0], [1, 1, 1])
     close(rgb[1], 1 - FILL * (1 - np.array(to_rgb(COLORS[0]))))
     close(rgb[2], 1 - FILL * (1 - np.array(to_rgb(COLORS[1]))))
-    close(rgb[3], 1 - 0.5 * FILL * (1 - np.array(to_rgb(COLORS[0]))))
+    half = np.ceil(0.5 * BANDS) / BANDS  # half sure: the band that holds it
+    close(rgb[3], 1 - half * FILL * (1 - np.array(to_rgb(COLORS[0]))))
 
 
 def test_a_long_landscape_shows_a_progress_bar_on_a_terminal(monkeypatch):
