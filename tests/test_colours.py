@@ -81,3 +81,17 @@ def test_a_sweeps_last_colour_shows_on_white():
     last = _rgb(palette(runs)[-1])
     lightness = _lab(_linear(last))[0]
     assert lightness < 72  # plasma's yellow end is 80 and more: faint on white
+
+
+@pytest.mark.parametrize("sight", list(SIGHTS))
+@pytest.mark.parametrize("count", [3, 4, 5, 6])
+def test_a_sweeps_colours_stay_off_viridis_and_apart_in_order(sight, count):
+    # A sweep's paths cross the contours: plasma's pinks (0.35-0.45) were within 1 of
+    # viridis's blues under deuteranopia, and its orange (0.7) within 6 of the yellow-green.
+    runs = gdviz.sweep("synthetic", lr=list(np.geomspace(0.01, 0.3, count)), steps=2)
+    shades = [_rgb(c) for c in palette(runs)]
+    viridis = colormaps["viridis"](np.linspace(0, 1, 64))[:, :3]
+    for c in shades:
+        assert _apart(c, viridis, sight).min() > 12
+    for a, b in itertools.pairwise(shades):  # neighbours in rate, told apart
+        assert _apart(a, b, sight) > 9

@@ -26,8 +26,11 @@ from gdviz.run.record import Run
 COLORS = ("#0072B2", "#D55E00", "#000000", "#E69F00", "#56B4E9", "#882255", "#009E73", "#CC79A7")
 # Dash patterns by run: where paths coincide, each still shows (the later ones thinner).
 DASHES = ("-", (0, (6, 3)), (0, (2, 2)), (0, (6, 2, 2, 2)), (0, (1, 3)), (0, (8, 4, 1, 4)))
-ORDERED = "plasma"  # a learning-rate sweep: colours in the order of the rates
-SWEEP_FROM, SWEEP_TO = 0.05, 0.7  # of plasma: its yellow end fades on white
+# A learning-rate sweep: colours in the order of the rates, dark red to orange. They stay off
+# the contours' viridis under protanopia and deuteranopia (plasma's pinks matched its blues) and
+# show on white (plasma's yellow end faded).
+ORDERED = "gist_heat"
+SWEEP_FROM, SWEEP_TO = 0.15, 0.65
 DATA_COLOR = "#555555"
 
 
