@@ -116,3 +116,36 @@ def test_a_sweeps_legends_hide_no_path_start_minimum_or_final_point(sweep, view,
         assert not _under(traced, box).any(), f"{view}: a legend lies over the runs"
         assert not _under(_scatter(ax), box).any()
     anim.fig.clf()
+
+
+def _notes(anim):
+    """(axes, note) for each plane note of the animation."""
+    for view in anim.views:
+        note = getattr(view, "note_", None)
+        if note is not None and getattr(view, "path_loss", None) is not None:
+            yield view.ax_, note
+
+
+@pytest.mark.parametrize("style", [None, "slide"])
+def test_a_plane_note_stays_in_its_axes_off_starts_and_under_the_current_point(style):
+    # The moons dashboard at slide size: its fit legend goes outside, the layout shrinks the
+    # plane, and the note ran past the plane's right edge into the colour bar.
+    run = gdviz.train("moons", steps=60)
+    anim = gdviz.animate(run, view="dashboard", style=style, frames=4)
+    (ax, note), *_ = _notes(anim)
+    renderer = anim.fig.canvas.get_renderer()
+    for frame in range(anim.n_frames):
+        anim.update(frame)
+        anim.fig.canvas.draw()
+        box = note.get_window_extent(renderer)
+        frame_box = ax.get_window_extent()
+        assert frame_box.x0 - 1 <= box.x0 and box.x1 <= frame_box.x1 + 1, note.get_text()
+        assert frame_box.y0 - 1 <= box.y0 and box.y1 <= frame_box.y1 + 1, note.get_text()
+        view = next(v for v in anim.views if getattr(v, "note_", None) is note)
+        start = ax.transData.transform(view.coords[0][:1])
+        assert not _under(start, box).any()  # the start shows
+        # the current point is drawn over the note, wherever it passes
+        assert all(p.get_zorder() > note.get_zorder() for p in view.point_)
+        legend = ax.get_legend()
+        if legend is not None:
+            assert not legend.get_window_extent(renderer).overlaps(box)

@@ -450,7 +450,11 @@ def animate(
         # Lay the figure out once and freeze it: every frame then shares the same geometry.
         fig.canvas.draw()
         untangle(fig)
-        if settle(fig):  # a legend went outside its axes: lay out again around it
+        # A legend that went outside its axes: lay out again around it, and place the notes and
+        # legends again in the axes it shrank (the same legends go outside: the layout holds).
+        for _ in range(2):
+            if not settle(fig):
+                break
             fig.canvas.draw()
             untangle(fig)
         _fit_title(fig)

@@ -32,7 +32,7 @@ from gdviz.views.base import (
     trail,
     value_label,
 )
-from gdviz.views.legends import keep_clear
+from gdviz.views.legends import keep_clear, keep_note_clear
 from gdviz.views.terrain import Terrain
 from gdviz.views.ticks import Inside
 from gdviz.views.tracks import Arrows, Notes, edge_marks, grown, place
@@ -57,6 +57,7 @@ def star(ax: Axes, *coords, run: Run):
 
 
 NOTE_RUNS = 4  # plane notes for at most this many runs; the rest would hide the picture
+NOTE_SAMPLES = 12  # steps whose notes are measured for the widest, where it is placed
 
 
 class ContourView(View):
@@ -184,10 +185,18 @@ class ContourView(View):
         inner = sorted(
             (a for arrows in self.inner_ for a in arrows.values()), key=lambda a: a.get_zorder()
         )
-        moving = [*self.path_, *self.arrow_, *inner, *self.point_]
+        moving = [*self.path_, *self.arrow_, *inner]
         if self.path_loss is not None:
             self.note_ = self._note_box(ax)
+            paths, marks, soft = self._legend_items(ax)
+            longest = max(len(r.loss) for r in self.runs)
+            texts = {self._note(int(k)) for k in np.linspace(0, longest - 1, NOTE_SAMPLES)}
+            widest = sorted(texts, key=len)[-3:]  # by characters: measured once laid out
+            keep_note_clear(self.note_, ax, widest, wrap_note, points=marks, lines=paths, soft=soft)
+            # Where every corner lies on a path, the current point still passes over the note.
+            self.note_.set_zorder(5.9)  # over the arrows, under the points
             moving.append(self.note_)
+        moving += self.point_
         stars = [] if self.star_ is None else [self.star_]  # above the paths and points
         self.over_ = [*stars, *legend_over(ax)]
         return moving
@@ -211,7 +220,8 @@ class ContourView(View):
 
     def _legend_items(self, ax: Axes) -> tuple[list, list, list]:
         """What the legend must keep clear: the paths (over the whole run: the current point
-        travels them), the starts, minima and the note, and the curve of a 1-D function."""
+        travels them), the starts and minima, and the curve of a 1-D function (the note on a
+        plane, placed first, is kept clear by `gdviz.views.legends.settle`)."""
         # A long run weighs in through an even thinning of its path, as it is drawn.
         shown = [trail(r, len(r.loss) - 1) for r in self.runs]
         if self.dim == 1:
@@ -227,10 +237,6 @@ class ContourView(View):
         else:
             paths, soft = [xy[i] for xy, i in zip(self.coords, shown)], []
             marks = [xy[:1] for xy in self.coords] + [self.minima.reshape(-1, 2)]
-        if self.path_loss is not None:
-            # The note on the plane's loss sits in the lower left corner, over any legend.
-            to_data = (ax.transScale + ax.transLimits).inverted()
-            marks.append(to_data.transform([(0.05, 0.04), (0.3, 0.04)]))
         return paths, marks, soft
 
     def _draw_surface(self, ax: Axes):
@@ -398,4 +404,16 @@ class ContourView(View):
         said = planes.examples(self.stored)
         if said:
             lines.append(said)
-        return "\n".join(lines)
+        text = "\n".join(lines)
+        return wrap_note(text) if getattr(self.note_, "gdviz_wrapped", False) else text
+
+
+def wrap_note(text: str) -> str:
+    """A plane's note with each run's loss on the plane on a line of its own (where the note
+    is wider than its axes, or hides less so)."""
+    out = []
+    for line in text.split("\n"):
+        head, sep, rest = line.partition(", on the plane")
+        indent = "   " if head.find(": loss recorded") > 0 else ""
+        out.append(f"{head},\n{indent}on the plane{rest}" if sep else line)
+    return "\n".join(out)
