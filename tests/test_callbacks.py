@@ -10,9 +10,11 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from stand_ins import Terminal
 from torch.utils.data import DataLoader, TensorDataset
 
 import gdviz
+from gdviz.notebook import live
 
 lightning = pytest.importorskip("lightning")
 pytestmark = pytest.mark.slow  # the frameworks take seconds to import and start
@@ -162,10 +164,10 @@ def tiny_bert():
     return transformers.BertForSequenceClassification(config)  # built from a config: no download
 
 
-def hf_fit(tmp_path, *, optim="sgd", clip=0.0, accumulate=2):
+def hf_fit(tmp_path, *, optim="sgd", clip=0.0, accumulate=2, **options):
     transformers = pytest.importorskip("transformers")
     model = tiny_bert()
-    rec = gdviz.callbacks.Transformers()
+    rec = gdviz.callbacks.Transformers(**options)
     args = transformers.TrainingArguments(
         output_dir=str(tmp_path), per_device_train_batch_size=4,
         gradient_accumulation_steps=accumulate, num_train_epochs=1, learning_rate=0.05,
@@ -236,3 +238,32 @@ def test_kept_every_k_steps_the_last_snapshot_holds_the_gradient_its_update_used
     assert (np.linalg.norm(run.grads, axis=1) <= 0.1 + 1e-6).all()
     final = torch.nn.utils.parameters_to_vector(module.parameters()).detach().double().numpy()
     np.testing.assert_allclose(final, run.params[-1] - 0.05 * run.grads[-1], rtol=1e-5, atol=1e-7)
+
+
+def watch_live(monkeypatch) -> list[tuple[int, float]]:
+    """Every update of the live view, as (steps so far, the loss it shows), in a terminal that
+    updates at every record."""
+    shown = []
+    monkeypatch.setattr(sys, "stderr", Terminal())  # where the live line shows
+    monkeypatch.setattr(live, "TERMINAL_RATE", 1e9)
+    monkeypatch.setattr(live, "RATE", 1e9)
+    monkeypatch.setattr(live.Live, "tick", lambda self, n, loss, _: shown.append((n, loss[n - 1])))
+    return shown
+
+
+def test_live_inside_lightning_shows_each_step_s_own_loss(monkeypatch):
+    # The callback records a step before its loss is known (the loss of its accumulated
+    # micro-batches comes later): the live view showed nan at every step.
+    shown = watch_live(monkeypatch)
+    rec, _ = fit(Module(), live=True)
+    run = rec.to_run()
+    assert [n for n, _ in shown] == list(range(1, len(run.loss) + 1))
+    np.testing.assert_array_equal([v for _, v in shown], run.loss)
+
+
+def test_live_inside_a_trainer_shows_each_step_s_own_loss(tmp_path, monkeypatch):
+    shown = watch_live(monkeypatch)
+    rec, _, _ = hf_fit(tmp_path, live=True)
+    run = rec.to_run()
+    assert [n for n, _ in shown] == list(range(1, len(run.loss) + 1))
+    np.testing.assert_array_equal([v for _, v in shown], run.loss)

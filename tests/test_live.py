@@ -87,6 +87,65 @@ def test_a_live_loop_updates_one_output_area_in_place_and_ends_with_the_animatio
         assert 'data-gdviz="player"' in html and "<video" not in html
 
 
+LIGHTNING = """
+import time, warnings, torch, lightning, gdviz
+from torch.utils.data import DataLoader, TensorDataset
+warnings.simplefilter("ignore")
+x = torch.linspace(-1, 1, 64)
+y = 3 * x + 2
+
+class Line(lightning.LightningModule):
+    def __init__(self):
+        super().__init__()
+        self.line = torch.nn.Linear(1, 1)
+
+    def training_step(self, batch, batch_idx):
+        a, b = batch
+        return ((self.line(a).squeeze(1) - b) ** 2).mean()
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=0.01)
+
+rec = gdviz.callbacks.Lightning(live=True)
+
+class Enough(lightning.Callback):  # four seconds, or on a slow machine until two updates
+    def on_train_batch_end(self, trainer, *args):
+        seconds = time.perf_counter() - start
+        if seconds > 4 and (rec.steps.recorder._live.updates >= 2 or seconds > 120):
+            trainer.should_stop = True
+
+trainer = lightning.Trainer(
+    max_epochs=-1, callbacks=[rec, Enough()], logger=False, enable_checkpointing=False,
+    enable_progress_bar=False, enable_model_summary=False, accelerator="cpu", devices=1,
+)
+start = time.perf_counter()
+trainer.fit(Line(), DataLoader(TensorDataset(x[:, None], y), batch_size=8))
+run = rec.to_run()
+print("updates", rec.steps.recorder._live.updates, "steps", len(run.loss))
+"""
+
+
+def test_live_inside_lightning_updates_one_output_area_in_place(tmp_path):
+    pytest.importorskip("lightning")
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell(LIGHTNING))
+    client = Counting(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()
+    outputs = nb.cells[0].outputs
+    assert not [o for o in outputs if o.output_type == "error"], outputs
+    assert "clear_output" not in client.seen
+    text = "".join(o.text for o in outputs if o.output_type == "stream")
+    updates = int(text.split("updates ")[1].split()[0])
+    assert updates >= 2
+    assert [o.output_type for o in outputs].count("display_data") == 1  # one area
+    assert client.seen.count("display_data") == 1
+    assert client.seen.count("update_display_data") == updates
+    html = next(o for o in outputs if o.output_type == "display_data").data["text/html"]
+    assert "<video" in html or 'data-gdviz="player"' in html  # ends with the animation
+
+
 def test_a_terminal_gets_one_line_rewritten_a_few_times_a_second():
     shown = live.Live(("m", "b"), file=Terminal())
     assert shown.terminal and not shown.notebook

@@ -119,6 +119,9 @@ class Recorder:
         self._paired: list = []  # optimisers that share the parameters with the first
         live = flag(live, "live")
         self._live = None
+        # A framework's callback records each step before its loss is known, and fills it in
+        # later: it shows the live view then (`_tick`), not at the record, where the loss is nan.
+        self._loss_later = False
         if live:
             from gdviz.notebook.live import Live
 
@@ -253,11 +256,16 @@ class Recorder:
         if i % self.every == 0:
             rows.kept = row + 1
         rows.n = i + 1
-        live = self._live
+        if not self._loss_later:
+            self._tick()
+        return value
+
+    def _tick(self) -> None:
+        """The live view, if it is time, of the snapshots so far (their losses known)."""
+        live, rows = self._live, self._rows
         if live is not None and time.perf_counter() >= live.next:
             two = rows.params[: rows.kept] if rows.width == 2 else None
             live.tick(rows.n, rows.loss, two)
-        return value
 
     def to_run(
         self,

@@ -59,6 +59,7 @@ class StepRecorder:
         self.sharded_grads = sharded_grads
         if self.recorder is None:
             self.recorder = Recorder(module, optimizer=optimizer, **self.options)
+            self.recorder._loss_later = True  # the live view waits for it: `loss`
         else:
             self.recorder._optimizer = optimizer  # a fit resumed with a new optimiser
         self.detach()
@@ -128,6 +129,7 @@ class StepRecorder:
             rows = self.recorder._rows
             if self.parts:
                 rows.loss[rows.n - 1] = float(np.mean(self.parts))
+                self.recorder._tick()
             else:
                 self._say(
                     "the loss of a step never reached the callback: a run needs each step's "
