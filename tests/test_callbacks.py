@@ -126,7 +126,12 @@ def test_every_view_draws_a_recorded_fit(tmp_path):
 def test_importing_gdviz_callbacks_imports_no_framework():
     before = "import sys, gdviz, gdviz.callbacks; "
     before += "assert 'lightning' not in sys.modules and 'transformers' not in sys.modules; "
-    for name, module in (("Lightning", "lightning"), ("Transformers", "transformers")):
+    before += "assert 'skorch' not in sys.modules; "
+    for name, module in (
+        ("Lightning", "lightning"),
+        ("Transformers", "transformers"),
+        ("Skorch", "skorch"),
+    ):
         code = before + f"gdviz.callbacks.{name}; assert {module!r} in sys.modules"
         subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
 
@@ -264,6 +269,79 @@ def test_live_inside_lightning_shows_each_step_s_own_loss(monkeypatch):
 def test_live_inside_a_trainer_shows_each_step_s_own_loss(tmp_path, monkeypatch):
     shown = watch_live(monkeypatch)
     rec, _, _ = hf_fit(tmp_path, live=True)
+    run = rec.to_run()
+    assert [n for n, _ in shown] == list(range(1, len(run.loss) + 1))
+    np.testing.assert_array_equal([v for _, v in shown], run.loss)
+
+
+# -- skorch ------------------------------------------------------------------------------------------
+
+
+def skorch_fit(*, optimizer=torch.optim.SGD, lr=0.05, clip=None, epochs=2, **options):
+    skorch = pytest.importorskip("skorch")
+    rec = gdviz.callbacks.Skorch(**options)
+    callbacks = [rec]
+    if clip is not None:  # after the recorder: the snapshot holds the gradient before clipping
+        callbacks.append(skorch.callbacks.GradientNormClipping(gradient_clip_value=clip))
+    torch.manual_seed(0)
+    net = skorch.NeuralNetRegressor(
+        torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1)),
+        optimizer=optimizer, lr=lr, max_epochs=epochs, batch_size=8, train_split=None,
+        iterator_train__shuffle=False, callbacks=callbacks, verbose=0,
+    )  # fmt: skip
+    net.fit(X.numpy(), Y.numpy()[:, None])
+    return rec, net
+
+
+def test_a_skorch_fit_is_recorded_step_for_step(tmp_path):
+    rec, net = skorch_fit()
+    run = rec.to_run()
+    assert len(run.loss) == 2 * 96 // 8  # a step a batch
+    np.testing.assert_allclose(
+        np.diff(run.params, axis=0), -0.05 * run.grads[:-1], rtol=1e-5, atol=1e-7
+    )
+    final = torch.nn.utils.parameters_to_vector(net.module_.parameters()).detach().double()
+    np.testing.assert_allclose(final, run.params[-1] - 0.05 * run.grads[-1], rtol=1e-5, atol=1e-7)
+    # each step's loss: its batch's mean squared error at the step's starting parameters
+    probe = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    for t in (0, 7, 23):
+        torch.nn.utils.vector_to_parameters(torch.tensor(run.params[t], dtype=torch.float32),
+                                            probe.parameters())  # fmt: skip
+        k = t % 12
+        with torch.no_grad():
+            want = torch.nn.functional.mse_loss(
+                probe(X[8 * k : 8 * k + 8]), Y[8 * k : 8 * k + 8, None]
+            )
+        assert run.loss[t] == pytest.approx(float(want), rel=1e-5)
+    # skorch's own record of each batch's loss
+    said = [b["train_loss"] for epoch in net.history for b in epoch["batches"]]
+    np.testing.assert_allclose(run.loss, said, rtol=1e-6)
+    planed = rec.to_run(model=net.module_, loss=torch.nn.functional.mse_loss,
+                        data=(X, Y[:, None]), resolution=9)  # fmt: skip
+    for view in ("contour", "dashboard"):
+        gdviz.animate(planed, view=view, frames=4).save(tmp_path / f"{view}.png")
+
+
+def test_a_skorch_fit_keeps_torch_s_adam_state_and_the_gradient_before_clipping():
+    rec, _ = skorch_fit(optimizer=torch.optim.Adam, lr=0.01, clip=0.1, epochs=1)
+    run = rec.to_run()
+    replay = torch.nn.Parameter(torch.tensor(run.params[0], dtype=torch.float64))
+    adam = torch.optim.Adam([replay], lr=0.01)
+    for t in range(len(run.loss) - 1):  # the gradients the updates used, through torch's Adam
+        replay.grad = torch.tensor(run.grads[t])
+        adam.step()
+        np.testing.assert_allclose(
+            run.state["exp_avg"][t + 1], adam.state[replay]["exp_avg"], rtol=1e-5, atol=1e-9
+        )
+        np.testing.assert_allclose(run.params[t + 1], replay.detach(), rtol=1e-5, atol=1e-6)
+    used = np.linalg.norm(run.grads, axis=1)
+    before = np.linalg.norm(run.state["grad_before_clipping"], axis=1)
+    assert (used <= 0.1 + 1e-6).all() and (before > 0.1).any()
+
+
+def test_live_inside_skorch_shows_each_step_s_own_loss(monkeypatch):
+    shown = watch_live(monkeypatch)
+    rec, _ = skorch_fit(live=True)
     run = rec.to_run()
     assert [n for n, _ in shown] == list(range(1, len(run.loss) + 1))
     np.testing.assert_array_equal([v for _, v in shown], run.loss)
