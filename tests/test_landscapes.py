@@ -271,6 +271,45 @@ def test_the_grid_saves_loads_and_writes_as_csv(nets, tmp_path):
     assert float(rows[k]["loss"]) == found.loss[k // 5, k % 5]
 
 
+def _vtu_arrays(path) -> dict[str, np.ndarray]:
+    """The text data arrays of a VTK XML unstructured grid, read with the standard library
+    (not meshio, which wrote it), by name: Points, connectivity, offsets, types, loss."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(path).getroot()
+    assert root.get("type") == "UnstructuredGrid"
+    out = {}
+    for array in root.iter("DataArray"):
+        assert array.get("format") == "ascii"
+        name = array.get("Name") or ("Points" if array.get("NumberOfComponents") == "3" else "?")
+        out[name] = np.array(array.text.split(), dtype=float)
+    return out
+
+
+def test_the_grid_writes_as_vtk_for_paraview(nets, tmp_path):
+    pytest.importorskip("meshio")
+    run = gdviz.landscape(nets[0], loss=LOSS, data=loader(), samples=200, resolution=5)
+    found = run.landscape
+    got = _vtu_arrays(found.to_vtk(tmp_path / "plane.vtu"))
+    points = got["Points"].reshape(-1, 3)
+    assert len(points) == 25
+    k = 7  # row-major over b, then a: loss[j, i] at (a[i], b[j]), the surface's height
+    np.testing.assert_allclose(
+        points[k], [found.a[k % 5], found.b[k // 5], found.loss[k // 5, k % 5]]
+    )
+    np.testing.assert_allclose(got["loss"], found.loss.ravel())
+    quads = got["connectivity"].astype(int).reshape(-1, 4)
+    assert len(quads) == 16 and (got["types"] == 9).all()  # VTK_QUAD
+    for quad in quads:  # each a unit square of the grid, corners in order around it
+        corners = points[quad, :2]
+        steps = np.diff(np.vstack([corners, corners[:1]]), axis=0)
+        assert (np.count_nonzero(steps, axis=1) == 1).all()
+        assert len(np.unique(corners[:, 0])) == 2 and len(np.unique(corners[:, 1])) == 2
+    with pytest.raises(gdviz.GdvizError, match=r"written as \.vtu, not \.vtk"):
+        found.to_vtk(tmp_path / "plane.vtk")
+    assert not (tmp_path / "plane.vtk").exists()
+
+
 def test_an_interpolation_saves_loads_and_animates_a_point_along_its_curve(nets, tmp_path):
     line = gdviz.interpolate(nets[0], nets[2], loss=LOSS, data=loader(), points=11,
                              names=("seed 0", "seed 2"))  # fmt: skip

@@ -94,6 +94,38 @@ class Landscape:
             raise GdvizError(f"cannot write {path}: {exc.strerror or exc}") from None
         return path
 
+    def to_vtk(self, path: str | os.PathLike) -> Path:
+        """Write the grid for ParaView and other VTK readers, atomically: a ``.vtu`` file (VTK's
+        XML unstructured grid, as text) through meshio, whose points are ``(a, b, loss)`` (the
+        surface itself; ``(a, loss, 0)`` along one parameter), joined by quads (line segments),
+        with ``loss`` as point data to colour them by."""
+        path = Path(path)
+        if path.suffix.lower() != ".vtu":
+            raise GdvizError(f"a VTK grid is written as .vtu, not {path.suffix or 'no suffix'}")
+        try:
+            import meshio
+        except ImportError:
+            raise GdvizError("writing VTK needs meshio: pip install 'gdviz[vtk]'") from None
+        loss = np.asarray(self.loss, dtype=float)
+        if self.b is None:
+            points = np.column_stack([self.a, loss, np.zeros_like(loss)])
+            k = np.arange(len(self.a) - 1)
+            cells = [("line", np.column_stack([k, k + 1]))]
+        else:
+            aa, bb = np.meshgrid(self.a, self.b)  # row j, column i: loss[j, i]
+            points = np.column_stack([aa.ravel(), bb.ravel(), loss.ravel()])
+            cols = len(self.a)
+            corner = (np.arange(len(self.b) - 1)[:, None] * cols + np.arange(cols - 1)).ravel()
+            quads = np.column_stack([corner, corner + 1, corner + cols + 1, corner + cols])
+            cells = [("quad", quads)]
+        mesh = meshio.Mesh(points, cells, point_data={"loss": loss.ravel()})
+        try:
+            with atomic_path(path) as tmp:
+                meshio.write(tmp, mesh, file_format="vtu", binary=False)
+        except OSError as exc:
+            raise GdvizError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return path
+
     # -- the run file's names -----------------------------------------------------------------
 
     @classmethod
