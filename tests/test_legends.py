@@ -149,3 +149,21 @@ def test_a_plane_note_stays_in_its_axes_off_starts_and_under_the_current_point(s
         legend = ax.get_legend()
         if legend is not None:
             assert not legend.get_window_extent(renderer).overlaps(box)
+
+
+def test_a_note_settled_again_shows_its_text_wrapped_once_or_not_at_all():
+    from gdviz.views.legends import settle
+
+    run = gdviz.train("moons", steps=60)
+    anim = gdviz.animate(run, view="dashboard", style="slide", frames=2)
+    (ax, note), *_ = _notes(anim)
+    view = next(v for v in anim.views if getattr(v, "note_", None) is note)
+    assert note.gdviz_wrapped and note.get_text().count("\n") == 1  # too wide for its panel
+    settle(anim.fig)  # again, the same layout: the same text, wrapped once
+    assert note.gdviz_wrapped and note.get_text().count("\n") == 1
+    anim.fig.set_size_inches(40, 10)  # room enough: on one line again
+    anim.fig.canvas.draw()
+    settle(anim.fig)
+    assert not note.gdviz_wrapped and "\n" not in note.get_text()
+    anim.show(run.steps)
+    assert note.get_text() == view._note(len(run.loss) - 1) and "\n" not in note.get_text()

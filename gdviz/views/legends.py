@@ -71,6 +71,7 @@ class NoteClearance:
     clear: Clearance
     texts: Sequence[str]
     wrap: Callable[[str], str]
+    plain: str | None = None  # the text shown, unwrapped, when `settle` last placed the note
 
 
 def keep_note_clear(
@@ -85,9 +86,8 @@ def keep_note_clear(
 ) -> Text:
     """Mark ``note`` (text in ``ax``'s axes fractions) to be placed by `settle` in the corner of
     ``ax`` where, with the widest of ``texts``, it hides none of ``points`` and ``lines``
-    (``note.gdviz_wrapped`` then says whether the texts it
-    shows should go through ``wrap`` (the view that sets them asks it). ``points``, ``lines``
-    and ``soft`` as for `keep_clear`."""
+    (as for `keep_clear`, and ``soft``). ``note.gdviz_wrapped`` then says whether the texts the
+    view sets on it should go through ``wrap`` (the view asks it)."""
     note.gdviz_note = NoteClearance(_clearance(ax, points, lines, soft), list(texts), wrap)
     note.gdviz_wrapped = False
     note.set_in_layout(False)  # the layout is made for the axes; the note then fits in them
@@ -113,7 +113,9 @@ def _settle_note(note: Text, renderer) -> Bbox:
     points = _display(ax, clear.points)
     lines = [_display(ax, line) for line in clear.lines]
     soft = [_display(ax, line) for line in clear.soft]
-    shown = note.get_text()
+    # What the note shows now, unwrapped (settled again, with no step shown in between, it may
+    # be the wrapped text of the last settling).
+    shown = marked.plain if note.gdviz_wrapped and marked.plain is not None else note.get_text()
     best = None
     for wrapped in (False, True):
         texts = [marked.wrap(t) if wrapped else t for t in marked.texts] or [shown]
@@ -132,10 +134,8 @@ def _settle_note(note: Text, renderer) -> Bbox:
                 best = (score, corner, wrapped, box)
     _, corner, wrapped, box = best
     put_note(note, corner)
-    if wrapped and not note.gdviz_wrapped:
-        shown = marked.wrap(shown)
-    note.gdviz_wrapped = wrapped
-    note.set_text(shown)
+    marked.plain, note.gdviz_wrapped = shown, wrapped
+    note.set_text(marked.wrap(shown) if wrapped else shown)
     return box
 
 
