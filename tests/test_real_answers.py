@@ -94,10 +94,14 @@ def test_uninformative_columns_are_not_called_stuck():
 
 
 def _logistic_regression(x: np.ndarray, y: np.ndarray, classes: int) -> float:
-    """Logistic regression's least cross-entropy by torch's L-BFGS, in float64."""
+    """Logistic regression's least cross-entropy by torch's L-BFGS, in float64, from zero
+    weights (the loss is convex: from a random start, whatever the RNG held, iris's slow valley
+    was left short by 1.5e-5 relative) and restarted until it stops falling."""
     xt = torch.tensor(x, dtype=torch.float64)
     yt = torch.tensor(y, dtype=torch.long)
     layer = torch.nn.Linear(x.shape[1], classes).double()
+    torch.nn.init.zeros_(layer.weight)
+    torch.nn.init.zeros_(layer.bias)
     opt = torch.optim.LBFGS(
         layer.parameters(), max_iter=2000, tolerance_grad=1e-12, line_search_fn="strong_wolfe"
     )
@@ -108,9 +112,14 @@ def _logistic_regression(x: np.ndarray, y: np.ndarray, classes: int) -> float:
         loss.backward()
         return loss
 
-    for _ in range(3):
+    best = float(closure().detach())
+    for _ in range(50):
         opt.step(closure)
-    return float(closure().detach())
+        now = float(closure().detach())
+        if now >= best * (1 - 1e-12):
+            break
+        best = now
+    return min(best, now)
 
 
 def test_a_classifier_short_of_logistic_regression_says_what_it_reaches():
