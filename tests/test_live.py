@@ -54,16 +54,23 @@ class Counting(nbclient.NotebookClient):
         return super().process_message(msg, cell, cell_index)
 
 
-def test_a_live_loop_updates_one_output_area_in_place_and_ends_with_the_animation(tmp_path):
+def in_kernel(code: str, folder) -> tuple[list, Counting]:
+    """Run ``code`` as a notebook's one cell under a real kernel: its outputs, and the client
+    that counted the kernel's messages. No error, and the area never wiped (`clear_output`)."""
     nb = nbformat.v4.new_notebook()
-    nb.cells.append(nbformat.v4.new_code_cell(LOOP))
+    nb.cells.append(nbformat.v4.new_code_cell(code))
     client = Counting(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
     )
     client.execute()
     outputs = nb.cells[0].outputs
     assert not [o for o in outputs if o.output_type == "error"], outputs
     assert "clear_output" not in client.seen  # never wiped: the print before the loop stays
+    return outputs, client
+
+
+def test_a_live_loop_updates_one_output_area_in_place_and_ends_with_the_animation(tmp_path):
+    outputs, client = in_kernel(LOOP, tmp_path)
     text = "".join(o.text for o in outputs if o.output_type == "stream")
     assert text.startswith("before the loop\n")
     updates = int(text.split("updates ")[1].split()[0])
@@ -127,15 +134,7 @@ print("updates", rec.steps.recorder._live.updates, "steps", len(run.loss))
 
 def test_live_inside_lightning_updates_one_output_area_in_place(tmp_path):
     pytest.importorskip("lightning")
-    nb = nbformat.v4.new_notebook()
-    nb.cells.append(nbformat.v4.new_code_cell(LIGHTNING))
-    client = Counting(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-    )
-    client.execute()
-    outputs = nb.cells[0].outputs
-    assert not [o for o in outputs if o.output_type == "error"], outputs
-    assert "clear_output" not in client.seen
+    outputs, client = in_kernel(LIGHTNING, tmp_path)
     text = "".join(o.text for o in outputs if o.output_type == "stream")
     updates = int(text.split("updates ")[1].split()[0])
     assert updates >= 2
