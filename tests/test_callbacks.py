@@ -345,3 +345,27 @@ def test_live_inside_skorch_shows_each_step_s_own_loss(monkeypatch):
     run = rec.to_run()
     assert [n for n, _ in shown] == list(range(1, len(run.loss) + 1))
     np.testing.assert_array_equal([v for _, v in shown], run.loss)
+
+
+def test_a_skorch_step_that_runs_the_closure_again_is_its_first_evaluation():
+    # L-BFGS runs skorch's closure several times a step (on_grad_computed each time) and skorch
+    # reports the first evaluation's loss: the snapshot is that evaluation, at the parameters
+    # the step started from, with the gradient there (it was the last evaluation's).
+    rec, net = skorch_fit(optimizer=torch.optim.LBFGS, lr=0.5, epochs=1)
+    run = rec.to_run()
+    assert len(run.loss) == 96 // 8
+    said = [b["train_loss"] for epoch in net.history for b in epoch["batches"]]
+    np.testing.assert_allclose(run.loss, said, rtol=1e-6)
+    torch.manual_seed(0)
+    probe = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    start = torch.nn.utils.parameters_to_vector(probe.parameters()).detach().double().numpy()
+    np.testing.assert_allclose(run.params[0], start, rtol=1e-6)  # the net's own initialisation
+    for t in range(len(run.loss)):
+        theta = torch.tensor(run.params[t], dtype=torch.float32)
+        torch.nn.utils.vector_to_parameters(theta, probe.parameters())
+        probe.zero_grad()
+        loss = torch.nn.functional.mse_loss(probe(X[8 * t : 8 * t + 8]), Y[8 * t : 8 * t + 8, None])
+        loss.backward()
+        assert run.loss[t] == pytest.approx(float(loss), rel=1e-5)
+        grad = torch.cat([p.grad.reshape(-1) for p in probe.parameters()]).double().numpy()
+        np.testing.assert_allclose(run.grads[t], grad, rtol=1e-4, atol=1e-7)
