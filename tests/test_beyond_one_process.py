@@ -204,3 +204,46 @@ def test_a_one_snapshot_plane_of_millions_of_parameters_builds_no_square_matrix(
     found = plane.pca_plane([one])  # an identity of 3 million a side would be 72 TB
     assert found.dirs.shape == (2, 3_000_000)
     assert abs(found.dirs[0] @ found.dirs[1]) < 1e-12
+
+
+def test_a_cache_whose_points_lie_past_the_grid_is_refused_as_damaged(tmp_path):
+    # A point one past the grid's last (a file edited, or cut short and patched) is damage,
+    # said in one line, not an IndexError from inside.
+    cache = tmp_path / "plane.npz"
+    gdviz.landscape(cnn(0), loss=LOSS, data=loader(), resolution=3, cache=cache)
+    with np.load(cache) as archive:
+        arrays = {k: archive[k] for k in archive.files}
+    arrays["grid.index"][-1] = 3 * 3  # the nine points are 0 to 8
+    with open(cache, "wb") as fh:
+        np.savez(fh, **arrays)
+    with pytest.raises(GdvizError, match="damaged") as info:
+        gdviz.landscape(cnn(0), loss=LOSS, data=loader(), resolution=3, cache=cache)
+    assert "\n" not in str(info.value)
+
+
+def test_a_process_group_of_one_is_one_process(tmp_path):
+    # torchrun with one process, init_process_group() called: nothing to share out, and the
+    # cache is the file named, as without a group (rank files are for several processes).
+    import torch.distributed as dist
+
+    dist.init_process_group(
+        "gloo", init_method=f"file://{tmp_path / 'store'}", rank=0, world_size=1
+    )
+    try:
+        run = gdviz.landscape(
+            cnn(0), loss=LOSS, data=loader(), resolution=3, cache=tmp_path / "plane.npz"
+        )
+    finally:
+        dist.destroy_process_group()
+    assert (tmp_path / "plane.npz").is_file() and not list(tmp_path.glob("plane.rank*"))
+    assert run.meta["evaluation"] == {"ranks": 1, "rank": 0, "evaluated": 9, "cached": 0}
+
+
+def test_a_digest_tells_its_parts_apart():
+    # A cache's fingerprint digests several parts at once (a count and names, arrays): the
+    # same numbers split otherwise are other inputs. Values count as float64.
+    from gdviz.training.landscape.schedule import digest
+
+    assert digest([1.0, 2.0], [3.0]) != digest([1.0], [2.0, 3.0])
+    assert digest("12/12", "x") != digest("12/1", "2x")
+    assert digest(np.float32([0.5, 2.0])) == digest([0.5, 2.0])

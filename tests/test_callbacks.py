@@ -42,6 +42,8 @@ class Module(lightning.LightningModule):
     def configure_optimizers(self):
         if self.kind == "adam":
             return torch.optim.Adam(self.parameters(), lr=self.lr)
+        if self.kind == "lbfgs":
+            return torch.optim.LBFGS(self.parameters(), lr=self.lr, max_iter=5)
         return torch.optim.SGD(self.parameters(), lr=self.lr)
 
 
@@ -53,9 +55,10 @@ def fit(module, *, accumulate=2, clip=None, epochs=2, **options):
         enable_model_summary=False, accelerator="cpu", devices=1,
     )  # fmt: skip
     loader = DataLoader(TensorDataset(X, Y), batch_size=8, shuffle=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # Lightning's advice on workers and logging
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")  # Lightning's advice on workers and logging, and gdviz's
         trainer.fit(module, loader)
+    rec.said = [str(w.message) for w in said if issubclass(w.category, RuntimeWarning)]
     return rec, loader
 
 
@@ -79,6 +82,26 @@ def test_each_optimizer_step_is_a_snapshot_whose_update_is_minus_lr_times_its_gr
         assert run.loss[t] == pytest.approx(np.mean(parts), rel=1e-5)
     assert run.meta["torch_optimizer"]["class"] == "SGD"
     np.testing.assert_allclose(run.lr, 0.05)
+    assert not any("optimizers" in w for w in rec.said)  # one optimizer: nothing to say
+
+
+def test_an_optimizer_that_runs_the_closure_again_is_recorded_once_a_step():
+    # L-BFGS runs Lightning's closure several times a step (on_before_optimizer_step each
+    # time): a step is one snapshot, the closure's last evaluation, whose loss Lightning reports.
+    module = Module("lbfgs", lr=0.5)
+    rec, loader = fit(module, accumulate=1, epochs=1)
+    run = rec.to_run()
+    assert len(run.loss) == 96 // 8
+    probe = Module()
+    for t, batch in enumerate(loader):
+        theta = torch.tensor(run.params[t], dtype=torch.float32)
+        torch.nn.utils.vector_to_parameters(theta, probe.parameters())
+        probe.zero_grad()
+        loss = probe.training_step(batch, 0)
+        loss.backward()
+        assert run.loss[t] == pytest.approx(float(loss), rel=1e-5)
+        grad = torch.cat([p.grad.reshape(-1) for p in probe.parameters()]).double().numpy()
+        np.testing.assert_allclose(run.grads[t], grad, rtol=1e-4, atol=1e-7)
 
 
 def test_the_optimizer_s_state_is_torch_s_own():
@@ -197,6 +220,7 @@ def hf_fit(tmp_path, *, optim="sgd", clip=0.0, accumulate=2, **options):
 
 def test_a_trainer_fit_of_a_tiny_bert_is_recorded_step_for_step(tmp_path):
     rec, model, trainer = hf_fit(tmp_path)
+    assert not any("clips gradients" in w for w in trainer.said)  # max_grad_norm=0: it does not
     run = rec.to_run()
     assert len(run.loss) == 64 // 4 // 2  # 16 micro-batches, a step every 2
     np.testing.assert_allclose(
@@ -277,7 +301,7 @@ def test_live_inside_a_trainer_shows_each_step_s_own_loss(tmp_path, monkeypatch)
 # -- skorch ------------------------------------------------------------------------------------------
 
 
-def skorch_fit(*, optimizer=torch.optim.SGD, lr=0.05, clip=None, epochs=2, **options):
+def skorch_fit(*, optimizer=torch.optim.SGD, lr=0.05, clip=None, epochs=2, split=None, **options):
     skorch = pytest.importorskip("skorch")
     rec = gdviz.callbacks.Skorch(**options)
     callbacks = [rec]
@@ -286,7 +310,7 @@ def skorch_fit(*, optimizer=torch.optim.SGD, lr=0.05, clip=None, epochs=2, **opt
     torch.manual_seed(0)
     net = skorch.NeuralNetRegressor(
         torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1)),
-        optimizer=optimizer, lr=lr, max_epochs=epochs, batch_size=8, train_split=None,
+        optimizer=optimizer, lr=lr, max_epochs=epochs, batch_size=8, train_split=split,
         iterator_train__shuffle=False, callbacks=callbacks, verbose=0,
     )  # fmt: skip
     net.fit(X.numpy(), Y.numpy()[:, None])
@@ -345,3 +369,38 @@ def test_live_inside_skorch_shows_each_step_s_own_loss(monkeypatch):
     run = rec.to_run()
     assert [n for n, _ in shown] == list(range(1, len(run.loss) + 1))
     np.testing.assert_array_equal([v for _, v in shown], run.loss)
+
+
+def test_a_skorch_fit_with_a_validation_split_records_its_training_steps_alone():
+    # Validation batches end too (on_batch_end with training=False): their losses are no step's.
+    skorch = pytest.importorskip("skorch")
+    rec, net = skorch_fit(split=skorch.dataset.ValidSplit(4, stratified=False))
+    run = rec.to_run()
+    assert len(run.loss) == 2 * (96 * 3 // 4) // 8  # 72 examples to train on, 9 steps an epoch
+    said = [b["train_loss"] for epoch in net.history for b in epoch["batches"] if "train_loss" in b]
+    assert len(said) == len(run.loss) and "valid_loss" in net.history[-1]
+    np.testing.assert_allclose(run.loss, said, rtol=1e-6)
+
+
+def test_a_skorch_step_that_runs_the_closure_again_is_its_first_evaluation():
+    # L-BFGS runs skorch's closure several times a step (on_grad_computed each time) and skorch
+    # reports the first evaluation's loss: the snapshot is that evaluation, at the parameters
+    # the step started from, with the gradient there (it was the last evaluation's).
+    rec, net = skorch_fit(optimizer=torch.optim.LBFGS, lr=0.5, epochs=1)
+    run = rec.to_run()
+    assert len(run.loss) == 96 // 8
+    said = [b["train_loss"] for epoch in net.history for b in epoch["batches"]]
+    np.testing.assert_allclose(run.loss, said, rtol=1e-6)
+    torch.manual_seed(0)
+    probe = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    start = torch.nn.utils.parameters_to_vector(probe.parameters()).detach().double().numpy()
+    np.testing.assert_allclose(run.params[0], start, rtol=1e-6)  # the net's own initialisation
+    for t in range(len(run.loss)):
+        theta = torch.tensor(run.params[t], dtype=torch.float32)
+        torch.nn.utils.vector_to_parameters(theta, probe.parameters())
+        probe.zero_grad()
+        loss = torch.nn.functional.mse_loss(probe(X[8 * t : 8 * t + 8]), Y[8 * t : 8 * t + 8, None])
+        loss.backward()
+        assert run.loss[t] == pytest.approx(float(loss), rel=1e-5)
+        grad = torch.cat([p.grad.reshape(-1) for p in probe.parameters()]).double().numpy()
+        np.testing.assert_allclose(run.grads[t], grad, rtol=1e-4, atol=1e-7)

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -22,6 +23,7 @@ import numpy as np
 import psutil
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 from stand_ins import RED, Sweep, Terminal, gif_frames
 
 from gdviz.errors import GdvizError
@@ -113,6 +115,23 @@ def test_gif_decodes_to_every_frame_looping_at_the_given_fps(tmp_path, writer):
         assert np.mean(error > 24) < 0.002  # antialiased edges may shift a little, nothing else
 
 
+def test_gif_frames_decode_to_every_pixel_that_changed(tmp_path):
+    # Each frame after the first is written as the box around what changed: its last column
+    # and row are in it. White and red cover enough pixels to be kept exact.
+    first = np.full((120, 160, 3), 255, np.uint8)
+    second = first.copy()
+    second[40:43, 70:73] = RED  # a 3 x 3 square
+    third = second.copy()
+    third[42, 72] = WHITE  # its last pixel, alone
+    originals = [first, second, third]
+    with GifWriter(tmp_path / "a.gif", fps=10, size=(160, 120), palette_frames=[second]) as gif:
+        for frame in originals:
+            gif.append(frame)
+    frames, _, _ = gif_frames(tmp_path / "a.gif")
+    for decoded, original in zip(frames, originals):
+        np.testing.assert_array_equal(decoded, original)
+
+
 def test_gif_keeps_white_exact_and_the_thin_red_line(tmp_path):
     anim = Sweep(12, size=(320, 240))
     save(anim, tmp_path / "a.gif")
@@ -154,6 +173,32 @@ def test_gif_delays_add_up_to_the_true_duration(tmp_path, fps):
     assert len(durations) == 30
     assert all(d % 10 == 0 for d in durations)  # GIF counts hundredths of a second
     assert abs(sum(durations) - 30 * 1000 / fps) <= 10
+
+
+def test_gif_frames_faster_than_browsers_play_last_two_hundredths(tmp_path):
+    # 100 fps asks one hundredth a frame, which browsers slow to a tenth: two is the shortest
+    # delay they all honour.
+    frames = list(Sweep(10, path=False).frames())
+    with GifWriter(tmp_path / "a.gif", fps=100, size=(160, 120)) as gif:
+        for frame in frames:
+            gif.append(frame)
+    _, durations, _ = gif_frames(tmp_path / "a.gif")
+    assert durations == [20] * 10
+
+
+def test_a_pixel_misfits_the_palette_when_a_channel_is_off_by_more_than_the_level():
+    from gdviz.export.gif import MISFIT_LEVEL, misfits
+
+    grey = Image.new("RGB", (4, 4), (100, 100, 100))
+
+    def shown_as(red: int) -> Image.Image:  # the 16 pixels in a palette colour of this red
+        image = Image.new("P", (4, 4), 0)
+        image.putpalette([red, 100, 100] * 256)
+        return image
+
+    assert misfits(grey, shown_as(100 + MISFIT_LEVEL)) == 0  # off by the level: a fit
+    assert misfits(grey, shown_as(100 + MISFIT_LEVEL + 1)) == 16
+    assert misfits(grey, shown_as(100 - MISFIT_LEVEL - 1)) == 16
 
 
 def test_gif_keeps_identical_frames(tmp_path):
@@ -246,6 +291,13 @@ def test_an_animation_of_frames_alone_saves_as_a_vector_still(tmp_path, suffix):
     # No figure to draw as vectors: its last frame, laid in as the picture it is.
     path = save(Sweep(3), tmp_path / f"a{suffix}")
     assert path.stat().st_size > 0 and path.read_bytes()[:5] in (b"<?xml", b"%PDF-")
+    if suffix == ".svg":
+        root = ET.parse(path).getroot()
+        size = [float(root.get(k).removesuffix("pt")) for k in ("width", "height")]
+    else:
+        box = PdfReader(path).pages[0].mediabox
+        size = [float(box.width), float(box.height)]
+    np.testing.assert_allclose(size, [160 * 0.72, 120 * 0.72])  # 160 x 120 pixels at 100 dpi
 
 
 def test_mp4_abort_stops_and_reaps_ffmpeg(tmp_path):

@@ -110,6 +110,18 @@ def test_bn_train_uses_each_batch_s_statistics_and_leaves_the_running_ones_alone
     assert all(torch.equal(a, b) for a, b in zip(before, net.buffers()))
 
 
+def test_an_even_resolution_has_even_steps_and_the_model_s_own_loss_off_the_grid(nets):
+    # No middle point: the axes stay evenly spaced, and the model, off the grid, gets its own.
+    net = nets[0]
+    run = gdviz.landscape(net, loss=LOSS, data=loader(), resolution=4, distance=0.5)
+    found = run.landscape
+    np.testing.assert_allclose(found.a, np.linspace(-0.5, 0.5, 4), atol=1e-12)
+    np.testing.assert_allclose(found.b, np.linspace(-0.5, 0.5, 4), atol=1e-12)
+    np.testing.assert_allclose(found.marks, [[0.0, 0.0]])
+    assert found.mark_loss[0] == pytest.approx(eval_loss(net), rel=2e-5)
+    assert run.loss[0] == pytest.approx(eval_loss(net), rel=2e-5)
+
+
 # -- the knobs -------------------------------------------------------------------------------------
 
 
@@ -189,6 +201,12 @@ def test_the_three_models_of_through_lie_on_their_plane_with_their_own_losses(ne
     lo_a, hi_a = found.extent[0]
     lo_b, hi_b = found.extent[1]
     assert all(lo_a < u < hi_a and lo_b < v < hi_b for u, v in found.marks)
+    # a square centred on the three, half as wide again as their spread: along the axis they
+    # spread most, they fill its middle two thirds
+    centre = (found.marks.min(axis=0) + found.marks.max(axis=0)) / 2
+    np.testing.assert_allclose([(lo_a + hi_a) / 2, (lo_b + hi_b) / 2], centre, atol=1e-9)
+    spread = (found.marks.max(axis=0) - found.marks.min(axis=0)).max()
+    np.testing.assert_allclose([hi_a - lo_a, hi_b - lo_b], 1.5 * spread)
     # between the models, a point carries the same mix of their running statistics
     u, v = found.a[4], found.b[4]
     s, t = np.linalg.lstsq(
@@ -234,6 +252,30 @@ def test_interpolation_ends_are_the_two_models_and_its_barrier_is_as_defined(net
     rise = lo - ((1 - al) * ends[0] + al * ends[1])
     assert line.barrier == pytest.approx(max(rise.max(), 0.0))
     assert line.other is not None and line.other_mode == "train"  # batch norm: both modes
+
+
+def test_points_where_the_other_mode_s_loss_is_not_finite_leave_both_curves():
+    # Batch norm: the line in both modes. Here the other (train) mode's loss is the log of the
+    # interpolated norm bias, 1 - 0.8 α, undefined beyond α = 1.25; eval mode's is finite all
+    # along (running mean -100): the points past 1.25 go from both curves.
+    def net(bias):
+        m = torch.nn.Sequential(torch.nn.Linear(1, 1), torch.nn.BatchNorm1d(1))
+        with torch.no_grad():
+            m[0].weight.fill_(1.0)
+            m[0].bias.zero_()
+            m[1].bias.fill_(bias)
+            m[1].running_mean.fill_(-100.0)
+        return m
+
+    x, y = torch.linspace(-1.0, 1.0, 20)[:, None], torch.zeros(20)
+    line = gdviz.interpolate(net(1.0), net(0.2), loss=lambda out, _: torch.log(out.mean()),
+                             data=(x, y), points=21)  # fmt: skip
+    alpha = np.union1d(np.linspace(-0.5, 1.5, 21), [0.0, 1.0])
+    np.testing.assert_allclose(line.alpha, alpha[1 - 0.8 * alpha > 0])
+    np.testing.assert_allclose(line.other, np.log(1 - 0.8 * line.alpha), rtol=1e-5, atol=1e-6)
+    eps = torch.nn.BatchNorm1d(1).eps
+    expected = np.log(100 / np.sqrt(1 + eps) + 1 - 0.8 * line.alpha)
+    np.testing.assert_allclose(line.loss, expected, rtol=1e-5)
 
 
 def test_a_convex_problem_has_no_barrier():
@@ -391,6 +433,9 @@ def test_bad_input_is_one_line(kwargs, said, tmp_path):
 def test_bad_input_to_interpolate_and_to_run_is_one_line():
     with pytest.raises(GdvizError, match="architecture"):
         gdviz.interpolate(cnn(0), torch.nn.Linear(2, 2), loss=LOSS, data=loader())
+    bigger = torch.nn.Sequential(*cnn(1), torch.nn.Linear(4, 4))  # cnn's layers and one more
+    with pytest.raises(GdvizError, match="architecture"):
+        gdviz.interpolate(cnn(0), bigger, loss=LOSS, data=loader())
     with pytest.raises(GdvizError, match="points"):
         gdviz.interpolate(cnn(0), cnn(1), loss=LOSS, data=loader(), points=1)
     net, rec = trained(7, epochs=1, record=True)

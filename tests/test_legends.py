@@ -167,3 +167,63 @@ def test_a_note_settled_again_shows_its_text_wrapped_once_or_not_at_all():
     assert not note.gdviz_wrapped and "\n" not in note.get_text()
     anim.show(run.steps)
     assert note.get_text() == view._note(len(run.loss) - 1) and "\n" not in note.get_text()
+
+
+def test_a_line_beside_a_legend_s_box_crosses_it_nowhere():
+    # Where a legend may go is judged by the segments crossing its box (Liang-Barsky): a level
+    # or upright segment beside the box, over its width or height, crosses it nowhere.
+    from matplotlib.transforms import Bbox
+
+    from gdviz.views.legends import _crossings
+
+    box = Bbox([[10.0, 10.0], [20.0, 20.0]])
+    assert _crossings(np.array([[0.0, 25.0], [30.0, 25.0]]), box) == 0  # level, above it
+    assert _crossings(np.array([[5.0, 0.0], [5.0, 30.0]]), box) == 0  # upright, left of it
+    # across it, then down and to the left beneath it (y = x - 15), then up through it
+    line = np.array([[0.0, 15.0], [30.0, 15.0], [15.0, 0.0], [15.0, 30.0]])
+    assert _crossings(line, box) == 2
+    assert _crossings(np.array([[15.0, 15.0]]), box) == 1  # a lone point inside
+
+
+def test_a_marker_within_a_few_points_of_a_legend_s_box_counts_as_hidden():
+    # A marker's centre inside the box, or within MARKER_POINTS of any of its edges, is under
+    # it; farther off, it shows.
+    from matplotlib.transforms import Bbox
+
+    from gdviz.views.legends import _inside
+
+    box, pad = Bbox([[10.0, 10.0], [20.0, 20.0]]), 3.0
+    near = np.array([[11.0, 15.0], [19.0, 15.0], [15.0, 11.0], [15.0, 19.0],  # inside an edge
+                     [8.0, 15.0], [22.0, 15.0], [15.0, 8.0], [15.0, 22.0]])  # just outside  # fmt: skip
+    far = np.array([[6.0, 15.0], [24.0, 15.0], [15.0, 6.0], [15.0, 24.0]])
+    assert _inside(near, box, pad).all()
+    assert not _inside(far, box, pad).any()
+
+
+def test_a_legend_keeps_clear_of_the_note_placed_before_it():
+    # Markers in three corners: the note takes the fourth, the upper right, which is where a
+    # legend goes first; the legend then goes where it covers neither the note nor a marker.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from gdviz.views.legends import keep_clear, keep_note_clear, settle
+
+    fig = Figure(figsize=(6.4, 4.8), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    corners = np.array([[0.5, 0.5], [9.5, 0.5], [0.5, 9.5]])
+    ax.plot(*corners.T, "o", label="starts")
+    legend = keep_clear(ax.legend(), ax, points=corners)
+    note = ax.text(0, 0, "loss on the plane 0.123", transform=ax.transAxes)
+    keep_note_clear(note, ax, [note.get_text()], lambda t: t.replace(" ", "\n", 1), points=corners)
+    fig.canvas.draw()
+    assert not settle(fig)  # a place inside the axes
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = note.get_window_extent(renderer)
+    assert box.x0 > ax.bbox.x0 + ax.bbox.width / 2 and box.y0 > ax.bbox.y0 + ax.bbox.height / 2
+    legend_box = legend.get_window_extent(renderer)
+    assert not legend_box.overlaps(box)
+    assert not _under(ax.transData.transform(corners), legend_box).any()

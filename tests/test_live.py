@@ -3,6 +3,7 @@ line in a terminal, nothing elsewhere."""
 
 from __future__ import annotations
 
+import sys
 import time
 
 import nbclient
@@ -242,6 +243,18 @@ def test_the_notebook_picture_is_the_loss_so_far_and_the_path(monkeypatch):
     assert "step 2,999" in curve.axes.get_title() and "0.5" in curve.axes.get_title()
 
 
+def test_a_loss_that_reaches_zero_is_drawn_on_a_linear_scale(monkeypatch):
+    # A fit that reaches zero loss exactly spans no decades: zero has no place on a log scale.
+    monkeypatch.setattr(live, "_kernel", lambda: object())
+    shown = live.Live(("m",))
+    monkeypatch.setattr(shown, "_show_png", lambda fig: None)
+    shown._draw(4, np.array([4.0, 1.0, 0.25, 0.0]), None)
+    _, curve, _, _ = shown._figure
+    assert curve.axes.get_yscale() == "linear"
+    lo, hi = curve.axes.get_ylim()
+    assert lo < 0.0 and hi > 4.0
+
+
 def test_the_terminal_line_ends_with_the_last_step_and_loss(monkeypatch):
     clock = Clock()
     monkeypatch.setattr(live.time, "perf_counter", clock)
@@ -253,3 +266,25 @@ def test_the_terminal_line_ends_with_the_last_step_and_loss(monkeypatch):
     text = shown.file.getvalue()
     assert text.endswith("\n") and text.count("\n") == 1
     assert text.split("\r")[-1].startswith("gdviz: step 30  loss 0.125  ")
+
+
+def test_kept_every_k_steps_the_terminal_line_ends_with_every_step_counted(monkeypatch):
+    # Recorder(every=10) keeps a snapshot every tenth step and the last (4 of 31), and the loss
+    # of every step: the last line counts the steps trained, 31.
+    clock = Clock()
+    monkeypatch.setattr(live.time, "perf_counter", clock)
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    m = torch.zeros(1, requires_grad=True)
+    rec = gdviz.Recorder({"m": m}, every=10, live=True)
+    for _ in range(31):
+        clock.now += 0.1
+        loss = ((m - 1) ** 2).sum()
+        loss.backward()
+        rec.record(loss)
+        with torch.no_grad():
+            m -= 0.1 * m.grad
+        m.grad = None
+    last = float(loss.detach())
+    run = rec.to_run()
+    assert len(run.loss) == 4 and len(run.full_loss) == 31
+    assert sys.stderr.getvalue().split("\r")[-1].startswith(f"gdviz: step 31  loss {last:.4g}  ")

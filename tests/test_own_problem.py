@@ -427,6 +427,17 @@ def test_first_layer_shortcut_equals_the_plain_evaluation():
     fast = shortcut(plane)(coords)
     plain = landscape.Evaluator(lambda f: loss_fn(forward(f, x), y))(coords, lift=plane.lift)
     np.testing.assert_allclose(fast, plain, rtol=1e-5)
+    # A first layer whose bias is frozen (not recorded, as gdviz.train leaves it): the bias
+    # still counts, at its own value.
+    with torch.no_grad():
+        net[1].bias.fill_(0.7)
+    trained = [p for name, p in net.named_parameters() if name != "1.bias"]
+    forward = landscape.FlatModule(net, trained)
+    path = np.random.default_rng(2).normal(size=(12, sum(p.numel() for p in trained)))
+    plane = random_plane([path], shapes=forward.shapes)
+    fast = landscape.first_layer_shortcut(forward, loss_fn, x, y)(plane)(coords)
+    plain = landscape.Evaluator(lambda f: loss_fn(forward(f, x), y))(coords, lift=plane.lift)
+    np.testing.assert_allclose(fast, plain, rtol=1e-5)
     # A network starting any other way gets no shortcut.
     other = torch.nn.Sequential(torch.nn.Tanh(), torch.nn.Linear(20, 3))
     assert (

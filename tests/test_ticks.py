@@ -65,3 +65,18 @@ def test_untangle_thins_a_crowded_axis_and_a_log_axis_within_a_decade():
     assert len(boxes[(0, "y")]) >= 3 and len(boxes[(1, "y")]) >= 2
     assert boxes[(2, "y")] == fine  # an axis whose labels did not overlap is left alone
     assert isinstance(fig.axes[1].yaxis.get_major_locator(), LogLocator)
+
+
+def test_an_axis_with_room_for_two_labels_keeps_two():
+    # A short axis at a slide's text size: three labels overlap, two (its ends) fit.
+    fig = Figure(figsize=(1920 / 225, 1080 / 225), dpi=225)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.2, 0.3, 0.5, 0.09))  # about 97 pixels high, labels about 75
+    ax.set_ylim(0, 1)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=10))
+    ax.tick_params(axis="y", labelsize=24)
+    fig.canvas.draw()
+    assert overlapping_labels(fig)
+    untangle(fig)
+    assert overlapping_labels(fig) == []
+    assert len(tick_label_boxes(fig)[(0, "y")]) == 2

@@ -9,7 +9,10 @@ backward passes, then calls ``on_grad_computed`` before the update (the gradient
 parameters still those the step starts from): the snapshot is taken there, with torch.optim's
 state; the gradient the update used from the optimizer's post-step hook, where a clipping
 callback changed it (`steps.StepRecorder`); the loss from ``on_batch_end``, the loss of the
-training batch at the step's starting parameters.
+training batch at the step's starting parameters. An optimizer that runs the closure several times
+a step (L-BFGS) is recorded at its first evaluation: the step's starting parameters, the gradient
+there and the loss skorch reports (that evaluation's); a clipping callback's change to it is not
+recorded then.
 """
 
 from __future__ import annotations
@@ -42,7 +45,11 @@ class Skorch(Callback):
         self.steps.detach()
 
     def on_grad_computed(self, net, named_parameters, X=None, y=None, training=False, **kwargs):
-        if training:  # inside the step's closure: the gradients final, before the update
+        if not training:
+            return
+        if self.steps.taken and not self.steps.stepped:  # the closure again, in the same step
+            self.steps.again()
+        else:  # inside the step's closure: the gradients final, before the update
             self.steps.take()
 
     def on_batch_end(self, net, batch=None, training=None, **kwargs) -> None:

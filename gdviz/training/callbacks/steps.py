@@ -40,6 +40,7 @@ class StepRecorder:
         self.parts: list[float] = []  # the losses of the micro-batches of this step
         self.taken = False  # a snapshot was taken for the step under way
         self.stepped = False  # ... and the optimizer made the step
+        self._before: np.ndarray | None = None  # the gradients at `take` (None: see `again`)
         self.missing: list[str] = []
         self._hooks: list = []
         self.sharded_grads = False
@@ -87,6 +88,13 @@ class StepRecorder:
                 "run.grads holds nan there"
             )
 
+    def again(self) -> None:
+        """The step under way ran its closure again after `take` (L-BFGS evaluates it several
+        times a step): the snapshot stays the first evaluation's, at the parameters the step
+        started from, its gradient as computed there (no later one is compared with the update's)."""
+        if self.taken and not self.stepped:
+            self._before = None
+
     def _grads(self) -> np.ndarray:
         return np.concatenate(
             [
@@ -100,6 +108,8 @@ class StepRecorder:
         if not self.taken:
             return
         self.stepped = True
+        if self._before is None:  # evaluated again (`again`): the first evaluation stays
+            return
         rows = self.recorder._rows
         row = rows.last_row()  # kept, or the run's last snapshot if it ends here
         used = self._grads()
