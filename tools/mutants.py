@@ -41,6 +41,24 @@ TARGETS = {
     "gdviz/views/internals.py": ["tests/test_internals.py"],
     "gdviz/export/page.py": ["tests/test_page.py"],
     "gdviz/notebook/live.py": ["tests/test_live.py"],
+    # Wave 3: the network's plane, the framework callbacks, and the pictures without collisions.
+    "gdviz/training/landscape/evaluate.py": ["tests/test_landscapes.py"],
+    "gdviz/training/landscape/grid.py": ["tests/test_landscapes.py"],
+    "gdviz/training/landscape/mean.py": ["tests/test_landscapes.py"],
+    "gdviz/training/landscape/schedule.py": ["tests/test_beyond_one_process.py"],
+    "gdviz/training/landscape/solutions.py": ["tests/test_landscapes.py"],
+    "gdviz/training/landscape/data.py": ["tests/test_landscapes.py"],
+    "gdviz/training/callbacks/steps.py": ["tests/test_steps.py", "tests/test_callbacks.py"],
+    "gdviz/training/callbacks/lightning.py": ["tests/test_callbacks.py"],
+    "gdviz/training/callbacks/transformers.py": ["tests/test_callbacks.py"],
+    "gdviz/training/callbacks/skorch.py": ["tests/test_callbacks.py"],
+    "gdviz/views/legends.py": ["tests/test_legends.py"],
+    "gdviz/views/ticks.py": ["tests/test_ticks.py"],
+    "gdviz/views/tracks.py": ["tests/test_tracks.py"],
+    "gdviz/views/surface3d.py": ["tests/test_surface3d.py"],
+    "gdviz/export/vector.py": ["tests/test_vector.py"],
+    "gdviz/export/gif.py": ["tests/test_export.py", "tests/test_weight.py"],
+    "gdviz/animation/overlay.py": ["tests/test_fast.py"],
 }
 
 SWAPS = {
