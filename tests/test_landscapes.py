@@ -184,6 +184,21 @@ def test_samples_reports_a_standard_error_that_covers_the_full_data_value(nets):
     np.testing.assert_allclose(again.landscape.loss, found.loss, rtol=1e-6)
 
 
+@pytest.mark.parametrize("form", ["batches", "tensors"])
+def test_a_subsample_of_batches_or_tensors_is_the_examples_the_seed_chooses(nets, form):
+    # Not a DataLoader over a dataset: the chosen examples are gathered batch by batch (or from
+    # the tensors), each batch's positions offset by the examples before it.
+    net = nets[1]
+    data = list(loader(batch_size=37, shuffle=False)) if form == "batches" else (X, Y)
+    run = gdviz.landscape(net, loss=LOSS, data=data, samples=150, resolution=3, seed=5)
+    chosen = np.sort(np.random.default_rng(5).choice(len(X), 150, replace=False))
+    with torch.no_grad():
+        expected = float(LOSS(copy.deepcopy(net).eval()(X[chosen]), Y[chosen]))
+    assert run.landscape.loss[1, 1] == pytest.approx(expected, rel=2e-5)
+    # One process evaluated every point of the 3 x 3 grid itself, from no cache.
+    assert run.meta["evaluation"] == {"ranks": 1, "rank": 0, "evaluated": 9, "cached": 0}
+
+
 # -- several solutions -----------------------------------------------------------------------------
 
 
