@@ -8,8 +8,10 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pytest
 import torch
 
+from gdviz.errors import GdvizError
 from gdviz.training.callbacks.steps import CLIPPED, StepRecorder
 
 X = torch.randn(40, 3, generator=torch.Generator().manual_seed(0))
@@ -90,3 +92,12 @@ def test_a_parameter_without_a_gradient_is_zero_not_a_sharded_model():
     assert np.isfinite(run.grads).all()
     np.testing.assert_allclose(run.grads, seen["used"], rtol=1e-6)
     assert not run.grads[:, 4:].any() and run.grads[:, :4].any()  # the spare head's: zero
+
+
+def test_one_step_is_a_run_and_none_is_one_line():
+    torch.manual_seed(0)
+    run, seen = fit(torch.nn.Linear(3, 1), 1)
+    np.testing.assert_allclose(run.params, seen["params"][:1], rtol=1e-6)
+    assert run.loss.tolist() == seen["loss"]
+    with pytest.raises(GdvizError, match="nothing was recorded: train with the callback first"):
+        StepRecorder().to_run()
