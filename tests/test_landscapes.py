@@ -11,10 +11,12 @@ import numpy as np
 import pytest
 import torch
 from landscape_stand_ins import LOSS, X, Y, cnn, loader, trained
+from torch._C._functorch import is_batchedtensor
 
 import gdviz
 from gdviz.errors import GdvizError
 from gdviz.run.line import Interpolation
+from gdviz.training.landscape import evaluate
 
 
 @pytest.fixture(scope="module")
@@ -458,3 +460,23 @@ def test_bad_input_to_interpolate_and_to_run_is_one_line():
         rec.to_run(model="line", data=loader())
     with pytest.raises(GdvizError, match="not both"):
         rec.to_run(model=net, loss=LOSS, data=loader(), x=X, y=Y)
+
+
+@pytest.mark.parametrize("batched_cost, kept", [(1.0, "vmap"), (100.0, "loop")])
+def test_an_evaluator_keeps_whichever_of_vmap_and_a_loop_took_less_a_point(
+    monkeypatch, batched_cost, kept
+):
+    # A stand-in clock that only the function moves: a call on a batch (vmap) costs
+    # batched_cost, a call on one point 1. Chunks of 8 points: vmap costs batched_cost / 8 a
+    # point, the loop 1 a point, whatever the machine is doing.
+    now = [0.0]
+    monkeypatch.setattr(evaluate.time, "perf_counter", lambda: now[0])
+
+    def single(p):
+        now[0] += batched_cost if is_batchedtensor(p) else 1.0
+        return (p**2).sum()
+
+    ev = evaluate.Evaluator(single, dtype=torch.float64, batch=8)
+    points = np.arange(48.0).reshape(24, 2)
+    np.testing.assert_allclose(ev(points), (points**2).sum(axis=1))  # vmap, timed, then the loop
+    assert ev.mode == kept
