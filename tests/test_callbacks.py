@@ -404,3 +404,41 @@ def test_a_skorch_step_that_runs_the_closure_again_is_its_first_evaluation():
         assert run.loss[t] == pytest.approx(float(loss), rel=1e-5)
         grad = torch.cat([p.grad.reshape(-1) for p in probe.parameters()]).double().numpy()
         np.testing.assert_allclose(run.grads[t], grad, rtol=1e-4, atol=1e-7)
+
+
+def test_no_callback_shows_a_live_view_unless_asked(monkeypatch):
+    shown = watch_live(monkeypatch)
+    fit(Module(), epochs=1)
+    skorch_fit(epochs=1)
+    assert shown == []
+
+
+def test_a_trainer_whose_gradients_are_not_on_the_model_records_nan_and_says_so():
+    # As under DeepSpeed or FSDP: the optimizer steps from gradients held elsewhere, and the
+    # model's parameters hold none. Driven by hand as the Trainer calls the callback.
+    pytest.importorskip("transformers")
+
+    class Model(torch.nn.Module):  # a Hugging Face model's output: a loss among its fields
+        def __init__(self):
+            super().__init__()
+            self.lin = torch.nn.Linear(3, 1)
+
+        def forward(self, x):
+            return {"loss": ((self.lin(x)[:, 0] - Y) ** 2).mean()}
+
+    torch.manual_seed(0)
+    model = Model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    rec = gdviz.callbacks.Transformers()
+    args = type("Args", (), {"max_grad_norm": 0.0, "world_size": 1})()
+    rec.on_train_begin(args, None, None, model=model, optimizer=opt)
+    losses = []
+    with pytest.warns(RuntimeWarning, match="sharded by DeepSpeed or FSDP"):
+        for _ in range(3):
+            losses.append(float(model(X)["loss"].detach()))
+            opt.step()  # no gradient on the parameters: they stay where they are
+            rec.on_step_end(args, None, None)
+    rec.on_train_end(args, None, None)
+    run = rec.to_run()
+    assert run.grads.shape == (3, 4) and np.isnan(run.grads).all()
+    np.testing.assert_allclose(run.loss, losses, rtol=1e-6)
