@@ -8,10 +8,10 @@ import pytest
 from boxes import overlapping_labels, tick_label_boxes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import LogLocator, MaxNLocator
+from matplotlib.ticker import FixedLocator, LogLocator, MaxNLocator
 
 import gdviz
-from gdviz.views.ticks import untangle
+from gdviz.views.ticks import Inside, untangle
 
 
 @pytest.mark.parametrize(
@@ -80,3 +80,11 @@ def test_an_axis_with_room_for_two_labels_keeps_two():
     untangle(fig)
     assert overlapping_labels(fig) == []
     assert len(tick_label_boxes(fig)[(0, "y")]) == 2
+
+
+def test_a_colour_bar_keeps_the_ticks_on_its_levels_ends_and_none_beyond():
+    # Ticks exactly at the ends, and one a rounding error past each (0.1 * 3 is not 0.3).
+    ticks = Inside(FixedLocator([-0.1, 0.0, 0.1, 0.2, 0.1 * 3, 0.4]), 0.0, 0.3)
+    np.testing.assert_array_equal(ticks.tick_values(-1.0, 1.0), [0.0, 0.1, 0.2, 0.1 * 3])
+    low = Inside(FixedLocator([0.3 - 0.1 * 3, 0.5, 1.0]), 1e-17, 1.0)  # 0.3 - 0.1*3 < 0
+    np.testing.assert_array_equal(low.tick_values(2.0, -2.0), [0.3 - 0.1 * 3, 0.5, 1.0])
