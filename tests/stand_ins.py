@@ -41,8 +41,11 @@ class Sweep:
     ``n_frames``, ``fps``, ``fig``. Rendered by blitting, like the real one.
     """
 
-    def __init__(self, n_frames=12, *, size=(160, 120), fps=20, fail_at=None, path=True):
+    def __init__(
+        self, n_frames=12, *, size=(160, 120), fps=20, fail_at=None, fail_with=None, path=True
+    ):
         self.n_frames, self.fps, self.fail_at = n_frames, fps, fail_at
+        self.fail_with = fail_with
         self.fig = Figure(figsize=(size[0] / 100, size[1] / 100), dpi=100)
         FigureCanvasAgg(self.fig)
         ax = self.fig.add_axes((0.1, 0.1, 0.85, 0.8))
@@ -72,6 +75,8 @@ class Sweep:
             background = canvas.copy_from_bbox(self.fig.bbox)
             for i in range(self.n_frames):
                 if i == self.fail_at:
+                    if self.fail_with is not None:
+                        raise self.fail_with
                     raise RuntimeError(f"failed at frame {i}")
                 canvas.restore_region(background)
                 self._update(i)

@@ -14,6 +14,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -354,6 +355,45 @@ def test_an_error_mid_render_leaves_nothing(tmp_path, suffix):
         save(Sweep(40, fail_at=30), tmp_path / f"old{suffix}")
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"old{suffix}"]
     assert (tmp_path / f"old{suffix}").read_bytes() == b"the old file"
+
+
+def encoders() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name == "gdviz-encoder"]
+
+
+def test_a_gif_encoded_behind_the_drawing_is_the_gif_encoded_in_turn(tmp_path, monkeypatch):
+    behind = save(Sweep(60, size=(320, 240)), tmp_path / "behind.gif")
+    monkeypatch.setattr(GifWriter, "behind", False)
+    in_turn = save(Sweep(60, size=(320, 240)), tmp_path / "in_turn.gif")
+    assert behind.read_bytes() == in_turn.read_bytes()
+    assert len(gif_frames(behind)[0]) == 60 and encoders() == []
+
+
+@pytest.mark.parametrize("fails", ["encoder", "drawing"])
+def test_an_error_on_either_side_of_the_encoder_thread_stops_both_and_leaves_nothing(
+    tmp_path, monkeypatch, fails
+):
+    # The encoder fails at its 20th frame (a full disk), or the drawing is interrupted at its
+    # 30th while the encoder is a few frames behind: the error is the caller's, whole.
+    appended = []
+    append = GifWriter.append
+
+    def failing(self, frame):
+        appended.append(threading.current_thread().name)
+        if fails == "encoder" and len(appended) == 20:
+            raise OSError(28, "No space left on device")
+        append(self, frame)
+
+    monkeypatch.setattr(GifWriter, "append", failing)
+    target = tmp_path / "out.gif"
+    if fails == "encoder":
+        with pytest.raises(GdvizError, match=f"cannot write {re.escape(str(target))}: No space"):
+            save(Sweep(40), target)
+    else:
+        with pytest.raises(KeyboardInterrupt):
+            save(Sweep(40, fail_at=30, fail_with=KeyboardInterrupt), target)
+    assert list(tmp_path.iterdir()) == [] and encoders() == []
+    assert set(appended) == {"gdviz-encoder"} and len(appended) <= 30
 
 
 INTERRUPTED = """

@@ -41,6 +41,7 @@ class GifWriter(Writer):
     # A turning camera changes every pixel of every frame, which GIF stores whole: 12 MB per
     # 100 frames of a 3-D view at slide size, against 0.56 MB with the camera held (MP4 turns it).
     turns = False
+    behind = True  # encoded in a thread of its own while the next frames are drawn (`stream`)
 
     def __init__(
         self,

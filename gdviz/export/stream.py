@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable
 from typing import Protocol
 
@@ -34,6 +36,8 @@ def render(
         for frame in frames:
             if sink is None:
                 sink = open_sink((frame.shape[1], frame.shape[0]))
+                if getattr(sink, "behind", False):
+                    sink = Behind(sink)
             sink.append(frame)
             count += 1
             bar.update(count)
@@ -51,4 +55,73 @@ def render(
         if close is not None:
             close()  # let the renderer tidy up now, not whenever it is collected
     bar.close()
-    return sink
+    return sink.sink if isinstance(sink, Behind) else sink
+
+
+class Behind:
+    """A sink fed from a thread of its own, a few frames behind the drawing: its encoder (a GIF's
+    quantising and LZW, in Pillow's C, which lets the other thread run) works on one core while
+    matplotlib draws the next frames on another. Frames reach the sink in order, from one
+    thread; an error there is raised in the drawing thread at the next frame or at ``close``.
+    The frames must not change once handed over (`Animation.frames` yields fresh arrays)."""
+
+    DEPTH = 3  # frames drawn ahead at most: a few frames' memory, however long the animation
+
+    def __init__(self, sink: Sink):
+        self.sink = sink
+        self._frames: queue.Queue = queue.Queue(self.DEPTH)
+        self._error: BaseException | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._work, name="gdviz-encoder", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            frame = self._frames.get()
+            if frame is None or self._stop.is_set():
+                return
+            try:
+                self.sink.append(frame)
+            except BaseException as exc:  # handed to the drawing thread
+                self._error = exc
+                self._stop.set()
+                return
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def append(self, frame: np.ndarray) -> None:
+        self._put(frame)
+
+    def _put(self, item) -> None:
+        self._raise()
+        while True:  # waits for room, but never on an encoder that has stopped
+            try:
+                self._frames.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                self._raise()
+                if not self._thread.is_alive():
+                    raise RuntimeError("the encoder thread stopped") from None
+
+    def close(self) -> None:
+        self._put(None)
+        self._thread.join()
+        self._raise()
+        self.sink.close()
+
+    def abort(self) -> None:
+        self._stop.set()
+        while True:  # make room for the end mark: frames not yet encoded are dropped
+            try:
+                self._frames.put_nowait(None)
+                break
+            except queue.Full:
+                try:
+                    self._frames.get_nowait()
+                except queue.Empty:
+                    pass
+        self._thread.join()
+        self.sink.abort()
