@@ -92,6 +92,18 @@ def test_a_slides_box_uses_half_the_width_unstretched(himmelblau):
     anim.fig.clf()
 
 
+def test_a_box_not_wide_keeps_matplotlib_s_proportions(himmelblau):
+    # 640x480 is not wide: the box stays matplotlib's 4:4:3, where a slide's is widened.
+    for style, wide in ((None, False), ("slide", True)):
+        anim = gdviz.animate(himmelblau, view="surface", style=style)
+        ax = anim.views[0].ax_
+        anim.picture()
+        x, y, z = ax.get_box_aspect()
+        assert x == pytest.approx(y)
+        assert bool(x / z > 4 / 3 * 1.05) == wide, style
+        anim.fig.clf()
+
+
 def test_a_gif_holds_the_camera_where_the_turn_ends(himmelblau, tmp_path):
     # Its frames are those of the still at the last step (the turn's end), up to the palette:
     # the still figure was once drawn with the camera where the turn starts.
