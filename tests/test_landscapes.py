@@ -420,6 +420,7 @@ class OnePass:
         ({"data": [{"x": X, "y": Y}]}, "without 'labels'"),
         ({"data": [(X, Y, Y)]}, "a tuple of 3"),
         ({"data": []}, "the data is empty"),
+        ({"data": (X[:0], Y[:0])}, "the data is empty: x and y hold no examples"),
         ({"data": iter([(X, Y)])}, "one-pass"),
         ({"data": OnePass()}, "one-pass"),
         ({"data": [(X, Y[:10])]}, "300 inputs and 10 targets"),
@@ -445,6 +446,14 @@ def test_bad_input_is_one_line(kwargs, said, tmp_path):
         gdviz.landscape(cnn(0), **kwargs)
     assert said in str(info.value) and "\n" not in str(info.value)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_one_example_is_data_enough():
+    net = cnn(0)
+    run = gdviz.landscape(net, loss=LOSS, data=(X[:1], Y[:1]), resolution=3)
+    with torch.no_grad():
+        alone = float(LOSS(copy.deepcopy(net).eval()(X[:1]), Y[:1]))
+    assert run.landscape.loss[1, 1] == pytest.approx(alone, rel=2e-5)
 
 
 def test_bad_input_to_interpolate_and_to_run_is_one_line():
