@@ -92,6 +92,19 @@ def test_a_slides_box_uses_half_the_width_unstretched(himmelblau):
     anim.fig.clf()
 
 
+def test_each_current_point_is_drawn_over_its_path_and_the_path_over_its_start(himmelblau):
+    # The 3-D axes draw in zorder (not sorted by depth: the paths stay above the surface).
+    anim = gdviz.animate(himmelblau, view="surface")
+    view = anim.views[0]
+    ax = view.ax_
+    assert not ax.computed_zorder
+    starts = [a for a in ax.lines if a.get_markerfacecolor() == "white"]
+    assert len(starts) == len(himmelblau)
+    for path, point, start in zip(view.path_, view.point_, starts):
+        assert start.get_zorder() < path.get_zorder() < point.get_zorder()
+    anim.fig.clf()
+
+
 def test_a_box_not_wide_keeps_matplotlib_s_proportions(himmelblau):
     # 640x480 is not wide: the box stays matplotlib's 4:4:3, where a slide's is widened.
     for style, wide in ((None, False), ("slide", True)):
