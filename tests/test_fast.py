@@ -149,6 +149,43 @@ def test_the_main_command_loads_no_torch_dynamo(tmp_path):
     assert "matplotlib.pyplot" not in imported
 
 
+COLLECTOR = """
+import gc, sys
+import gdviz.cli.launch as launch
+from gdviz.export.gif import GifWriter
+from gdviz.training import races
+seen = {}
+sweep, append = races.sweep, GifWriter.append
+def watched_sweep(*args, **kwargs):  # training: the collector on
+    seen["training"] = gc.isenabled()
+    return sweep(*args, **kwargs)
+def watched_append(self, frame):  # drawing: on, with what the imports made frozen
+    seen.setdefault("drawing", (gc.isenabled(), gc.get_freeze_count()))
+    return append(self, frame)
+races.sweep, GifWriter.append = watched_sweep, watched_append
+sys.argv = ["gdviz", "animate", *sys.argv[1:]]
+status = launch.main()
+print(seen["training"], *seen["drawing"])
+sys.exit(status)
+"""
+
+
+@pytest.mark.slow
+def test_the_program_imports_with_the_collector_paused_and_works_with_it_on(tmp_path):
+    # Importing torch and matplotlib makes some 200,000 objects and no garbage: the
+    # collector is off while they load, they are frozen, and it is on for the work.
+    done = subprocess.run(
+        [sys.executable, "-c", COLLECTOR, *COMMAND, "-q", "--out", str(tmp_path / "s.gif")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    training, drawing, frozen = done.stdout.split()
+    assert training == "True" and drawing == "True"
+    assert int(frozen) > 100_000  # torch's and matplotlib's objects, out of every collection
+
+
 @pytest.mark.slow
 def test_the_program_ends_with_the_commands_status_and_its_output_whole(tmp_path):
     # `gdviz` leaves without tearing Python down: what it printed and its status still arrive.

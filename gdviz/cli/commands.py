@@ -28,6 +28,7 @@ from gdviz.problems.schedules import parse as parse_schedule
 from gdviz.run.plane import KINDS as PLANES
 from gdviz.system import interrupts
 from gdviz.system.files import Outputs
+from gdviz.system.lazy import collector_paused
 from gdviz.system.progress import Progress
 from gdviz.views import names as views
 
@@ -323,7 +324,9 @@ def _run_animate(config: AnimateConfig) -> None:
     if config.save_run is not None:
         _save_runs(runs, config.save_run, say)
 
-    from gdviz.animation.animation import animate
+    with collector_paused():  # the figure's modules, and the writers'
+        from gdviz import export  # noqa: F401
+        from gdviz.animation.animation import animate
 
     anim = animate(
         runs,
@@ -393,11 +396,13 @@ def make_runs(config: AnimateConfig) -> list:
     """The runs to draw: loaded, or trained by `gdviz.sweep` (torch loads only then)."""
     source = config.source
     if source.kind == "run":
-        from gdviz.run.record import load
+        with collector_paused():
+            from gdviz.run.record import load
 
         return [load(path) for path in source.paths]
 
-    with interrupts.deferred():  # torch loads here, and an interrupt inside its C++ would abort
+    # torch loads here, and an interrupt inside its C++ would abort
+    with interrupts.deferred(), collector_paused():
         from gdviz.training.races import sweep
 
     if source.kind == "csv":

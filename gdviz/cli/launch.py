@@ -23,7 +23,10 @@ def main() -> int:
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), _interrupted_while_starting)
-    from gdviz.cli.commands import main as command_line  # numpy, click and the rest load here
+    from gdviz.system.lazy import collector_paused
+
+    with collector_paused():
+        from gdviz.cli.commands import main as command_line  # numpy, click and the rest load here
 
     if _seen:
         # Code being imported can swallow the exit (a C extension clearing every error): the
