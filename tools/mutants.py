@@ -42,9 +42,9 @@ TARGETS = {
     "gdviz/export/page.py": ["tests/test_page.py"],
     "gdviz/notebook/live.py": ["tests/test_live.py"],
     # Wave 3: the network's plane, the framework callbacks, and the pictures without collisions.
-    "gdviz/training/landscape/evaluate.py": ["tests/test_landscapes.py"],
-    "gdviz/training/landscape/grid.py": ["tests/test_landscapes.py"],
-    "gdviz/training/landscape/mean.py": ["tests/test_landscapes.py"],
+    "gdviz/training/landscape/evaluate.py": ["tests/test_landscapes.py", "tests/test_private.py"],
+    "gdviz/training/landscape/grid.py": ["tests/test_landscapes.py", "tests/test_own_problem.py"],
+    "gdviz/training/landscape/mean.py": ["tests/test_landscapes.py", "tests/test_hostile.py"],
     "gdviz/training/landscape/schedule.py": ["tests/test_beyond_one_process.py"],
     "gdviz/training/landscape/solutions.py": ["tests/test_landscapes.py"],
     "gdviz/training/landscape/data.py": ["tests/test_landscapes.py"],
@@ -56,7 +56,7 @@ TARGETS = {
     "gdviz/views/ticks.py": ["tests/test_ticks.py"],
     "gdviz/views/tracks.py": ["tests/test_tracks.py"],
     "gdviz/views/surface3d.py": ["tests/test_surface3d.py"],
-    "gdviz/export/vector.py": ["tests/test_vector.py"],
+    "gdviz/export/vector.py": ["tests/test_vector.py", "tests/test_export.py"],
     "gdviz/export/gif.py": ["tests/test_export.py", "tests/test_weight.py"],
     "gdviz/animation/overlay.py": ["tests/test_fast.py"],
 }
