@@ -42,6 +42,9 @@ def run() -> None:
     torch and matplotlib module by module would cost about 0.4 s of CPU (a fifth of the main
     command's time) for nothing: the streams are flushed and the process ends at once.
     """
+    from gdviz.system import lazy
+
+    lazy.PROGRAM = True  # this process is the command's: its imports may be frozen
     status = main()
     try:
         sys.stdout.flush()

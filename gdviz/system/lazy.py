@@ -28,14 +28,22 @@ def lazy(package: str, names: dict[str, str]) -> tuple[Callable, Callable]:
     return __getattr__, __dir__
 
 
+PROGRAM = False  # set by the gdviz program (`gdviz.cli.launch.run`), whose process is its own
+
+
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """Within: Python's cycle collector off, for importing. Importing torch and matplotlib makes
     some 200,000 objects that live as long as the process and no garbage, yet the collector
     walks them again and again as they are made (0.24 s of CPU for the main command here, 0.03
     s paused: a tenth of its time). After: what exists is frozen (`gc.freeze`: kept out of every later collection,
-    which then walks only what the work makes), and the collector runs again. For the ``gdviz``
-    program only: frozen objects are never collected, which a short-lived process can afford."""
+    which then walks only what the work makes), and the collector runs again. In the ``gdviz``
+    program only (`PROGRAM`): frozen objects are never collected, which a process that ends
+    with its command can afford, and a caller's own process (a test runner calling the command
+    line in-process) cannot."""
+    if not PROGRAM:
+        yield
+        return
     was = gc.isenabled()
     gc.disable()
     try:
