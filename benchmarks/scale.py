@@ -1,16 +1,20 @@
 """A user's own model at scale: a network of about a million parameters recorded with Adam.
 
-Each measure runs in a fresh process (peak resident memory from the kernel, ``ru_maxrss``):
+Each dtype runs in a fresh process (peak resident memory from the kernel, ``VmHWM``, started
+again before ``to_run``):
 
-- the training step bare and with ``Recorder(optimizer=opt).record(loss)`` (steps interleaved in
-  blocks, so a change in the machine's speed hits both alike): the overhead ratio;
+- the training step bare, with ``Recorder(optimizer=opt).record(loss)``, and with a hand-written
+  loop copying the same five rows (values, gradients, Adam's three) into preallocated numpy
+  arrays: the least a recording can cost, as its bytes must be written into fresh memory (steps
+  taken in turns of blocks, so a change in the machine's speed hits all three alike): the
+  overhead ratio against the bare step and against the hand-written copy;
 - ``to_run`` (the snapshot: no plane asked for): its time, and the peak against the recorder's
   buffers, which it hands over instead of copying;
 - ``run.save`` and ``gdviz.load``: time and file size (big arrays are written plain, and as
   float32 where float32 holds them exactly);
 
 each for ``dtype="float64"`` and ``"float32"``. The baseline is the same process without the
-measured call (the bare loop; the buffers' own size), never a timed assertion in a test.
+measured call (the bare loop, the hand-written copy; the buffers' own size), never a timed assertion in a test.
 
     python benchmarks/scale.py [--steps 50] [--width 1000]
 """
@@ -24,7 +28,7 @@ import sys
 import tempfile
 
 CHILD = r"""
-import json, os, resource, sys, time, warnings
+import json, os, sys, time, warnings
 import torch
 import gdviz
 warnings.simplefilter("ignore")
@@ -34,33 +38,59 @@ net = torch.nn.Sequential(torch.nn.Linear(width, width), torch.nn.Tanh(), torch.
 x, y = torch.randn(256, width), torch.randn(256)
 opt = torch.optim.Adam(net.parameters(), lr=1e-3)
 rec = gdviz.Recorder(net, optimizer=opt, dtype=dtype)
-def step(record):
+import numpy as np
+columns = sum(p.numel() for p in net.parameters())
+hand = np.empty((5, steps, columns), dtype)  # the same rows, kept by a hand-written loop
+row = 0
+def by_hand():  # what the recording costs at the least: its bytes written into fresh memory
+    global row
+    start = 0
+    for p in net.parameters():
+        part, start = slice(start, start + p.numel()), start + p.numel()
+        hand[0, row, part] = p.detach().numpy().ravel()
+        hand[1, row, part] = p.grad.numpy().ravel()
+        state = opt.state[p]
+        if state:
+            hand[2, row, part] = state["exp_avg"].numpy().ravel()
+            hand[3, row, part] = state["exp_avg_sq"].numpy().ravel()
+            hand[4, row, part] = float(state["step"])
+    row += 1
+def step(how):
     opt.zero_grad()
     loss = ((net(x)[:, 0] - y) ** 2).mean()
     loss.backward()
-    if record:
+    if how == "record":
         rec.record(loss)
+    elif how == "hand":
+        by_hand()
     opt.step()
-bare = taken = 0.0
+spent = {"bare": 0.0, "record": 0.0, "hand": 0.0}
 block = 5
-for start in range(0, steps, block):  # alternate blocks: a busy machine slows both alike
-    for record in ((False, True) if start // block % 2 else (True, False)):
+order = ("bare", "record", "hand")
+for start in range(0, steps, block):  # take turns in blocks: a busy machine slows all alike
+    turn = start // block % 3
+    for how in order[turn:] + order[:turn]:
         began = time.perf_counter()
         for _ in range(block):
-            step(record)
-        spent = time.perf_counter() - began
-        bare, taken = (bare + spent, taken) if not record else (bare, taken + spent)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            step(how)
+        spent[how] += time.perf_counter() - began
+del hand
+def peak():  # the kernel's peak resident memory of this process, in bytes
+    with open("/proc/self/status") as status:
+        return next(int(l.split()[1]) * 1024 for l in status if l.startswith("VmHWM"))
+with open("/proc/self/clear_refs", "w") as clear:
+    clear.write("5")  # the peak so far was the hand-written rows': start it again from now
+before = peak()
 began = time.perf_counter(); run = rec.to_run(); to_run = time.perf_counter() - began
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+after = peak()
 began = time.perf_counter(); run.save(path); save = time.perf_counter() - began
 size = os.path.getsize(path)
 del run, rec
 began = time.perf_counter(); back = gdviz.load(path); back.grads; back.state["exp_avg"]
 load = time.perf_counter() - began
-print(json.dumps({"params": sum(p.numel() for p in net.parameters()), "bare": bare / steps,
-                  "record": taken / steps, "to_run": to_run, "rss_before": before * 1024,
-                  "rss_after": after * 1024, "save": save, "size": size, "load": load}))
+print(json.dumps({"params": sum(p.numel() for p in net.parameters()), "bare": spent["bare"] / steps,
+                  "record": spent["record"] / steps, "hand": spent["hand"] / steps,
+                  "to_run": to_run, "rss_before": before, "rss_after": after, "save": save, "size": size, "load": load}))
 """
 
 
@@ -83,6 +113,8 @@ def main() -> None:
         print(f"\n{dtype}: {m['params']:,} parameters")
         print(f"  step bare {m['bare'] * 1e3:.0f} ms, with record() {m['record'] * 1e3:.0f} ms: "
               f"overhead ratio {m['record'] / m['bare']:.2f}")  # fmt: skip
+        print(f"  the same rows copied by a hand-written loop into fresh numpy arrays: "
+              f"{m['hand'] * 1e3:.0f} ms; record() against it {m['record'] / m['hand']:.2f}x")  # fmt: skip
         print(f"  recorded rows (params, grads, 3 state arrays): {kept / 1e9:.2f} GB")
         print(f"  to_run {m['to_run']:.2f} s; peak {m['rss_before'] / 1e9:.2f} GB before, "
               f"{m['rss_after'] / 1e9:.2f} GB after (x{m['rss_after'] / m['rss_before']:.2f})")  # fmt: skip
