@@ -8,7 +8,7 @@ import pytest
 from boxes import overlapping_labels, tick_label_boxes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, LogLocator, MaxNLocator
+from matplotlib.ticker import FixedFormatter, FixedLocator, LogLocator, MaxNLocator
 
 import gdviz
 from gdviz.views.ticks import Inside, untangle
@@ -88,3 +88,27 @@ def test_a_colour_bar_keeps_the_ticks_on_its_levels_ends_and_none_beyond():
     np.testing.assert_array_equal(ticks.tick_values(-1.0, 1.0), [0.0, 0.1, 0.2, 0.1 * 3])
     low = Inside(FixedLocator([0.3 - 0.1 * 3, 0.5, 1.0]), 1e-17, 1.0)  # 0.3 - 0.1*3 < 0
     np.testing.assert_array_equal(low.tick_values(2.0, -2.0), [0.3 - 0.1 * 3, 0.5, 1.0])
+
+
+@pytest.mark.parametrize(("shared", "thinned"), [(0.75, True), (0.25, False)])
+def test_labels_sharing_under_half_a_pixel_are_left_and_more_are_thinned(shared, thinned):
+    # Two labels, a major and a minor one, placed so that their boxes share `shared` pixels
+    # side by side: three quarters of a pixel is a collision (the minor labels go), a quarter
+    # is the antialiased edge two neighbouring labels may share.
+    fig = Figure(figsize=(6.4, 4.8), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.1, 0.2, 0.8, 0.7))
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_locator(FixedLocator([0.3]))
+    ax.xaxis.set_major_formatter(FixedFormatter(["8888"]))
+    ax.xaxis.set_minor_locator(FixedLocator([0.9]))
+    ax.xaxis.set_minor_formatter(FixedFormatter(["8888"]))
+    fig.canvas.draw()
+    (_, (x0, _, x1, _)), _ = tick_label_boxes(fig)[(0, "x")]
+    width = ax.get_window_extent().width  # pixels over the data's unit
+    ax.xaxis.set_minor_locator(FixedLocator([0.3 + (x1 - x0 - shared) / width]))
+    fig.canvas.draw()
+    (_, a), (_, b) = tick_label_boxes(fig)[(0, "x")]
+    assert min(a[2], b[2]) - max(a[0], b[0]) == pytest.approx(shared, abs=0.01)
+    untangle(fig)
+    assert len(tick_label_boxes(fig)[(0, "x")]) == (1 if thinned else 2)
