@@ -71,6 +71,44 @@ def test_a_path_under_a_translucent_legend_redraws_it_and_nothing_else_does():
     assert fit.overlay_.redrawn == 0
 
 
+@pytest.mark.parametrize("framealpha", [1.0, 0.6])
+def test_a_line_passing_under_a_legend_laid_on_is_the_full_redraw_in_every_channel(framealpha):
+    # A line moves down under the middle of a legend, clear of its antialiased edges: opaque,
+    # the legend covers the line (laid from the cache over what moved); translucent, the line
+    # shows through (drawn again). Every frame's RGBA is the full redraw's, alpha included.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from gdviz.animation.overlay import Overlay
+
+    fig = Figure(figsize=(4, 3), dpi=80)
+    canvas = FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.set(xlim=(0, 1), ylim=(0, 1))
+    (line,) = ax.plot([0.3, 0.7], [1, 1], lw=6, color="tab:red", animated=True)  # inside its box
+    legend = ax.legend(
+        [line], ["a label of some width"], loc="center", framealpha=framealpha, fontsize=12
+    )
+    legend.set_animated(True)
+    canvas.draw()
+    background = canvas.copy_from_bbox(fig.bbox)
+    overlay = Overlay(fig, [legend], background)
+    buffer = np.asarray(canvas.buffer_rgba())
+    for y in (0.9, 0.52, 0.5, 0.48, 0.1):
+        line.set_ydata([y, y])
+        canvas.restore_region(background)
+        fig.draw_artist(line)
+        overlay.lay()
+        fast = buffer.copy()
+        for artist in (line, legend):
+            artist.set_animated(False)
+        canvas.draw()
+        whole = buffer.copy()
+        for artist in (line, legend):
+            artist.set_animated(True)
+        assert np.array_equal(fast, whole), f"at y={y:.1f}: {int((fast != whole).any(-1).sum())}"
+    assert overlay.redrawn == (0 if framealpha == 1 else 3)
+
+
 def test_a_frame_draws_only_its_moving_artists(monkeypatch):
     anim = gdviz.animate(gdviz.train("synthetic"), frames=40)
     drawn: list = []

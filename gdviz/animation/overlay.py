@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 MARGIN = 2  # pixels around what an artist touched, kept in its box
+RGB = np.frombuffer(bytes((255, 255, 255, 0)), np.uint32)[0]  # a packed pixel's colour bits
 
 
 class Layer:
@@ -30,7 +31,6 @@ class Layer:
         self.fig, self.artists = fig, artists
         canvas = fig.canvas
         buffer = np.asarray(canvas.buffer_rgba())
-        self._buffer = buffer
         x0, y0, x1, y1 = box
         self.rows, self.cols = slice(y0, y1), slice(x0, x1)
 
@@ -42,32 +42,41 @@ class Layer:
 
         if touched is None:  # the pixels the artists blend into at all
             touched = drawn_on((0, 0, 0, 0))[..., 3] > 0
-        black = drawn_on((0, 0, 0, 255))[..., :3]
-        white = drawn_on((255, 255, 255, 255))[..., :3]
+        black = drawn_on((0, 0, 0, 255))
+        white = drawn_on((255, 255, 255, 255))
         canvas.restore_region(background)
-        self.below = buffer[self.rows, self.cols, :3].copy()
+        # Pixels as one uint32 each (R, G, B, A in memory): a frame is compared and laid in one
+        # operation per pixel, not one per channel; the colour is what is compared and laid,
+        # the frame's own alpha is kept.
+        self._pixels = buffer.view(np.uint32)[..., 0]
+        self.below = _packed(buffer[self.rows, self.cols])
         for artist in artists:
             fig.draw_artist(artist)
-        self.above = buffer[self.rows, self.cols, :3].copy()
+        self.above = _packed(buffer[self.rows, self.cols]) & RGB
         canvas.restore_region(background)
-        covers = touched & (black == white).all(axis=-1)  # the same whatever is below
+        covers = touched & (black[..., :3] == white[..., :3]).all(axis=-1)  # whatever is below
         self.covered = covers
-        self.covering = black[covers]
+        self.covering = _packed(black)[covers] & RGB
         self.shows_through = touched & ~covers
         self.redrawn = 0  # frames on which the artists were drawn again
 
     def lay(self) -> None:
         """Lay the artists over the frame now in the canvas (its moving artists drawn)."""
-        region = self._buffer[self.rows, self.cols, :3]
-        changed = (region != self.below).any(axis=-1)
+        region = self._pixels[self.rows, self.cols]
+        changed = ((region ^ self.below) & RGB) != 0
         if (changed & self.shows_through).any():
             for artist in self.artists:  # something moves under a translucent part
                 self.fig.draw_artist(artist)
             self.redrawn += 1
             return
-        out = np.where(changed[..., None], region, self.above)
-        out[self.covered] = self.covering
+        out = np.where(changed, region, self.above | (region & ~RGB))
+        out[self.covered] = self.covering | (out[self.covered] & ~RGB)
         region[...] = out
+
+
+def _packed(rgba: np.ndarray) -> np.ndarray:
+    """``rgba`` pixels (..., 4) of uint8 as one uint32 each, copied."""
+    return np.ascontiguousarray(rgba).view(np.uint32)[..., 0].copy()
 
 
 class Overlay:
