@@ -434,3 +434,58 @@ def test_a_loss_that_ends_above_its_start_asks_for_a_smaller_rate_not_a_larger()
     text = next(str(w.message) for w in said if "loss" in str(w.message))
     assert "the learning rate is too large" in text and "try a smaller lr" in text
     assert "larger learning rate" not in text
+
+
+def _standardized_readings():
+    # Readings in the hundreds and thousands: standardised, the line's Hessian in standard
+    # units is 2 [[1, 0], [0, 1]] (z has mean 0 and variance 1), so gd is stable below lr 1;
+    # in the data's units 2/L is about 1e-6, a rate no one trains a standardised run at.
+    rng = np.random.default_rng(0)
+    x = rng.uniform(300, 1700, 150)
+    return x, 0.0017 * x + 11.8 + rng.normal(0, 0.5, 150)
+
+
+def test_a_standardised_run_past_its_edge_is_told_the_edge_in_the_units_its_rate_is_in():
+    x, y = _standardized_readings()
+    z = (x - x.mean()) / x.std()
+    a = np.column_stack([z, np.ones_like(z)])
+    edge = 2 / np.linalg.eigvalsh(2 * a.T @ a / len(z))[-1]  # 1, up to rounding
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = gdviz.train((x, y), standardize=True, lr=1.05, steps=20)
+    said = note(run)
+    assert said.startswith("the loss rose from")
+    assert f"stable below 2/L = {edge:.3g} here" in said and said.endswith("try a smaller lr")
+
+
+def test_a_rate_at_the_edge_does_not_fall_and_is_not_said_to_rise_or_told_to_grow():
+    # lr 1 is 2/L exactly: the intercept swings between two values for ever and the loss stays
+    # where it started, up to rounding (it crept up by 6e-7 of itself: "rose from 0.8204 to
+    # 0.8204" said nothing true).
+    x, y = _standardized_readings()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = gdviz.train((x, y), standardize=True, lr=1.0, steps=200)
+    said = note(run)
+    assert abs(run.loss[-1] / run.loss[0] - 1) < 1e-4
+    assert said.startswith(f"the loss did not fall in 200 steps ({run.loss[0]:.4g} at the start")
+    assert "stable below 2/L = 1 here" in said and said.endswith("try a smaller lr")
+    assert "rose" not in said and "larger" not in said
+
+
+@pytest.mark.parametrize(("lr", "advice"), [(0.9, "smaller"), (0.1, "larger")])
+def test_an_unconverged_rate_is_told_the_way_to_the_quickest_one(lr, advice):
+    # In standard units both eigenvalues are 2: gd is quickest at 2 / (2 + 2) = 0.5. At 0.9 the
+    # intercept swings (0.8 of its gap left a step) and a smaller rate is quicker; at 0.1 it
+    # crawls (0.8 too) and a larger one is.
+    x, y = _standardized_readings()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = gdviz.train((x, y), standardize=True, lr=lr, steps=10)
+    said = note(run)
+    assert said.startswith("not converged after 10 steps")
+    assert f"a {advice} learning rate" in said
+    if advice == "smaller":
+        assert (
+            "quickest here near 0.5 and stable below 2/L = 1" in said and "more steps" not in said
+        )

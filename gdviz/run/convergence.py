@@ -67,9 +67,13 @@ def note(run: Run) -> str | None:
     if run.training.batch_size:
         return _minibatch_note(run, loss, known, what)
     if first > 0 and last > RISEN * first:  # not yet orders of magnitude, but the wrong way
+        went = (
+            f"rose from {first:.4g} to {last:.4g} in {steps} steps"
+            if f"{first:.4g}" != f"{last:.4g}"
+            else f"did not fall in {steps} steps ({first:.4g} at the start and at the end)"
+        )  # a rate at the edge holds the loss where it started, up to rounding
         return (
-            f"the loss rose from {first:.4g} to {last:.4g} in {steps} steps: the learning rate "
-            f"is too large{_stable_below(run)}; try a smaller lr"
+            f"the loss {went}: the learning rate is too large{_stable_below(run)}; try a smaller lr"
         )
     if known is not None and beatable and last <= known[0]:
         known = None  # a network past a linear model's best: judged by its own progress
@@ -259,17 +263,39 @@ def _minibatch_note(run: Run, loss: np.ndarray, known, what: str) -> str | None:
 
 
 def _hessian(run: Run) -> np.ndarray | None:
-    """The constant Hessian 2 AᵀA / n of a built-in model's MSE, in its parameters."""
+    """The constant Hessian 2 AᵀA / n of a built-in model's MSE, in the parameters its
+    optimiser stepped: a standardised run's are in standard units, of the inputs in them."""
     x = model_input(run.problem.model, run.x, len(run.param_names))
-    return None if x is None else mse_hessian(run.problem.model, x)
+    if x is None:
+        return None
+    scaling = run.problem.standardized
+    if isinstance(scaling, dict):
+        try:
+            mean, scale = (np.asarray(scaling[k], dtype=float) for k in ("x_mean", "x_scale"))
+            x = ((x.reshape(len(x), -1) - mean) / scale).reshape(x.shape)
+        except (KeyError, TypeError, ValueError):  # a file's own scaling, unreadable: no Hessian
+            return None
+    return mse_hessian(run.problem.model, x)
+
+
+def _rates(run: Run) -> tuple[float, float] | None:
+    """Full-batch gradient descent's quickest constant rate on the run's quadratic loss,
+    2 / (λmin + λmax), and the rate it is stable below, 2 / λmax (λ the Hessian's eigenvalues):
+    past the quickest, the sharpest direction's swings set the pace and a smaller rate is
+    quicker; below it, the shallowest direction's crawl does and a larger one is. None where the
+    loss is not a known quadratic."""
+    hessian = _hessian(run)
+    if hessian is None or run.problem.loss != "mse" or run.training.optimizer not in ("gd", "sgd"):
+        return None
+    eigen = np.linalg.eigvalsh(hessian)
+    if not eigen[-1] > 0:
+        return None
+    return 2 / (max(eigen[0], 0.0) + eigen[-1]), 2 / eigen[-1]
 
 
 def _stable_below(run: Run) -> str:
-    hessian = _hessian(run)
-    if hessian is None or run.problem.loss != "mse" or run.training.optimizer not in ("gd", "sgd"):
-        return ""
-    top = np.linalg.eigvalsh(hessian)[-1]
-    return f" (gradient descent is stable below 2/L = {2 / top:.3g} here)"
+    rates = _rates(run)
+    return "" if rates is None else f" (gradient descent is stable below 2/L = {rates[1]:.3g} here)"
 
 
 def _advice(run: Run, best: float | None) -> str:
@@ -287,6 +313,14 @@ def _advice(run: Run, best: float | None) -> str:
             return (
                 f"{scales}, so the parameters need rates {ratio:.2g} "
                 "times apart: try standardize=True (--standardize)"
+            )
+    rates, lr = _rates(run), run.training.lr
+    if rates is not None and isinstance(lr, (int, float)) and not run.training.schedule:
+        quickest, edge = rates
+        if lr > quickest * (1 + 1e-9):  # a larger rate would be slower, or run away
+            return (
+                f"try a smaller learning rate: gradient descent is quickest here near "
+                f"{quickest:.3g} and stable below 2/L = {edge:.3g}"
             )
     steps = len(run.loss) - 1
     return f"try more steps (--steps {10 * steps}) or a larger learning rate"
