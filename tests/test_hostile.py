@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import signal
 import zipfile
 from pathlib import Path
@@ -811,6 +812,82 @@ def test_cli_calls_an_interrupt_turned_into_another_error_an_interrupt(
     assert capsys.readouterr().err.strip().endswith("gdviz: interrupted; nothing was written")
     monkeypatch.setattr(gif.GifWriter, "append", real)
     assert main([*argv, "--out", str(out)]) == 0 and out.exists()  # and after it, all is as before
+
+
+@pytest.mark.parametrize("suffix", [".probe", ".part"])
+def test_an_interrupt_as_a_temporary_file_is_made_leaves_nothing(
+    monkeypatch, capsys, tmp_path, handlers, suffix
+):
+    # The signal lands inside tempfile.mkstemp, the file made and its name not yet returned
+    # (it happened under load: a SIGTERM 0.3 s after the first file appeared left the .part).
+    import tempfile
+
+    real = tempfile.mkstemp
+
+    def interrupted(*args, **kwargs):
+        made = real(*args, **kwargs)
+        if kwargs.get("suffix") == suffix:
+            signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None)
+        return made
+
+    monkeypatch.setattr(tempfile, "mkstemp", interrupted)
+    out = tmp_path / "a.gif"
+    argv = ["animate", "--dataset", "synthetic", "--steps", "5", "--frames", "2", "--out"]
+    assert main([*argv, str(out)]) == 130
+    assert list(tmp_path.iterdir()) == []
+    assert capsys.readouterr().err.strip().endswith("gdviz: interrupted; nothing was written")
+
+
+def test_an_interrupt_as_ffmpeg_starts_stops_it_before_the_file_is_removed(
+    monkeypatch, capsys, tmp_path, handlers
+):
+    # The signal lands inside Popen, ffmpeg started and not yet held: it must be stopped before
+    # the temporary file is removed, or it makes the file again once it opens its output.
+    import subprocess
+
+    from gdviz.export import mp4
+
+    started = []
+
+    class Interrupted(subprocess.Popen):
+        def __init__(self, command, *args, **kwargs):
+            super().__init__(command, *args, **kwargs)
+            if "rawvideo" in command:  # the writer's ffmpeg, not imageio-ffmpeg's -version
+                started.append(self)
+                signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None)
+
+    monkeypatch.setattr(mp4.subprocess, "Popen", Interrupted)
+    out = tmp_path / "a.mp4"
+    argv = ["animate", "--dataset", "synthetic", "--steps", "5", "--frames", "2", "--out"]
+    assert main([*argv, str(out)]) == 130
+    assert len(started) == 1 and started[0].poll() is not None  # stopped, and reaped
+    assert list(tmp_path.iterdir()) == []
+    assert capsys.readouterr().err.strip().endswith("gdviz: interrupted; nothing was written")
+
+
+def test_an_interrupt_as_a_pages_video_file_is_made_leaves_nothing(monkeypatch, handlers):
+    import tempfile
+    from pathlib import Path
+
+    from gdviz.export.html import VideoMarkup
+    from gdviz.system import interrupts
+
+    real = tempfile.mkstemp
+
+    def interrupted(*args, **kwargs):
+        made = real(*args, **kwargs)
+        signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None)
+        return made
+
+    interrupts.catch_signals()
+    mine = f"gdviz.pid{os.getpid()}.*.mp4"
+    before = set(Path(tempfile.gettempdir()).glob(mine))
+    monkeypatch.setattr(tempfile, "mkstemp", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        VideoMarkup(fps=10, size=(64, 48))
+    monkeypatch.setattr(tempfile, "mkstemp", real)
+    assert set(Path(tempfile.gettempdir()).glob(mine)) == before
+    interrupts.catch_signals()  # a new command starts clean
 
 
 def test_an_interrupt_while_torch_loads_waits_for_the_import_to_end(handlers):

@@ -14,6 +14,7 @@ import numpy as np
 
 from gdviz.errors import GdvizError
 from gdviz.export.writer import Writer
+from gdviz.system import interrupts
 
 log = logging.getLogger(__name__)
 
@@ -68,14 +69,23 @@ class Mp4Writer(Writer):
             *("-f", "mp4", str(self.path)),  # the path is a temporary name without the suffix
         ]
         self._errors = tempfile.TemporaryFile()
-        self._process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=self._errors,
-            start_new_session=True,
-            preexec_fn=_die_with_parent,
-        )
+        try:
+            # Started whole before an interrupt is raised, so that it is stopped here: an
+            # interrupt inside Popen would leave an ffmpeg no one holds, which could make the
+            # file after the caller removed it.
+            with interrupts.deferred():
+                self._process = subprocess.Popen(
+                    command,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.DEVNULL,
+                    stderr=self._errors,
+                    start_new_session=True,
+                    preexec_fn=_die_with_parent,
+                )
+        except KeyboardInterrupt:
+            if hasattr(self, "_process"):
+                self.abort()
+            raise
 
     def append(self, frame: np.ndarray) -> None:
         # A video has one frame rate: a frame held longer is written again (the first for half

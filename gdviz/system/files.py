@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from gdviz.errors import GdvizError
+from gdviz.system import interrupts
 
 
 @contextlib.contextmanager
@@ -58,14 +59,22 @@ def check_writable(path: str | os.PathLike) -> Path:
     if path.is_dir():
         raise GdvizError(f"cannot write {path}: it is a folder")
     try:
-        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=folder)
+        with interrupts.deferred():  # made and removed whole: an interrupt waits for both
+            os.unlink(temporary_file(folder, f".{path.name}.", ".probe"))
     except OSError as exc:
         raise GdvizError(
             f"cannot write {path}: folder {folder} is not writable ({exc.strerror})"
         ) from None
-    os.close(fd)
-    os.unlink(probe)
     return path
+
+
+def temporary_file(folder: str | os.PathLike, prefix: str, suffix: str) -> Path:
+    """A new empty file in ``folder``. Call it inside `interrupts.deferred`, the name kept
+    there, in a ``try`` that removes the file: an interrupt inside `tempfile.mkstemp` would
+    leave a file whose name no one holds; deferred, it comes once the name is held."""
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
+    os.close(fd)
+    return Path(name)
 
 
 def _alive(pid: int) -> bool:
@@ -132,18 +141,17 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     # The temporary file names its process, so a later run can tell a killed run's leftover
     # (its process gone) from a file another run is writing now, and remove it.
     clean_leftovers(path.parent, f".{glob.escape(path.name)}.pid*.part")
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.name}.pid{os.getpid()}.", suffix=".part", dir=path.parent
-    )
-    os.close(fd)
-    tmp = Path(tmp)
+    tmp = None
     try:
+        with interrupts.deferred():  # see temporary_file
+            tmp = temporary_file(path.parent, f".{path.name}.pid{os.getpid()}.", ".part")
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        if tmp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
         raise
 
 
