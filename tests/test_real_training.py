@@ -489,3 +489,31 @@ def test_an_unconverged_rate_is_told_the_way_to_the_quickest_one(lr, advice):
         assert (
             "quickest here near 0.5 and stable below 2/L = 1" in said and "more steps" not in said
         )
+
+
+def test_a_function_whose_steps_swing_without_settling_is_called_out():
+    # x² + 10y² at lr 0.1 is gd's edge along y (2/L = 2/20): y flips between 1 and -1 for
+    # ever, the loss stays at 10 and the gradient at 20, and the path looks like a descent that
+    # stopped. |x| + |y| at a constant rate bounces across its kink the same way.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        edge = gdviz.train("x**2 + 10*y**2", init=(3, 1), lr=0.1)
+        kink = gdviz.train("abs(x) + abs(y)", init=(1.3, 0.7), lr=0.1)
+    assert np.allclose(np.abs(edge.params[-5:, 1]), 1.0)  # the swing, independently
+    said = note(edge)
+    assert said.startswith("not converged after 200 steps: loss 10, and its steps swing")
+    assert "the gradient is 20 at the end, 96% of its start" in said
+    assert said.endswith("try a smaller learning rate, or one that decays (--schedule cosine)")
+    assert "swing back and forth" in note(kink)
+
+
+def test_settled_runs_and_thinned_snapshots_are_not_called_swinging():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        gdviz.train("x**2 + 10*y**2", init=(3, 1), lr=0.09)  # swings that die out: converged
+        gdviz.train("rosenbrock", optimizer="momentum")
+        gdviz.train("himmelblau")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        every = gdviz.train("x**2 + 10*y**2", init=(3, 1), lr=0.1, every=2)
+    assert note(every) is None  # snapshots two steps apart: the same y, no swing to see

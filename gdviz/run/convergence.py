@@ -22,6 +22,8 @@ PARAMS_OFF = 0.05  # ... as is one whose parameters are this share of their way 
 STILL_FALLING = 0.05  # ... and one whose last tenth fell by this share of its whole descent
 ILL_CONDITIONED = 100.0  # curvature ratio from which standardising the columns is the cure
 AT_BASELINE = 0.01  # a loss within this share of the best constant prediction's is stuck there
+SWINGS = 0.9  # a run whose last moves reverse the one before this often swings ...
+SWING_GRADIENT = 0.01  # ... where its gradient is still this share of its start
 
 
 def reachable(run: Run) -> tuple[float, np.ndarray | None] | None:
@@ -100,9 +102,34 @@ def note(run: Run) -> str | None:
         tail = loss[-max(2, len(loss) // 10) :]
         descent = first - float(loss.min())
         if descent <= 0 or tail[0] - tail[-1] <= STILL_FALLING * descent:
-            return None
+            return _swinging(run, last)
         where = f"loss {last:.4g}, still falling ({tail[0] - tail[-1]:.3g} in the last {len(tail) - 1} steps)"
     return f"not converged after {steps} steps: {where}; {_advice(run, best)}"
+
+
+def _swinging(run: Run, last: float) -> str | None:
+    """One line on a gradient-descent run whose loss stopped falling while its steps still
+    swing back and forth (each the reverse of the one before, the gradient not gone): a rate at
+    or near the edge of stability, or a kink at the minimum (``abs``) that a constant rate
+    cannot settle into. Where the best loss is unknown this is the one sign of it left."""
+    if run.training.optimizer not in ("gd", "sgd") or run.training.batch_size:
+        return None
+    count = max(3, (len(run.params) - 1) // 10)  # the last tenth of the moves
+    if len(run.params) < count + 1 or not (np.diff(run.step[-count - 1 :]) == 1).all():
+        return None  # thinned snapshots: their differences are not steps
+    moves = np.diff(run.params[-count - 1 :], axis=0)
+    sizes = np.linalg.norm(moves, axis=1)
+    turns = np.sum(moves[1:] * moves[:-1], axis=1) < -0.5 * sizes[1:] * sizes[:-1]
+    gradient = np.linalg.norm(run.grads, axis=1)
+    share = float(gradient[-1] / gradient[0]) if gradient[0] > 0 else 0.0
+    if not (turns.mean() >= SWINGS and share >= SWING_GRADIENT and np.isfinite(share)):
+        return None
+    return (
+        f"not converged after {len(run.loss) - 1} steps: loss {last:.4g}, and its steps swing "
+        f"back and forth without settling (the gradient is {gradient[-1]:.3g} at the end, "
+        f"{share:.0%} of its start); try a smaller learning rate, or one that decays "
+        "(--schedule cosine)"
+    )
 
 
 def reference(run: Run) -> tuple[tuple[float, np.ndarray | None] | None, str, bool]:
