@@ -102,12 +102,12 @@ def note(run: Run) -> str | None:
         tail = loss[-max(2, len(loss) // 10) :]
         descent = first - float(loss.min())
         if descent <= 0 or tail[0] - tail[-1] <= STILL_FALLING * descent:
-            return _swinging(run, last)
+            return _swinging(run, last, steps)
         where = f"loss {last:.4g}, still falling ({tail[0] - tail[-1]:.3g} in the last {len(tail) - 1} steps)"
     return f"not converged after {steps} steps: {where}; {_advice(run, best)}"
 
 
-def _swinging(run: Run, last: float) -> str | None:
+def _swinging(run: Run, last: float, steps: int) -> str | None:
     """One line on a gradient-descent run whose loss stopped falling while its steps still
     swing back and forth (each the reverse of the one before, the gradient not gone): a rate at
     or near the edge of stability, or a kink at the minimum (``abs``) that a constant rate
@@ -125,7 +125,7 @@ def _swinging(run: Run, last: float) -> str | None:
     if not (turns.mean() >= SWINGS and share >= SWING_GRADIENT and np.isfinite(share)):
         return None
     return (
-        f"not converged after {len(run.loss) - 1} steps: loss {last:.4g}, and its steps swing "
+        f"not converged after {steps} steps: loss {last:.4g}, and its steps swing "
         f"back and forth without settling (the gradient is {gradient[-1]:.3g} at the end, "
         f"{share:.0%} of its start); try a smaller learning rate, or one that decays "
         "(--schedule cosine)"
