@@ -23,7 +23,7 @@ STILL_FALLING = 0.05  # ... and one whose last tenth fell by this share of its w
 ILL_CONDITIONED = 100.0  # curvature ratio from which standardising the columns is the cure
 AT_BASELINE = 0.01  # a loss within this share of the best constant prediction's is stuck there
 SWINGS = 0.9  # a run whose last moves reverse the one before this often swings ...
-SWING_GRADIENT = 0.01  # ... where its gradient is still this share of its start
+SWING_GRADIENT = 0.01  # ... where its gradient is still this share of its largest
 
 
 def reachable(run: Run) -> tuple[float, np.ndarray | None] | None:
@@ -107,12 +107,24 @@ def note(run: Run) -> str | None:
     return f"not converged after {steps} steps: {where}; {_advice(run, best)}"
 
 
+def _plain_gd(run: Run) -> bool:
+    """Whether the run took plain gradient descent steps, ``θ -= lr · ∇L`` (of the whole data or
+    a batch): no momentum (heavy ball is stable up to 2(1 + β)/L) and no weight decay (its
+    Hessian is H + decay · I)."""
+    options = run.training.options if isinstance(run.training.options, dict) else {}
+    return run.training.optimizer in ("gd", "sgd") and not any(
+        options.get(k) for k in ("momentum", "nesterov", "weight_decay")
+    )
+
+
 def _swinging(run: Run, last: float, steps: int) -> str | None:
     """One line on a gradient-descent run whose loss stopped falling while its steps still
     swing back and forth (each the reverse of the one before, the gradient not gone): a rate at
     or near the edge of stability, or a kink at the minimum (``abs``) that a constant rate
-    cannot settle into. Where the best loss is unknown this is the one sign of it left."""
-    if run.training.optimizer not in ("gd", "sgd") or run.training.batch_size:
+    cannot settle into. Where the best loss is unknown this is the one sign of it left. Not for
+    a network, which gradient descent often trains well at its edge of stability (its
+    sharpness view shows it), where fewer swings would not mean a better fit."""
+    if not _plain_gd(run) or run.training.batch_size or run.problem.model in ("mlp", "module"):
         return None
     count = max(3, (len(run.params) - 1) // 10)  # the last tenth of the moves
     if len(run.params) < count + 1 or not (np.diff(run.step[-count - 1 :]) == 1).all():
@@ -121,13 +133,14 @@ def _swinging(run: Run, last: float, steps: int) -> str | None:
     sizes = np.linalg.norm(moves, axis=1)
     turns = np.sum(moves[1:] * moves[:-1], axis=1) < -0.5 * sizes[1:] * sizes[:-1]
     gradient = np.linalg.norm(run.grads, axis=1)
-    share = float(gradient[-1] / gradient[0]) if gradient[0] > 0 else 0.0
-    if not (turns.mean() >= SWINGS and share >= SWING_GRADIENT and np.isfinite(share)):
+    largest = float(np.max(gradient)) if np.isfinite(gradient).all() else 0.0
+    share = float(gradient[-1]) / largest if largest > 0 else 0.0
+    if not (turns.mean() >= SWINGS and share >= SWING_GRADIENT):
         return None
     return (
         f"not converged after {steps} steps: loss {last:.4g}, and its steps swing "
         f"back and forth without settling (the gradient is {gradient[-1]:.3g} at the end, "
-        f"{share:.0%} of its start); try a smaller learning rate, or one that decays "
+        f"{share:.0%} of its largest); try a smaller learning rate, or one that decays "
         "(--schedule cosine)"
     )
 
@@ -312,7 +325,7 @@ def _rates(run: Run) -> tuple[float, float] | None:
     quicker; below it, the shallowest direction's crawl does and a larger one is. None where the
     loss is not a known quadratic."""
     hessian = _hessian(run)
-    if hessian is None or run.problem.loss != "mse" or run.training.optimizer not in ("gd", "sgd"):
+    if hessian is None or run.problem.loss != "mse" or not _plain_gd(run):
         return None
     eigen = np.linalg.eigvalsh(hessian)
     if not eigen[-1] > 0:
