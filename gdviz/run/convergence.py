@@ -22,6 +22,7 @@ PARAMS_OFF = 0.05  # ... as is one whose parameters are this share of their way 
 STILL_FALLING = 0.05  # ... and one whose last tenth fell by this share of its whole descent
 ILL_CONDITIONED = 100.0  # curvature ratio from which standardising the columns is the cure
 AT_BASELINE = 0.01  # a loss within this share of the best constant prediction's is stuck there
+PRECISION = 1e-6  # relative differences below this are float32's rounding, not a gap
 SWINGS = 0.9  # a run whose last moves reverse the one before this often swings ...
 SWING_GRADIENT = 0.01  # ... where its gradient is still this share of its largest
 
@@ -83,11 +84,15 @@ def note(run: Run) -> str | None:
         best, solution = known
         # Far off in loss, or in the parameters: along a shallow direction the loss hardly
         # changes while the line is plainly wrong (diabetes: b = -63 for -118, loss 2% high).
-        floor = 1e-9 * max(abs(best), abs(first), 1e-300)
+        # What float32 arithmetic can tell apart (a run started at the answer is there): a loss
+        # a millionth above the best, parameters a hundred-thousandth of their size off.
+        floor = PRECISION * max(abs(best), 1e-300)
         loss_gap = last - best > max(SHORT_OF * max(first - best, 0.0), floor)
         start, end = run.params[0], run.params[-1]
-        param_gap = solution is not None and np.linalg.norm(end - solution) > PARAMS_OFF * max(
-            np.linalg.norm(start - solution), 1e-12
+        param_gap = solution is not None and np.linalg.norm(end - solution) > max(
+            PARAMS_OFF * np.linalg.norm(start - solution),
+            10 * PRECISION * np.linalg.norm(solution),
+            1e-12,
         )
         if not (loss_gap or param_gap):
             return None
