@@ -1,7 +1,7 @@
 """A user's own model at scale: a network of about a million parameters recorded with Adam.
 
-Each dtype runs in a fresh process (peak resident memory from the kernel, ``VmHWM``, started
-again before ``to_run``):
+Each dtype runs in a fresh process (Linux: peak resident memory from the kernel, ``VmHWM``,
+started again before ``to_run``):
 
 - the training step bare, with ``Recorder(optimizer=opt).record(loss)``, and with a hand-written
   loop copying the same five rows (values, gradients, Adam's three) into preallocated numpy
@@ -71,7 +71,7 @@ for start in range(0, steps, block):  # take turns in blocks: a busy machine slo
     turn = start // block % 3
     for how in order[turn:] + order[:turn]:
         began = time.perf_counter()
-        for _ in range(block):
+        for _ in range(min(block, steps - start)):  # steps in all, whatever the remainder
             step(how)
         spent[how] += time.perf_counter() - began
 del hand

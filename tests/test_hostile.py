@@ -865,6 +865,45 @@ def test_an_interrupt_as_ffmpeg_starts_stops_it_before_the_file_is_removed(
     assert capsys.readouterr().err.strip().endswith("gdviz: interrupted; nothing was written")
 
 
+def test_an_interrupt_as_a_writer_opens_finds_it_held_and_aborted(handlers):
+    # The signal lands as the writer's constructor returns (a page's video made, ffmpeg
+    # started), before the renderer holds it: the writer must still be aborted.
+    from gdviz.export.stream import render
+    from gdviz.system import interrupts
+
+    class Sink:
+        aborted = closed = False
+
+        def append(self, frame):
+            pass
+
+        def close(self):
+            self.closed = True
+
+        def abort(self):
+            self.aborted = True
+
+    class Frames:
+        n_frames = 3
+
+        def frames(self):
+            for _ in range(3):
+                yield np.zeros((4, 4, 3), np.uint8)
+
+    opened = []
+
+    def open_sink(size):
+        opened.append(Sink())
+        signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None)
+        return opened[-1]
+
+    interrupts.catch_signals()
+    with pytest.raises(KeyboardInterrupt):
+        render(Frames(), open_sink, label="x", progress=False)
+    assert len(opened) == 1 and opened[0].aborted and not opened[0].closed
+    interrupts.catch_signals()  # a new command starts clean
+
+
 def test_an_interrupt_as_a_pages_video_file_is_made_leaves_nothing(monkeypatch, handlers):
     import tempfile
     from pathlib import Path

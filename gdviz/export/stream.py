@@ -9,6 +9,7 @@ from typing import Protocol
 
 import numpy as np
 
+from gdviz.system import interrupts
 from gdviz.system.progress import Progress
 
 
@@ -35,9 +36,12 @@ def render(
         count = 0
         for frame in frames:
             if sink is None:
-                sink = open_sink((frame.shape[1], frame.shape[0]))
-                if getattr(sink, "behind", False):
-                    sink = Behind(sink)
+                # Opened whole before an interrupt is raised: the sink is then held, and
+                # aborted below (a writer may have made a file or started ffmpeg).
+                with interrupts.deferred():
+                    sink = open_sink((frame.shape[1], frame.shape[0]))
+                    if getattr(sink, "behind", False):
+                        sink = Behind(sink)
             sink.append(frame)
             count += 1
             bar.update(count)
