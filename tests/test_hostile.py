@@ -908,8 +908,15 @@ def test_an_interrupt_as_a_pages_video_file_is_made_leaves_nothing(monkeypatch, 
     import tempfile
     from pathlib import Path
 
-    from gdviz.export.html import VideoMarkup
+    from gdviz.export.html import html_fragment
     from gdviz.system import interrupts
+
+    class Frames:  # a notebook's animation, shown as an embedded video
+        n_frames, fps = 3, 10
+
+        def frames(self):
+            for _ in range(3):
+                yield np.zeros((48, 64, 3), np.uint8)
 
     real = tempfile.mkstemp
 
@@ -923,7 +930,7 @@ def test_an_interrupt_as_a_pages_video_file_is_made_leaves_nothing(monkeypatch, 
     before = set(Path(tempfile.gettempdir()).glob(mine))
     monkeypatch.setattr(tempfile, "mkstemp", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        VideoMarkup(fps=10, size=(64, 48))
+        html_fragment(Frames())
     monkeypatch.setattr(tempfile, "mkstemp", real)
     assert set(Path(tempfile.gettempdir()).glob(mine)) == before
     interrupts.catch_signals()  # a new command starts clean

@@ -17,7 +17,6 @@ import numpy as np
 from gdviz.export.mp4 import Mp4Writer
 from gdviz.export.stream import render
 from gdviz.export.writer import Writer
-from gdviz.system import interrupts
 from gdviz.system.files import clean_leftovers, temporary_file
 
 log = logging.getLogger(__name__)
@@ -50,15 +49,13 @@ class VideoMarkup:
         # Named for this process, so the next run removes it if this one is killed first.
         folder = Path(tempfile.gettempdir())
         clean_leftovers(folder, "gdviz.pid*.mp4")
-        video = None
+        # Made inside `render`'s deferral of interrupts (see temporary_file): an interrupt comes
+        # once the markup is held, and its abort removes the video.
+        self._video = temporary_file(folder, f"gdviz.pid{os.getpid()}.", ".mp4")
         try:
-            with interrupts.deferred():  # see temporary_file
-                video = temporary_file(folder, f"gdviz.pid{os.getpid()}.", ".mp4")
-            self._video = video
-            self._writer = Mp4Writer(video, fps=fps, size=size, durations=durations)
+            self._writer = Mp4Writer(self._video, fps=fps, size=size, durations=durations)
         except BaseException:
-            if video is not None:
-                video.unlink(missing_ok=True)
+            self._video.unlink(missing_ok=True)
             raise
 
     def append(self, frame: np.ndarray) -> None:

@@ -14,7 +14,6 @@ import numpy as np
 
 from gdviz.errors import GdvizError
 from gdviz.export.writer import Writer
-from gdviz.system import interrupts
 
 log = logging.getLogger(__name__)
 
@@ -69,23 +68,16 @@ class Mp4Writer(Writer):
             *("-f", "mp4", str(self.path)),  # the path is a temporary name without the suffix
         ]
         self._errors = tempfile.TemporaryFile()
-        try:
-            # Started whole before an interrupt is raised, so that it is stopped here: an
-            # interrupt inside Popen would leave an ffmpeg no one holds, which could make the
-            # file after the caller removed it.
-            with interrupts.deferred():
-                self._process = subprocess.Popen(
-                    command,
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.DEVNULL,
-                    stderr=self._errors,
-                    start_new_session=True,
-                    preexec_fn=_die_with_parent,
-                )
-        except KeyboardInterrupt:
-            if hasattr(self, "_process"):
-                self.abort()
-            raise
+        # `render` opens a writer with interrupts deferred: an interrupt here comes once the
+        # writer is held, and its abort stops ffmpeg before the file is removed.
+        self._process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=self._errors,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
 
     def append(self, frame: np.ndarray) -> None:
         # A video has one frame rate: a frame held longer is written again (the first for half
